@@ -1,0 +1,241 @@
+"""Noise schedules, the forward process and the DDIM sampler (paper Eq. 2-4).
+
+DDHPose diffuses bones, not joints: the forward process (Eq. 2-3) noises each bone's length and
+direction separately, q(x_t | x_0) = N(sqrt(ᾱ_t) x_0, (1 - ᾱ_t) I), with the cosine schedule of
+Nichol & Dhariwal (s = 0.008, T = 1000, betas clipped at 0.999). Sampling runs K DDIM steps
+(Eq. 4) from pure noise; at every step a denoiser predicts x̂_0 and the implied noise carries the
+sample to the next, less noisy time.
+
+Our conventions, chosen explicitly (the official code differs, see DESIGN.md):
+- state tensors hold 16 bones, no root slot (the official code keeps a 17th root slot whose
+  sampling noise is never removed);
+- nothing is clamped: the official code clamps x_t and x̂_0 to ±1.1, which never binds for
+  unit directions and bone lengths under 1.1 m but hides diverging samples; pass ``clip=1.1`` to
+  ``ddim_sample`` to reproduce it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from ._tensors import as_torch, check_finite
+
+__all__ = [
+    "cosine_beta_schedule", "linear_beta_schedule", "Schedule", "ddim_time_pairs", "q_sample",
+    "noise_bones", "ddim_step", "ddim_sample", "Trajectory",
+]
+
+
+def cosine_beta_schedule(T: int = 1000, s: float = 0.008) -> torch.Tensor:
+    """Cosine schedule (Nichol & Dhariwal 2021, used by DDHPose Eq. 2): float64 betas [T].
+
+    ᾱ(t) = f(t) / f(0) with f(t) = cos²((t/T + s) / (1 + s) · π/2), evaluated at t = 0..T;
+    β_t = 1 - ᾱ(t+1) / ᾱ(t), clipped at 0.999.
+    """
+    _check_T(T)
+    if not 0 <= s < 1:
+        raise ValueError(f"expected the offset s in [0, 1), got {s}")
+    t = torch.linspace(0, T, T + 1, dtype=torch.float64)
+    f = torch.cos((t / T + s) / (1 + s) * math.pi / 2) ** 2
+    alpha_bar = f / f[0]
+    return (1 - alpha_bar[1:] / alpha_bar[:-1]).clamp(0, 0.999)
+
+
+def linear_beta_schedule(T: int = 1000, start: float = 1e-4, end: float = 0.02) -> torch.Tensor:
+    """DDPM's linear schedule (Ho et al. 2020) for comparison, rescaled to T steps: float64 [T]."""
+    _check_T(T)
+    scale = 1000 / T
+    return torch.linspace(start * scale, end * scale, T, dtype=torch.float64)
+
+
+def _check_T(T) -> None:
+    if not isinstance(T, int) or T < 1:
+        raise ValueError(f"expected the number of diffusion steps T as an int >= 1, got {T!r}")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Everything the forward process and the sampler need, precomputed once (float64 [T])."""
+
+    betas: torch.Tensor
+
+    @classmethod
+    def cosine(cls, T: int = 1000, s: float = 0.008) -> "Schedule":
+        return cls(cosine_beta_schedule(T, s))
+
+    @classmethod
+    def linear(cls, T: int = 1000) -> "Schedule":
+        return cls(linear_beta_schedule(T))
+
+    def __post_init__(self) -> None:
+        betas = self.betas
+        if betas.ndim != 1 or not bool(((betas > 0) & (betas < 1)).all()):
+            raise ValueError(f"expected betas [T] in (0, 1), got shape {list(betas.shape)}")
+        object.__setattr__(self, "betas", betas.double())
+
+    @property
+    def T(self) -> int:
+        return self.betas.numel()
+
+    @property
+    def alpha_bar(self) -> torch.Tensor:
+        """ᾱ_t = Π_{s<=t} (1 - β_s) (Eq. 2-3)."""
+        return torch.cumprod(1 - self.betas, 0)
+
+    @property
+    def snr(self) -> torch.Tensor:
+        """Signal-to-noise ratio ᾱ_t / (1 - ᾱ_t)."""
+        alpha_bar = self.alpha_bar
+        return alpha_bar / (1 - alpha_bar)
+
+    @property
+    def log_snr(self) -> torch.Tensor:
+        return torch.log(self.snr)
+
+    def alpha_bar_at(self, t, like: torch.Tensor) -> torch.Tensor:
+        """ᾱ at integer times t (int or tensor [B]); t = -1 means 'no noise' (ᾱ = 1).
+
+        Returned in ``like``'s dtype/device, shaped to broadcast over its trailing dims.
+        """
+        t = torch.as_tensor(t, device=self.betas.device)
+        if bool(((t < -1) | (t >= self.T)).any()):
+            raise ValueError(f"expected timesteps in -1..{self.T - 1}, got {t.tolist()}")
+        padded = torch.cat([torch.ones(1, dtype=torch.float64, device=t.device), self.alpha_bar.to(t.device)])
+        value = padded[t + 1].to(device=like.device, dtype=like.dtype)
+        return value.reshape(value.shape + (1,) * (like.ndim - value.ndim))
+
+
+def _generator(seed) -> torch.Generator:
+    if isinstance(seed, torch.Generator):
+        return seed
+    if not isinstance(seed, int):
+        raise TypeError(f"expected a seed as int or torch.Generator, got {type(seed).__name__}")
+    return torch.Generator().manual_seed(seed)
+
+
+def _randn_like(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    return torch.randn(x.shape, generator=generator, dtype=x.dtype, device=generator.device).to(x.device)
+
+
+def q_sample(x0, t, schedule: Schedule, seed=0, noise=None):
+    """Forward process (Eq. 2-3): x_t = sqrt(ᾱ_t) x_0 + sqrt(1 - ᾱ_t) ε, ε ~ N(0, I).
+
+    ``t`` is an int or a tensor [B] matching x0's first dim. Returns (x_t, ε), same kind as x0.
+    """
+    x, back = as_torch(x0, "x0")
+    check_finite(x, "x0")
+    eps = _randn_like(x, _generator(seed)) if noise is None else as_torch(noise, "noise")[0].to(x)
+    if eps.shape != x.shape:
+        raise ValueError(f"expected noise of shape {list(x.shape)}, got {list(eps.shape)}")
+    t_tensor = torch.as_tensor(t)
+    if t_tensor.ndim == 1 and t_tensor.numel() != x.shape[0]:
+        raise ValueError(f"expected one timestep per batch item ({x.shape[0]}), got {t_tensor.numel()}")
+    alpha_bar = schedule.alpha_bar_at(t_tensor, x)
+    return back(alpha_bar.sqrt() * x + (1 - alpha_bar).sqrt() * eps), back(eps)
+
+
+def noise_bones(length, direction, t, schedule: Schedule, seed=0):
+    """DDHPose's disentangled forward process: length and direction noised separately (Eq. 2-3).
+
+    Independent noise for each (the same ᾱ_t). Returns (noisy_length, noisy_direction); the noisy
+    direction is not renormalised (that is what the denoiser sees).
+    """
+    generator = _generator(seed)
+    noisy_length, _ = q_sample(length, t, schedule, seed=generator)
+    noisy_direction, _ = q_sample(direction, t, schedule, seed=generator)
+    return noisy_length, noisy_direction
+
+
+def ddim_time_pairs(T: int, K: int) -> list[tuple[int, int]]:
+    """The official sampling times: linspace(-1, T-1, K+1) reversed and cast to int, paired.
+
+    K = 5, T = 1000 -> [(999, 799), (799, 599), (599, 399), (399, 199), (199, -1)].
+    """
+    _check_T(T)
+    if not isinstance(K, int) or not 1 <= K <= T:
+        raise ValueError(f"expected the number of DDIM steps K as an int in 1..T={T}, got {K!r}")
+    times = torch.linspace(-1, T - 1, K + 1, dtype=torch.float64).flip(0).long().tolist()
+    return list(zip(times[:-1], times[1:]))
+
+
+def ddim_step(x_t, x0_pred, t: int, t_next: int, schedule: Schedule, eta: float = 1.0, generator=None):
+    """One DDIM update (Eq. 4), x_t -> x_{t_next}, given the predicted x̂_0.
+
+    ε̂ = (x_t - sqrt(ᾱ_t) x̂_0) / sqrt(1 - ᾱ_t)
+    σ = η sqrt((1 - ᾱ_next) / (1 - ᾱ_t)) sqrt(1 - ᾱ_t / ᾱ_next)
+    x_next = sqrt(ᾱ_next) x̂_0 + sqrt(1 - ᾱ_next - σ²) ε̂ + σ z.   At t_next = -1: x_next = x̂_0.
+    """
+    if t_next < 0:
+        return x0_pred
+    if not t > t_next:
+        raise ValueError(f"expected t > t_next, got t={t}, t_next={t_next}")
+    a_t = schedule.alpha_bar[t].item()  # coefficients in float64: 1 - ᾱ - σ² is tiny near t = T
+    a_next = schedule.alpha_bar[t_next].item()
+    eps = (x_t - math.sqrt(a_t) * x0_pred) / math.sqrt(1 - a_t)
+    sigma = eta * math.sqrt((1 - a_next) / (1 - a_t) * (1 - a_t / a_next))
+    x_next = math.sqrt(a_next) * x0_pred + math.sqrt(max(1 - a_next - sigma**2, 0.0)) * eps
+    if eta > 0:
+        if generator is None:
+            raise ValueError("expected a torch.Generator for eta > 0 (the step draws noise), got None")
+        x_next = x_next + sigma * _randn_like(x_t, generator)
+    return x_next
+
+
+@dataclass
+class Trajectory:
+    """What a sampler run went through: x̂_0 at every step and x_t before every step.
+
+    x0: [K, H, *shape] (the last is the sample); xt: [K + 1, H, *shape] (xt[0] is pure noise,
+    xt[K] the final sample); times: the K (t, t_next) pairs.
+    """
+
+    x0: torch.Tensor
+    xt: torch.Tensor
+    times: list[tuple[int, int]]
+
+    @property
+    def sample(self) -> torch.Tensor:
+        return self.xt[-1]
+
+
+def ddim_sample(
+    predict_x0: Callable[[torch.Tensor, int], torch.Tensor],
+    shape: tuple[int, ...],
+    schedule: Schedule,
+    steps: int = 5,
+    hypotheses: int = 1,
+    eta: float = 1.0,
+    seed=0,
+    clip: float | None = None,
+    dtype: torch.dtype = torch.float32,
+    device=None,
+) -> Trajectory:
+    """Run H hypotheses × K DDIM steps in one batch, from x_T ~ N(0, I).
+
+    ``predict_x0(x_t, t)`` gets x_t of shape [H, *shape] and the int time t and returns x̂_0 of
+    the same shape (any callable: a trained denoiser, or an oracle that returns the truth).
+    ``clip`` (e.g. 1.1, the official value) clamps x̂_0 and x_t; None (ours) leaves them free.
+    """
+    if not isinstance(hypotheses, int) or hypotheses < 1:
+        raise ValueError(f"expected hypotheses as an int >= 1, got {hypotheses!r}")
+    if eta < 0:
+        raise ValueError(f"expected eta >= 0, got {eta}")
+    pairs = ddim_time_pairs(schedule.T, steps)
+    generator = _generator(seed)
+    x = torch.randn((hypotheses, *shape), generator=generator, dtype=dtype).to(device)
+    xs, x0s = [x], []
+    for t, t_next in pairs:
+        x0 = predict_x0(x, t)
+        if x0.shape != x.shape:
+            raise ValueError(f"expected predict_x0 to return shape {list(x.shape)}, got {list(x0.shape)}")
+        if clip is not None:
+            x0 = x0.clamp(-clip, clip)
+        x = ddim_step(x, x0, t, t_next, schedule, eta, generator)
+        if clip is not None and t_next >= 0:
+            x = x.clamp(-clip, clip)
+        x0s.append(x0)
+        xs.append(x)
+    return Trajectory(x0=torch.stack(x0s), xt=torch.stack(xs), times=pairs)
