@@ -1,0 +1,342 @@
+"""HSTDenoiser: DDHPose's hierarchical spatial-temporal denoiser (paper Sec. 3.3, Fig. 3).
+
+Per frame and joint the input is [2D keypoint (2), noisy bone direction (3), noisy bone length
+(1)] (the root slot of the 16 bones is zero-padded to keep 17 tokens). After the input, HSP
+(joint + hierarchy-level), TP (frame) and timestep embeddings, one plain spatial + temporal block
+runs, then depth - 1 loops of HRST (spatial attention with hierarchical logits, Algorithm 1) and
+HRTT (temporal attention with a child cross-attention term, Eq. 6). A linear head regresses x̂_0
+as 3D joints (or, for the Table 4 ablation, bone lengths + directions composed by forward
+kinematics).
+
+Spatial and temporal blocks are different classes: which one runs never depends on tensor sizes,
+so 17-frame models work (the official code tests ``q.shape[-2] == 17``).
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from einops import rearrange
+from torch import nn
+
+from .skeleton import H36M, Skeleton
+
+__all__ = ["DenoiserConfig", "HSTDenoiser", "hrst_logits", "hrst_logits_sequential", "capture_attention",
+           "count_parameters"]
+
+
+@dataclass(frozen=True)
+class DenoiserConfig:
+    """Size and ablation switches of the denoiser (paper config: frames 243, width 512, depth 8)."""
+
+    frames: int = 27
+    width: int = 64
+    depth: int = 4
+    heads: int = 8
+    mlp_ratio: float = 2.0
+    dropout: float = 0.0
+    drop_path: float = 0.0
+    hierarchical_embedding: bool = True  # Table 5: per-level embedding shared by a level's joints
+    hrst: bool = True  # Table 5: Algorithm 1 in the spatial blocks after the first
+    hrtt: bool = True  # Table 5: child cross-attention in the temporal blocks after the first
+    disentangled_output: bool = False  # Table 4: regress length + direction instead of joints
+    skeleton: Skeleton = field(default=H36M, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("frames", "width", "depth", "heads"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"expected {name} as an int >= 1, got {value!r}")
+        if self.width % self.heads:
+            raise ValueError(f"expected width divisible by heads, got width {self.width} and {self.heads} heads")
+        if not self.mlp_ratio > 0:
+            raise ValueError(f"expected mlp_ratio > 0, got {self.mlp_ratio}")
+        for name in ("dropout", "drop_path"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"expected {name} in [0, 1), got {getattr(self, name)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# HRST: Algorithm 1 on the spatial logits
+
+
+def _hrst_masks(skeleton: Skeleton) -> tuple[torch.Tensor, torch.Tensor]:
+    """child[j, c] = 1 for every triplet (p, j, c); parent[p, j] = 1 for every bone (p, j)."""
+    n = skeleton.num_joints
+    child = torch.zeros(n, n)
+    parent = torch.zeros(n, n)
+    for p, j, c in skeleton.triplets:
+        child[j, c] = 1.0
+    for p, j in skeleton.bones:
+        parent[p, j] = 1.0
+    return child, parent
+
+
+def hrst_logits(logits: torch.Tensor, skeleton: Skeleton = H36M, masks=None) -> torch.Tensor:
+    """Algorithm 1 (HRST) on pre-softmax logits [..., J, J], every update reading the original A.
+
+    For each triplet (j_p, j, j_c): A'[j][j_c] = (A[j][j_c] + A[j_p][j]) / 2 and
+    A'[j_c][j] = (A[j_c][j] + A[j_p][j]) / 2; all other entries are unchanged.
+    Vectorised as A' = A ⊙ W + ½ (s ⊗ 1 ⊙ C + 1 ⊗ s ⊙ Cᵀ) with s_j = A[parent(j)][j], the triplet
+    mask C and W = 1 - ½ (C + Cᵀ): three element-wise products and a column sum, no indexing.
+    """
+    n = skeleton.num_joints
+    if logits.shape[-2:] != (n, n):
+        raise ValueError(f"expected logits of shape [..., {n}, {n}], got {list(logits.shape)}")
+    child, parent = masks if masks is not None else (m.to(logits) for m in _hrst_masks(skeleton))
+    keep = 1 - 0.5 * (child + child.T)
+    from_parent = (logits * parent).sum(-2)  # s_j = A[p(j)][j]
+    return logits * keep + 0.5 * (from_parent.unsqueeze(-1) * child + from_parent.unsqueeze(-2) * child.T)
+
+
+def hrst_logits_sequential(logits: torch.Tensor, skeleton: Skeleton = H36M) -> torch.Tensor:
+    """The official code's reading, for comparison only (lesson 04): an in-place loop over the
+    kinematic chains in which each update reads entries that earlier updates already changed,
+    and the shared prefix of the arm chains (7 -> 8) is visited once per chain."""
+    out = logits.clone()
+    for chain in skeleton.chains:
+        for grand, parent, joint in zip(chain[:-2], chain[1:-1], chain[2:]):
+            from_grand = out[..., grand, parent].clone()
+            out[..., parent, joint] = (out[..., parent, joint] + from_grand) / 2
+            out[..., joint, parent] = (out[..., joint, parent] + from_grand) / 2
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks
+
+
+class _Capture:
+    """Where attention maps go while ``capture_attention`` is active (None otherwise)."""
+
+    def __init__(self) -> None:
+        self.spatial_logits: list[torch.Tensor] = []  # per layer [B*F, heads, J, J], before HRST
+        self.spatial: list[torch.Tensor] = []  # per layer softmax weights, after HRST
+        self.temporal: list[torch.Tensor] = []  # per layer [B*J, heads, F, F]
+
+
+def drop_path(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Stochastic depth: drop a whole residual branch per sample with probability p."""
+    if p == 0 or not training:
+        return x
+    keep = torch.rand((x.shape[0],) + (1,) * (x.ndim - 1), device=x.device, dtype=x.dtype) >= p
+    return x * keep / (1 - p)
+
+
+class Mlp(nn.Sequential):
+    def __init__(self, width: int, ratio: float, dropout: float) -> None:
+        hidden = int(width * ratio)
+        super().__init__(nn.Linear(width, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, width),
+                         nn.Dropout(dropout))
+
+
+class SpatialAttention(nn.Module):
+    """Multi-head self-attention over the joints of each frame; HRST (Algorithm 1) if enabled."""
+
+    def __init__(self, config: DenoiserConfig, hrst: bool) -> None:
+        super().__init__()
+        self.heads, self.hrst = config.heads, hrst
+        self.qkv = nn.Linear(config.width, 3 * config.width)
+        self.proj = nn.Linear(config.width, config.width)
+        self.dropout = config.dropout
+        child, parent = _hrst_masks(config.skeleton)
+        self.register_buffer("child_mask", child, persistent=False)
+        self.register_buffer("parent_mask", parent, persistent=False)
+        self.capture: _Capture | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x [N, J, C]
+        q, k, v = rearrange(self.qkv(x), "n j (three h d) -> three n h j d", three=3, h=self.heads)
+        if self.hrst or self.capture is not None:
+            logits = (q * q.shape[-1] ** -0.5) @ k.transpose(-1, -2)
+            adjusted = hrst_logits(logits, masks=(self.child_mask, self.parent_mask)) if self.hrst else logits
+            weights = adjusted.softmax(-1)
+            if self.capture is not None:
+                self.capture.spatial_logits.append(logits.detach())
+                self.capture.spatial.append(weights.detach())
+            out = F.dropout(weights, self.dropout, self.training) @ v
+        else:
+            out = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0)
+        return self.proj(rearrange(out, "n h j d -> n j (h d)"))
+
+
+class TemporalAttention(nn.Module):
+    """Multi-head self-attention over the frames of each joint; HRTT (Eq. 6) if enabled.
+
+    HRTT adds a child cross-attention term: f_c is the mean of a joint's feature and its
+    children's (a leaf keeps its own), recomputed from this layer's input (the paper's reading;
+    the official code computes it once after the first layer). K_c is a separate key projection of
+    f_c and softmax(QKᵀ/√d + QK_cᵀ/√d) V = softmax(Q(K + K_c)ᵀ/√d) V runs as one fused
+    scaled_dot_product_attention.
+    """
+
+    def __init__(self, config: DenoiserConfig, hrtt: bool) -> None:
+        super().__init__()
+        self.heads, self.hrtt = config.heads, hrtt
+        self.qkv = nn.Linear(config.width, 3 * config.width)
+        self.proj = nn.Linear(config.width, config.width)
+        self.dropout = config.dropout
+        if hrtt:
+            self.child_key = nn.Linear(config.width, config.width)
+            self.register_buffer("child_mean", _child_mean_matrix(config.skeleton), persistent=False)
+        self.capture: _Capture | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x [B, F, J, C]
+        batch = x.shape[0]
+        q, k, v = rearrange(self.qkv(x), "b f j (three h d) -> three (b j) h f d", three=3, h=self.heads)
+        if self.hrtt:
+            child_features = torch.einsum("jk,bfkc->bfjc", self.child_mean, x)  # f_c
+            k = k + rearrange(self.child_key(child_features), "b f j (h d) -> (b j) h f d", h=self.heads)
+        if self.capture is not None:
+            weights = ((q * q.shape[-1] ** -0.5) @ k.transpose(-1, -2)).softmax(-1)
+            self.capture.temporal.append(weights.detach())
+        out = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0)
+        return self.proj(rearrange(out, "(b j) h f d -> b f j (h d)", b=batch))
+
+
+def _child_mean_matrix(skeleton: Skeleton) -> torch.Tensor:
+    """[J, J]: row j averages joint j and its children (HRTT's f_c)."""
+    n = skeleton.num_joints
+    matrix = torch.zeros(n, n)
+    for j in range(n):
+        members = (j, *skeleton.children[j])
+        matrix[j, list(members)] = 1.0 / len(members)
+    return matrix
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block: x + attention(LN(x)), then x + MLP(LN(x))."""
+
+    def __init__(self, config: DenoiserConfig, attention: nn.Module, drop_path_rate: float) -> None:
+        super().__init__()
+        self.norm1, self.norm2 = nn.LayerNorm(config.width), nn.LayerNorm(config.width)
+        self.attention = attention
+        self.mlp = Mlp(config.width, config.mlp_ratio, config.dropout)
+        self.drop_path_rate = drop_path_rate
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + drop_path(self.attention(self.norm1(x)), self.drop_path_rate, self.training)
+        return x + drop_path(self.mlp(self.norm2(x)), self.drop_path_rate, self.training)
+
+
+class SpatialBlock(Block):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, F, J, C] -> attention per frame
+        batch = x.shape[0]
+        return rearrange(super().forward(rearrange(x, "b f j c -> (b f) j c")), "(b f) j c -> b f j c", b=batch)
+
+
+def timestep_embedding(t: torch.Tensor, width: int) -> torch.Tensor:
+    """Sinusoidal embedding of integer timesteps [B] -> [B, width] (Transformer / DDPM form)."""
+    half = width // 2
+    frequencies = torch.exp(-math.log(10_000) * torch.arange(half, device=t.device) / half)
+    angles = t.float().unsqueeze(-1) * frequencies
+    embedding = torch.cat([angles.sin(), angles.cos()], -1)
+    return F.pad(embedding, (0, width - 2 * half))
+
+
+# ---------------------------------------------------------------------------------------------
+# The denoiser
+
+
+class HSTDenoiser(nn.Module):
+    """x̂_0 = D(2D keypoints, noisy bones, t): [B, F, 17, 2], [B, F, 16, 4], [B] -> [B, F, 17, 3].
+
+    The noisy bone tensor holds direction (3) then length (1) per bone; the prediction is
+    root-relative 3D joints (root slot exactly zero).
+    """
+
+    def __init__(self, config: DenoiserConfig = DenoiserConfig()) -> None:
+        super().__init__()
+        self.config = config
+        width, joints, skeleton = config.width, config.skeleton.num_joints, config.skeleton
+        self.input_embedding = nn.Linear(6, width)
+        self.joint_embedding = nn.Parameter(torch.zeros(joints, width))  # HSP: per joint
+        if config.hierarchical_embedding:  # HSP: per hierarchy level, shared by a level's joints
+            self.level_embedding = nn.Parameter(torch.zeros(skeleton.num_levels, width))
+            self.register_buffer("levels", torch.tensor(skeleton.levels), persistent=False)
+        self.frame_embedding = nn.Parameter(torch.zeros(config.frames, width))  # TP
+        self.time_mlp = nn.Sequential(nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width))
+        self.embedding_dropout = nn.Dropout(config.dropout)
+        rates = torch.linspace(0, config.drop_path, 2 * config.depth).tolist()
+        blocks = []
+        for layer in range(config.depth):
+            hierarchical = layer > 0  # the first layer is a plain spatial + temporal block
+            blocks.append(SpatialBlock(config, SpatialAttention(config, config.hrst and hierarchical), rates[2 * layer]))
+            blocks.append(Block(config, TemporalAttention(config, config.hrtt and hierarchical), rates[2 * layer + 1]))
+        self.blocks = nn.ModuleList(blocks)
+        self.norm = nn.LayerNorm(width)
+        self.head = nn.Linear(width, 4 if config.disentangled_output else 3)
+        self.register_buffer("root_mask", (torch.arange(joints) > 0).float().unsqueeze(-1), persistent=False)
+        self._initialise()
+
+    def _initialise(self) -> None:
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.trunc_normal_(module.weight, std=0.02)
+                nn.init.zeros_(module.bias)
+        for embedding in (self.joint_embedding, self.frame_embedding, getattr(self, "level_embedding", None)):
+            if embedding is not None:
+                nn.init.trunc_normal_(embedding, std=0.02)
+
+    def forward(self, keypoints_2d: torch.Tensor, noisy_bones: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        self._check_inputs(keypoints_2d, noisy_bones, t)
+        bones = F.pad(noisy_bones, (0, 0, 1, 0))  # a zero root slot: 17 tokens per frame
+        x = self.input_embedding(torch.cat([keypoints_2d, bones], -1))
+        joint = self.joint_embedding
+        if self.config.hierarchical_embedding:
+            joint = joint + self.level_embedding[self.levels]
+        time = self.time_mlp(timestep_embedding(t, self.config.width))
+        x = x + joint + self.frame_embedding.unsqueeze(1) + time[:, None, None, :]
+        x = self.embedding_dropout(x)
+        for block in self.blocks:
+            x = block(x)
+        out = self.head(self.norm(x))
+        if self.config.disentangled_output:
+            return self._compose(out)
+        return out * self.root_mask
+
+    def _compose(self, out: torch.Tensor) -> torch.Tensor:
+        """Table 4 'disentangled output': slots 1..16 hold direction (3) and length (1) of bone k."""
+        from .bones import compose
+
+        direction = F.normalize(out[..., 1:, :3], dim=-1)
+        length = F.softplus(out[..., 1:, 3:])
+        return compose(length, direction, skeleton=self.config.skeleton)
+
+    def _check_inputs(self, keypoints_2d, noisy_bones, t) -> None:
+        frames, joints = self.config.frames, self.config.skeleton.num_joints
+        if keypoints_2d.ndim != 4 or keypoints_2d.shape[1:] != (frames, joints, 2):
+            raise ValueError(f"expected keypoints_2d of shape [B, {frames}, {joints}, 2], got {list(keypoints_2d.shape)}")
+        expected = (keypoints_2d.shape[0], frames, joints - 1, 4)
+        if tuple(noisy_bones.shape) != expected:
+            raise ValueError(f"expected noisy_bones of shape {list(expected)}, got {list(noisy_bones.shape)}")
+        if t.shape != (keypoints_2d.shape[0],):
+            raise ValueError(f"expected t of shape [{keypoints_2d.shape[0]}], got {list(t.shape)}")
+
+
+@contextlib.contextmanager
+def capture_attention(model: HSTDenoiser):
+    """Collect every layer's attention maps while the block runs.
+
+    >>> with capture_attention(model) as maps:
+    ...     model(kp, bones, t)
+    >>> maps.spatial_logits[layer]   # [B*F, heads, J, J] before HRST
+    >>> maps.spatial[layer]          # softmax weights after HRST
+    >>> maps.temporal[layer]         # [B*J, heads, F, F]
+    """
+    capture = _Capture()
+    attentions = [m for m in model.modules() if isinstance(m, (SpatialAttention, TemporalAttention))]
+    for attention in attentions:
+        attention.capture = capture
+    try:
+        yield capture
+    finally:
+        for attention in attentions:
+            attention.capture = None
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
