@@ -9,6 +9,7 @@ output, execution count and widget state is dropped, so committed notebooks stay
 """
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,19 @@ def light_outputs(outputs):
     return kept
 
 
+def stable_ids(notebook) -> None:
+    """Cell ids from the cells' content, so an unchanged cell keeps its id (quiet diffs)."""
+    seen: set[str] = set()
+    for cell in notebook.cells:
+        digest = hashlib.sha1((cell.cell_type + cell.source).encode()).hexdigest()
+        cell_id, n = digest[:8], 0
+        while cell_id in seen:
+            n += 1
+            cell_id = f"{digest[:8]}-{n}"
+        seen.add(cell_id)
+        cell.id = cell_id
+
+
 def sync(source: Path) -> float:
     notebook = jupytext.read(source)
     start = time.time()
@@ -46,9 +60,12 @@ def sync(source: Path) -> float:
                        resources={"metadata": {"path": str(source.parent)}}).execute()
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            cell.outputs = light_outputs(cell.outputs) if checked(cell) else []
-            cell.execution_count = None
+            keep = checked(cell)
+            cell.outputs = light_outputs(cell.outputs) if keep else []
+            if not keep:  # nbval refuses a checked cell without an execution count ("unrun")
+                cell.execution_count = None
             cell.metadata.pop("execution", None)
+    stable_ids(notebook)
     notebook.metadata.pop("widgets", None)
     notebook.metadata.setdefault("jupytext", {})["formats"] = "ipynb,py:percent"
     jupytext.write(notebook, source.with_suffix(".ipynb"))
@@ -56,7 +73,7 @@ def sync(source: Path) -> float:
 
 
 def main(paths: list[str]) -> None:
-    sources = [Path(p).with_suffix(".py") for p in paths] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+    sources = [Path(p).resolve().with_suffix(".py") for p in paths] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
     for source in sources:
         seconds = sync(source)
         print(f"{source.with_suffix('.ipynb').relative_to(ROOT)}: written (executed in {seconds:.1f} s)")

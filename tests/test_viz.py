@@ -1,0 +1,321 @@
+"""Tests of the plotly figures (viz) and the joint picker widget (widgets), run headless."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+
+from ddhpose_lite import viz
+from ddhpose_lite.bones import compose, disentangle, rest_pose
+from ddhpose_lite.skeleton import H36M
+
+HEAD, RANKLE, LSHOULDER, LELBOW, LWRIST, RWRIST = 10, 3, 11, 12, 13, 16
+
+
+@pytest.fixture(scope="module")
+def pose() -> torch.Tensor:
+    return rest_pose()
+
+
+@pytest.fixture(scope="module")
+def arm_raised() -> torch.Tensor:
+    """The rest pose with the left forearm pointing forward (+y), made by forward kinematics."""
+    length, direction = disentangle(rest_pose())
+    direction = direction.clone()
+    direction[LWRIST - 1] = torch.tensor([0.0, 1.0, 0.0])
+    return compose(length, direction)
+
+
+def world_to_camera(pose: torch.Tensor, distance: float = 3.0) -> torch.Tensor:
+    """A camera in front of the person (at +y, looking along -y): x_cam = -x, y_cam = -z, z_cam = d - y."""
+    return torch.stack([-pose[:, 0], -pose[:, 2], distance - pose[:, 1]], dim=-1)
+
+
+def trace_named(fig: go.Figure, name: str):
+    matches = [t for t in fig.data if t.name == name]
+    assert len(matches) == 1, [t.name for t in fig.data]
+    return matches[0]
+
+
+def sizes_by_joint(trace) -> dict[int, float]:
+    """Joint index -> marker size of a highlight trace (gaps between segments skipped)."""
+    return {j: s for j, s in zip(trace.customdata, trace.marker.size) if j is not None}
+
+
+def points_of(trace) -> set[tuple[float, ...]]:
+    coords = [trace.x, trace.y] + ([trace.z] if hasattr(trace, "z") and trace.z is not None else [])
+    return {tuple(p) for p in zip(*coords) if p[0] is not None}
+
+
+# ---------------------------------------------------------------- skeleton_3d
+
+
+def test_skeleton_3d_has_one_bone_trace_per_level_and_one_joints_trace(pose):
+    fig = viz.skeleton_3d(pose)
+    assert isinstance(fig, go.Figure)
+    assert [t.name for t in fig.data] == [f"level {k} bones" for k in range(1, 6)] + ["joints"]
+    assert all(t.type == "scatter3d" for t in fig.data)
+    assert fig.layout.template.layout.to_plotly_json() == {}  # no template bloat
+
+
+def test_bone_colours_follow_the_level_of_the_child_joint(pose):
+    fig = viz.skeleton_3d(pose)
+    for level in range(1, 6):
+        trace = trace_named(fig, f"level {level} bones")
+        assert trace.line.color == viz.LEVEL_COLORS[level]
+        children = [c for _, c in trace.meta["bones"]]
+        assert children and all(H36M.levels[c] == level for c in children)
+    wrists = trace_named(fig, "level 5 bones")
+    assert sorted(c for _, c in wrists.meta["bones"]) == [LWRIST, RWRIST]
+    expected = {tuple(np.round(pose[j].tolist(), 3)) for j in (LELBOW, LWRIST, 15, RWRIST)}
+    assert points_of(wrists) == expected
+
+
+def test_joint_markers_are_coloured_by_level_and_hover_names_the_joint(pose):
+    joints = trace_named(viz.skeleton_3d(pose), "joints")
+    assert list(joints.marker.color) == [viz.LEVEL_COLORS[lv] for lv in H36M.levels]
+    assert len(joints.text) == 17
+    for j, (name, text) in enumerate(zip(H36M.names, joints.text)):
+        assert name in text and f"({j})" in text and f"level {H36M.levels[j]}" in text
+    np.testing.assert_allclose(np.stack([joints.x, joints.y, joints.z], -1), pose.numpy(), atol=5e-4)
+
+
+def test_highlight_marks_exactly_the_chain_parent_and_children(pose):
+    fig = viz.skeleton_3d(pose, highlight=LELBOW)
+    assert len(fig.data) == 7
+    highlight = fig.data[-1]
+    sizes = sizes_by_joint(highlight)
+    assert set(sizes) == {0, 7, 8, LSHOULDER, LELBOW, LWRIST}  # chain 0,7,8,11,12 + child 13
+    assert sizes[LELBOW] > sizes[LSHOULDER] == sizes[LWRIST] > sizes[8] == sizes[7] == sizes[0]
+    symbols = {j: s for j, s in zip(highlight.customdata, highlight.marker.symbol) if j is not None}
+    assert [j for j, s in symbols.items() if s == "diamond"] == [LELBOW]
+    bones = {tuple(highlight.customdata[i:i + 2]) for i in range(0, len(highlight.customdata), 3)}
+    assert bones == {(0, 7), (7, 8), (8, 11), (11, 12), (12, 13)}
+    assert all(t.opacity < 1 for t in fig.data[:-1])  # the rest is faded
+    by_name = viz.skeleton_3d(pose, highlight="LElbow").data[-1]
+    assert by_name.customdata == highlight.customdata
+
+
+def test_highlight_of_a_joint_collection_draws_the_bones_between_them(pose):
+    highlight = viz.skeleton_3d(pose, highlight=[LSHOULDER, LELBOW, HEAD]).data[-1]
+    assert set(sizes_by_joint(highlight)) == {LSHOULDER, LELBOW, HEAD}
+    assert list(highlight.customdata) == [LSHOULDER, LELBOW, None, HEAD, None]
+
+
+def test_world_frame_is_z_up_with_equal_axis_scale(pose):
+    fig = viz.skeleton_3d(pose)
+    joints = trace_named(fig, "joints")
+    assert joints.z[HEAD] > joints.z[0] > joints.z[RANKLE]
+    scene = fig.layout.scene
+    extents = [scene[f"{a}axis"].range[1] - scene[f"{a}axis"].range[0] for a in "xyz"]
+    ratios = [scene.aspectratio[a] for a in "xyz"]
+    np.testing.assert_allclose(np.array(ratios) / max(ratios), np.array(extents) / max(extents), atol=2e-3)
+
+
+def test_camera_frame_is_drawn_upright_by_mapping_minus_y_to_up(pose):
+    camera_pose = world_to_camera(pose)
+    assert camera_pose[HEAD, 1] < camera_pose[RANKLE, 1]  # y points down in the camera frame
+    joints = trace_named(viz.skeleton_3d(camera_pose, frame="camera"), "joints")
+    assert joints.z[HEAD] > joints.z[RANKLE]
+    np.testing.assert_allclose(joints.z, -camera_pose[:, 1].numpy(), atol=5e-4)
+    np.testing.assert_allclose(joints.y, camera_pose[:, 2].numpy(), atol=5e-4)  # depth
+    np.testing.assert_allclose(joints.x, camera_pose[:, 0].numpy(), atol=5e-4)
+
+
+def test_numpy_and_torch_poses_give_the_same_figure(pose):
+    assert viz.skeleton_3d(pose).to_json() == viz.skeleton_3d(pose.numpy()).to_json()
+    assert viz.skeleton_3d(pose.double()).to_json() == viz.skeleton_3d(pose.tolist()).to_json()
+
+
+def test_skeletons_3d_overlays_poses_with_a_legend(pose, arm_raised):
+    fig = viz.skeletons_3d({"ground truth": pose, "hypothesis": arm_raised}, opacity={"hypothesis": 0.5})
+    assert len(fig.data) == 6 + 2  # by level, then one solid bones trace + joints
+    assert fig.layout.showlegend
+    assert [t.name for t in fig.data if t.showlegend] == ["ground truth", "hypothesis"]
+    solid_bones, solid_joints = fig.data[6], fig.data[7]
+    assert solid_bones.line.color == viz.OVERLAY_COLORS[0] and solid_bones.opacity == 0.5
+    assert solid_joints.text[LWRIST].startswith("hypothesis: LWrist")
+    assert solid_joints.y[LWRIST] > 0.2  # the raised forearm points forward
+    default = viz.skeletons_3d({"a": pose, "b": pose})
+    assert default.data[0].opacity == 1 and default.data[-1].opacity < 1  # overlays see-through
+    custom = viz.skeletons_3d({"a": pose, "b": pose}, colors={"a": "red", "b": "level"})
+    assert custom.data[0].line.color == "red" and len(custom.data) == 2 + 6
+    with pytest.raises(ValueError, match="unknown names"):
+        viz.skeletons_3d({"a": pose}, colors={"c": "red"})
+
+
+# ---------------------------------------------------------------- kinematic tree and explorer
+
+
+def test_kinematic_tree_puts_each_level_on_its_own_row():
+    fig = viz.kinematic_tree()
+    assert [t.name for t in fig.data] == [f"level {k} bones" for k in range(1, 6)] + ["joints", "names"]
+    nodes = trace_named(fig, "joints")
+    assert list(nodes.y) == list(H36M.levels)
+    assert list(fig.layout.yaxis.range) == [5.5, -0.5]  # level 0 at the top
+    assert list(trace_named(fig, "names").text) == list(H36M.names)
+    for p, c in H36M.bones:  # every edge goes one row down
+        assert nodes.y[c] == nodes.y[p] + 1
+    positions = {(x, y) for x, y in zip(nodes.x, nodes.y)}
+    assert len(positions) == 17  # no two nodes overlap
+
+
+def test_kinematic_tree_highlight_is_drawn_first_as_a_glow():
+    fig = viz.kinematic_tree(highlight=LELBOW)
+    assert fig.data[0].name == "highlight"
+    assert set(sizes_by_joint(fig.data[0])) == {0, 7, 8, LSHOULDER, LELBOW, LWRIST}
+
+
+def test_joint_explorer_has_one_dropdown_entry_per_joint_restyling_the_highlight(pose):
+    fig = viz.joint_explorer(pose)
+    menu = fig.layout.updatemenus[0]
+    assert len(menu.buttons) == 17 and menu.active == LELBOW
+    highlight_index = len(fig.data) - 1
+    for j, button in enumerate(menu.buttons):
+        restyle, relayout, traces = button.args
+        assert list(traces) == [highlight_index]
+        joints = {k for k in restyle["customdata"][0] if k is not None}
+        assert joints == set(H36M.chain_of(j)) | set(H36M.children[j])
+        (text,) = relayout.values()
+        assert f"{H36M.names[j]} ({j})" in text
+    # the restyle values fit the trace: applying the RWrist entry gives the RWrist highlight
+    restyle = menu.buttons[RWRIST].args[0]
+    fig.update_traces({k: v[0] for k, v in restyle.items()}, selector=highlight_index)
+    expected = viz.skeleton_3d(pose, highlight=RWRIST).data[-1]
+    assert fig.data[-1].customdata == expected.customdata and fig.data[-1].x == expected.x
+
+
+# ---------------------------------------------------------------- animation
+
+
+@pytest.fixture(scope="module")
+def clip(pose, arm_raised) -> torch.Tensor:
+    """100 frames blending the rest pose into the raised arm while walking forward along +y."""
+    weights = torch.linspace(0, 1, 100)[:, None, None]
+    frames = (1 - weights) * pose + weights * arm_raised
+    return frames + torch.stack([torch.zeros(100), torch.linspace(0, 1, 100), torch.zeros(100)], -1)[:, None]
+
+
+def test_animate_clip_has_one_frame_per_stride_and_a_matching_slider(clip):
+    fig = viz.animate_clip(clip, fps=50, stride=3)
+    expected = math.ceil(100 / 3)
+    assert len(fig.frames) == expected
+    steps = fig.layout.sliders[0].steps
+    assert len(steps) == expected
+    assert [s.args[0][0] for s in steps] == [f.name for f in fig.frames]
+    assert [s.label for s in steps] == [str(f) for f in range(0, 100, 3)]
+    play = fig.layout.updatemenus[0].buttons[0]
+    assert play.args[1]["frame"]["duration"] == pytest.approx(1000 * 3 / 50)
+    assert len(fig.frames[0].data) == len(fig.data) == 6
+    last_joints = fig.frames[-1].data[-1]
+    np.testing.assert_allclose(last_joints.y, clip[99, :, 1].numpy(), atol=5e-4)
+
+
+def test_animate_clip_axis_ranges_cover_the_whole_clip(clip):
+    fig = viz.animate_clip(clip, stride=1)
+    y_range = fig.layout.scene.yaxis.range
+    assert y_range[0] < float(clip[..., 1].min()) and y_range[1] > float(clip[..., 1].max())
+    assert all(frame.layout.to_plotly_json() == {} for frame in fig.frames)  # ranges never change
+
+
+def test_animate_clip_overlays_clips_of_equal_length(clip):
+    fig = viz.animate_clip({"truth": clip, "guess": clip + 0.01}, stride=10)
+    assert len(fig.data) == 8 and len(fig.frames[0].data) == 8
+    with pytest.raises(ValueError, match="same number of frames"):
+        viz.animate_clip({"truth": clip, "short": clip[:50]})
+
+
+# ---------------------------------------------------------------- 2D keypoints and charts
+
+
+def test_keypoints_2d_in_pixels_has_y_down_and_the_image_frame(pose):
+    keypoints = pose[:, [0, 2]] * torch.tensor([300.0, -300.0]) + 500.0
+    fig = viz.keypoints_2d(keypoints, image_size=(1000, 1002))
+    assert list(fig.layout.yaxis.range) == [1002, 0]  # y grows downwards
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert fig.layout.shapes[0].x1 == 1000 and fig.layout.shapes[0].y1 == 1002
+    joints = trace_named(fig, "joints")
+    assert joints.y[HEAD] < joints.y[RANKLE]
+    assert len(fig.data) == 6 and fig.data[0].type == "scatter"
+
+
+def test_keypoints_2d_overlays_and_animates(pose):
+    truth = pose[:, [0, 2]] * torch.tensor([1.0, -1.0])
+    noisy = truth + 0.02 * torch.randn(17, 2, generator=torch.Generator().manual_seed(0))
+    fig = viz.keypoints_2d({"ground truth": truth, "noisy": noisy})
+    assert len(fig.data) == 8 and fig.layout.showlegend
+    assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]  # reversed: y down
+    animated = viz.keypoints_2d(truth.expand(20, 17, 2), stride=4)
+    assert len(animated.frames) == 5 and len(animated.layout.sliders[0].steps) == 5
+
+
+def test_line_by_level_draws_one_series_per_name():
+    fig = viz.line_by_level({"joints": [0, 10, 20, 30, 40, 50], "bones": np.arange(6.0)})
+    assert [t.name for t in fig.data] == ["joints", "bones"]
+    assert list(fig.data[0].x) == list(range(6)) and list(fig.data[1].y) == [0, 1, 2, 3, 4, 5]
+    assert viz.line_by_level({"a": torch.ones(6)}, kind="bar").data[0].type == "bar"
+    with pytest.raises(ValueError, match=r"expected values 'a' of shape \[6\]"):
+        viz.line_by_level({"a": [1, 2, 3]})
+
+
+# ---------------------------------------------------------------- sizes and errors
+
+
+def test_figure_json_stays_small(pose, clip):
+    assert len(viz.skeleton_3d(pose).to_json()) < 20_000
+    assert len(viz.skeleton_3d(pose, highlight=LELBOW).to_json()) < 20_000
+    assert len(viz.kinematic_tree(highlight=LELBOW).to_json()) < 20_000
+    assert len(viz.keypoints_2d(pose[:, :2]).to_json()) < 20_000
+    assert len(viz.joint_explorer(pose).to_json()) < 60_000
+    assert len(viz.animate_clip(clip).to_json()) < 300_000
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: viz.skeleton_3d(np.zeros((16, 3))), r"expected pose of shape \[17, 3\], got \[16, 3\]"),
+        (lambda: viz.skeleton_3d(torch.zeros(2, 17, 3)), r"expected pose of shape \[17, 3\], got \[2, 17, 3\]"),
+        (lambda: viz.skeleton_3d(np.full((17, 3), np.nan)), "expected finite pose, got 51 NaN"),
+        (lambda: viz.skeleton_3d(np.zeros((17, 3)), frame="image"), "expected frame 'world' or 'camera'"),
+        (lambda: viz.skeleton_3d(np.zeros((17, 3)), highlight=17), r"expected a joint index in 0\.\.16"),
+        (lambda: viz.skeleton_3d(np.zeros((17, 3)), highlight="Elbow"), "expected one of the joint names"),
+        (lambda: viz.animate_clip(np.zeros((17, 3))), r"expected poses of shape \[F, 17, 3\], got \[17, 3\]"),
+        (lambda: viz.animate_clip(np.zeros((4, 17, 3)), stride=0), "expected stride as a positive integer"),
+        (lambda: viz.animate_clip(np.zeros((4, 17, 3)), fps=0), "expected fps as a positive number"),
+        (lambda: viz.keypoints_2d(np.zeros((17, 3))), r"expected keypoints of shape \[17, 2\] or \[F, 17, 2\]"),
+        (lambda: viz.keypoints_2d(np.zeros((17, 2)), image_size=(0, 10)), "expected a positive image_size"),
+        (lambda: viz.skeletons_3d({}), "expected at least one pose"),
+    ],
+)
+def test_bad_input_raises_a_clear_value_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# ---------------------------------------------------------------- the widget
+
+
+def test_joint_picker_callback_updates_the_figures_in_place(pose):
+    from ddhpose_lite import widgets
+
+    picker = widgets.joint_picker(pose=pose)
+    assert isinstance(picker.figure, go.FigureWidget) and isinstance(picker.tree, go.FigureWidget)
+    assert picker.dropdown.value == LELBOW
+    assert set(sizes_by_joint(picker.figure.data[-1])) == {0, 7, 8, LSHOULDER, LELBOW, LWRIST}
+    figure_before = picker.figure
+
+    picker.update("RWrist")
+    assert picker.figure is figure_before  # updated in place, not replaced
+    assert set(sizes_by_joint(picker.figure.data[-1])) == {0, 7, 8, 14, 15, RWRIST}
+    assert set(sizes_by_joint(picker.tree.data[0])) == {0, 7, 8, 14, 15, RWRIST}
+    assert picker.dropdown.value == RWRIST
+    assert "RWrist (16)" in picker.info.value and "(RShoulder, RElbow, RWrist)" in picker.info.value
+    np.testing.assert_allclose(picker.figure.data[-1].x[-2], float(pose[RWRIST, 0]), atol=5e-4)
+
+    picker.dropdown.value = 0  # what a click in the dropdown does
+    assert set(sizes_by_joint(picker.figure.data[-1])) == {0, 1, 4, 7}
+    assert "none (the root)" in picker.info.value
+    assert "application/vnd.jupyter.widget-view+json" in picker._repr_mimebundle_()
