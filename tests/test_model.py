@@ -11,6 +11,7 @@ from ddhpose_lite.model import (
     hrst_logits,
     hrst_logits_sequential,
 )
+from ddhpose_lite import model as model_module
 from ddhpose_lite.skeleton import H36M, Skeleton
 
 SMALL = dict(frames=9, width=32, depth=3, heads=4)
@@ -98,7 +99,9 @@ def test_all_switches_off_is_a_plain_spatial_temporal_transformer():
     assert all(not b.attention.hrst if hasattr(b.attention, "hrst") else not b.attention.hrtt for b in model.blocks)
 
 
-def test_hrtt_fused_form_equals_the_two_matrix_form():
+@pytest.mark.parametrize("kernel", ["sdpa", "explicit"])
+def test_hrtt_fused_form_equals_the_two_matrix_form(kernel, monkeypatch):
+    monkeypatch.setattr(model_module, "ATTENTION_KERNEL", kernel)
     config = DenoiserConfig(**SMALL)
     attention = TemporalAttention(config, hrtt=True).eval()
     x = torch.randn(2, config.frames, 17, config.width)
@@ -169,3 +172,17 @@ def test_bad_inputs_name_the_shape():
         model(kp, bones[..., :3], t)
     with pytest.raises(ValueError, match=r"t of shape \[2\]"):
         model(kp, bones, t[:1])
+
+
+def test_attention_kernels_agree_and_bad_kernel_is_named(monkeypatch):
+    config = DenoiserConfig(**SMALL)
+    model = HSTDenoiser(config).eval()
+    x = inputs(config)
+    outputs = {}
+    for kernel in ("sdpa", "explicit"):
+        monkeypatch.setattr(model_module, "ATTENTION_KERNEL", kernel)
+        outputs[kernel] = model(*x)
+    torch.testing.assert_close(outputs["sdpa"], outputs["explicit"], rtol=1e-4, atol=1e-5)
+    monkeypatch.setattr(model_module, "ATTENTION_KERNEL", "flash")
+    with pytest.raises(ValueError, match="ATTENTION_KERNEL 'auto', 'sdpa' or 'explicit', got 'flash'"):
+        model(*x)

@@ -1,0 +1,128 @@
+"""Speed of the denoiser: `python -m ddhpose_lite.bench [--quick] [--device cuda]`.
+
+For each (frames, width, depth, batch) config it prints the parameter count, the training-step
+time (forward + backward + AdamW) and frames/s, the sampling latency for H = 5 hypotheses and
+K = 5 DDIM steps on one clip, the achieved GFLOP/s against a measured matmul peak, and the cost
+of HRST + HRTT (the same model with both switched off, measured in the same run).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from .bones import disentangle
+from .diffusion import Schedule, ddim_sample
+from . import model as model_module
+from .model import DenoiserConfig, HSTDenoiser, count_parameters
+
+CONFIGS = ((27, 64, 4, 8), (81, 128, 8, 2), (243, 512, 8, 1))
+
+
+def _timed(fn, repeats: int, device: torch.device) -> float:
+    """Median seconds per call after two warm-up calls."""
+    for _ in range(2):
+        fn()
+    times = []
+    for _ in range(repeats):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def matmul_peak(device: torch.device, size: int = 1024) -> float:
+    """Measured GFLOP/s of a float32 square matmul (the machine's practical ceiling)."""
+    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
+    seconds = _timed(lambda: a @ b, 10, device)
+    return 2 * size**3 / seconds / 1e9
+
+
+def _batch(config: DenoiserConfig, batch: int, device: torch.device):
+    g = torch.Generator().manual_seed(0)
+    kp = torch.randn(batch, config.frames, 17, 2, generator=g).to(device)
+    bones = torch.randn(batch, config.frames, 16, 4, generator=g).to(device)
+    target = torch.randn(batch, config.frames, 17, 3, generator=g).to(device)
+    t = torch.randint(0, 1000, (batch,), generator=g).to(device)
+    return kp, bones, target, t
+
+
+def training_step_seconds(config: DenoiserConfig, batch: int, device: torch.device, repeats: int):
+    torch.manual_seed(0)
+    model = HSTDenoiser(config).to(device).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    kp, bones, target, t = _batch(config, batch, device)
+
+    def step():
+        loss = (model(kp, bones, t) - target).norm(dim=-1).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    with FlopCounterMode(display=False) as counter:
+        step()
+    return _timed(step, repeats, device), counter.get_total_flops(), count_parameters(model)
+
+
+def sampling_seconds(config: DenoiserConfig, device: torch.device, hypotheses=5, steps=5, repeats=3) -> float:
+    model = HSTDenoiser(config).to(device).eval()
+    kp = _batch(config, 1, device)[0].expand(hypotheses, -1, -1, -1)
+
+    def predict(x, t):
+        joints = model(kp, x, torch.full((hypotheses,), t, device=device))
+        length, direction = disentangle(joints)
+        return torch.cat([direction, length], -1)
+
+    @torch.inference_mode()
+    def sample():
+        ddim_sample(predict, (config.frames, 16, 4), Schedule.cosine(), steps=steps, hypotheses=hypotheses,
+                    device=device)
+
+    return _timed(sample, repeats, device)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only the first two configs, fewer repeats")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--kernels", action="store_true",
+                        help="also time the training step with each attention kernel (sdpa vs explicit)")
+    args = parser.parse_args(argv)
+    device = torch.device(args.device)
+    configs = CONFIGS[:2] if args.quick else CONFIGS
+    peak = matmul_peak(device)
+    print(f"device {device}, {torch.get_num_threads()} threads, float32 matmul peak {peak:.1f} GFLOP/s")
+    header = ("frames", "width", "depth", "batch", "params", "step ms", "frames/s", "GFLOP/s", "% peak",
+              "off ms", "HRST+HRTT cost", "sample H5K5 ms")
+    print(" | ".join(header))
+    for frames, width, depth, batch in configs:
+        config = DenoiserConfig(frames=frames, width=width, depth=depth, heads=8)
+        plain = DenoiserConfig(frames=frames, width=width, depth=depth, heads=8, hrst=False, hrtt=False)
+        repeats = max(2, args.repeats // (3 if frames > 100 else 1))
+        seconds, flops, params = training_step_seconds(config, batch, device, repeats)
+        plain_seconds, _, _ = training_step_seconds(plain, batch, device, repeats)
+        sample = sampling_seconds(config, device)
+        gflops = flops / seconds / 1e9
+        row = (frames, width, depth, batch, f"{params:,}", f"{seconds * 1e3:.1f}", f"{batch * frames / seconds:,.0f}",
+               f"{gflops:.1f}", f"{100 * gflops / peak:.0f}%", f"{plain_seconds * 1e3:.1f}",
+               f"{100 * (seconds / plain_seconds - 1):+.1f}%", f"{sample * 1e3:.0f}")
+        print(" | ".join(str(x) for x in row), flush=True)
+        if args.kernels:
+            timings = {}
+            for kernel in ("sdpa", "explicit"):
+                model_module.ATTENTION_KERNEL = kernel
+                timings[kernel] = training_step_seconds(config, batch, device, repeats)[0]
+            model_module.ATTENTION_KERNEL = "auto"
+            print(f"    attention kernels, step ms: sdpa {timings['sdpa'] * 1e3:.1f}, "
+                  f"explicit {timings['explicit'] * 1e3:.1f} (explicit/sdpa = {timings['explicit'] / timings['sdpa']:.2f})")
+
+
+if __name__ == "__main__":
+    main()
