@@ -9,9 +9,16 @@ sample to the next, less noisy time.
 Our conventions, chosen explicitly (the official code differs, see DESIGN.md):
 - state tensors hold 16 bones, no root slot (the official code keeps a 17th root slot whose
   sampling noise is never removed);
-- nothing is clamped: the official code clamps x_t and x̂_0 to ±1.1, which never binds for
-  unit directions and bone lengths under 1.1 m but hides diverging samples; pass ``clip=1.1`` to
-  ``ddim_sample`` to reproduce it.
+- nothing is clamped: the official code clamps x_t and x̂_0 to ±1.1, which never binds for a
+  good x̂_0 (unit directions, bone lengths under 1.1 m) but does clip x_t in the first steps
+  (about 27 % of the entries of x_T ~ N(0, I)) and hides diverging samples; pass ``clip=1.1``
+  to ``ddim_sample`` to reproduce it.
+- the bone state is direction (3) then length (1) per bone, [..., 16, 4] (``bone_state``,
+  ``split_bone_state``), as the model's input; lengths are in metres and not rescaled (neither
+  does the official code), so with the same noise a length (0.1-0.45 m) is corrupted far
+  sooner than a unit direction.
+- for comparison, ``noise_joints`` runs the same forward process on root-relative joints, the
+  root staying at the origin (it is zero for every pose, so noising it would add nothing).
 """
 from __future__ import annotations
 
@@ -21,11 +28,12 @@ from typing import Callable
 
 import torch
 
-from ._tensors import as_torch, check_finite
+from ._tensors import as_torch, check_finite, check_tail
 
 __all__ = [
     "cosine_beta_schedule", "linear_beta_schedule", "Schedule", "ddim_time_pairs", "q_sample",
     "noise_bones", "ddim_step", "ddim_sample", "Trajectory",
+    "bone_state", "split_bone_state", "noise_joints", "ForwardPath", "forward_path",
 ]
 
 
@@ -147,6 +155,105 @@ def noise_bones(length, direction, t, schedule: Schedule, seed=0):
     noisy_length, _ = q_sample(length, t, schedule, seed=generator)
     noisy_direction, _ = q_sample(direction, t, schedule, seed=generator)
     return noisy_length, noisy_direction
+
+
+def bone_state(length, direction):
+    """length [..., 16, 1] and direction [..., 16, 3] -> the state [..., 16, 4] (direction, length).
+
+    The layout of the model's noisy input. Same kind (torch/NumPy) as ``direction``.
+    """
+    direction_t, back = as_torch(direction, "direction")
+    length_t, _ = as_torch(length, "length")
+    check_tail(length_t, "length", (None, 1), "..., 16, 1")
+    check_tail(direction_t, "direction", (None, 3), "..., 16, 3")
+    if length_t.shape[:-1] != direction_t.shape[:-1]:
+        raise ValueError(f"expected length [..., B, 1] and direction [..., B, 3] with the same leading "
+                         f"dims, got {list(length_t.shape)} and {list(direction_t.shape)}")
+    return back(torch.cat([direction_t, length_t.to(direction_t)], -1))
+
+
+def split_bone_state(x):
+    """The inverse of ``bone_state``: [..., 16, 4] -> (length [..., 16, 1], direction [..., 16, 3])."""
+    x_t, back = as_torch(x, "bone state")
+    check_tail(x_t, "bone state", (None, 4), "..., 16, 4")
+    return back(x_t[..., 3:]), back(x_t[..., :3])
+
+
+def noise_joints(pose, t, schedule: Schedule, seed=0, noise=None):
+    """The forward process on joints, for comparison with ``noise_bones``: pose [..., 17, 3].
+
+    The pose is made root-relative and its 16 non-root joints are noised with ``q_sample`` at
+    time ``t`` (the same ᾱ_t as the bones would get); the root stays at the origin.
+    ``noise`` [..., 16, 3] fixes ε. Returns (noisy pose [..., 17, 3], ε [..., 16, 3]).
+    """
+    x, back = as_torch(pose, "pose")
+    check_tail(x, "pose", (None, 3), "..., 17, 3")
+    relative = x - x[..., :1, :]
+    noisy, eps = q_sample(relative[..., 1:, :], t, schedule, seed=seed, noise=noise)
+    return back(torch.cat([relative[..., :1, :], noisy], -2)), back(eps)
+
+
+@dataclass
+class ForwardPath:
+    """One pose noised at many timesteps with ONE draw of ε: x_t = sqrt(ᾱ_t) x_0 + sqrt(1 - ᾱ_t) ε.
+
+    Scrubbing t then shows the same noise growing while the signal shrinks. t [N] (long),
+    alpha_bar [N] (float64); length [N, 16, 1] and direction [N, 16, 3] noised separately (the
+    direction not renormalised); joints [N, 17, 3] the root-relative joints noised directly;
+    clean: the root-relative pose [17, 3].
+    """
+
+    t: torch.Tensor
+    alpha_bar: torch.Tensor
+    length: torch.Tensor
+    direction: torch.Tensor
+    joints: torch.Tensor
+    clean: torch.Tensor
+
+    @property
+    def bones_pose(self) -> torch.Tensor:
+        """[N, 17, 3]: the skeleton rebuilt from the noisy bones, compose(noisy length, noisy direction)."""
+        from .bones import compose
+
+        return compose(self.length, self.direction)
+
+
+def forward_path(pose, ts=None, schedule: Schedule | None = None, seed=0) -> ForwardPath:
+    """Noise one pose [17, 3] at every time in ``ts`` (default 0..T-1; -1 = clean), both ways.
+
+    ε is drawn once per seed, in this order: length [16, 1], direction [16, 3] (so a single t
+    matches ``noise_bones(length, direction, t, schedule, seed)``), then joints [16, 3].
+    ``schedule`` defaults to the cosine schedule.
+    """
+    from .bones import disentangle
+
+    schedule = Schedule.cosine() if schedule is None else schedule
+    x, _ = as_torch(pose, "pose")
+    check_tail(x, "pose", (17, 3), "17, 3")
+    if x.ndim != 2:
+        raise ValueError(f"expected one pose of shape [17, 3], got {list(x.shape)}")
+    check_finite(x, "pose")
+    relative = x - x[:1]
+    ts = torch.arange(schedule.T) if ts is None else torch.as_tensor(ts)
+    if ts.ndim != 1 or ts.numel() == 0 or ts.is_floating_point():
+        raise ValueError(f"expected ts as a non-empty 1D sequence of integer times, got {ts!r}")
+    ts = ts.long()
+    length, direction = disentangle(relative)
+    generator = _generator(seed)
+    eps_length = _randn_like(length, generator)
+    eps_direction = _randn_like(direction, generator)
+    eps_joints = _randn_like(relative[1:], generator)
+    alpha_bar = schedule.alpha_bar_at(ts, torch.empty(0, dtype=torch.float64))
+    a = alpha_bar.to(x.dtype).reshape(-1, 1, 1)
+    signal, noise = a.sqrt(), (1 - a).sqrt()
+    joints = signal * relative[1:] + noise * eps_joints
+    return ForwardPath(
+        t=ts, alpha_bar=alpha_bar,
+        length=signal * length + noise * eps_length,
+        direction=signal * direction + noise * eps_direction,
+        joints=torch.cat([torch.zeros_like(joints[:, :1]), joints], 1),
+        clean=relative,
+    )
 
 
 def ddim_time_pairs(T: int, K: int) -> list[tuple[int, int]]:

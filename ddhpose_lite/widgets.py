@@ -3,7 +3,8 @@
 Each control keeps its logic in a plain callback, so it runs without a browser or kernel:
 ``picker.update("LWrist")`` changes the figures exactly as choosing LWrist in the dropdown does,
 which is how the tests drive it. Without a live kernel (static HTML, some Colab setups) use the
-kernel-free twin ``viz.joint_explorer``.
+kernel-free twin ``viz.joint_explorer`` (``viz.noising_explorer`` for the timestep scrubber,
+``viz.ddim_trajectory`` for the DDIM scrubber).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import plotly.graph_objects as go
 from . import viz
 from .skeleton import H36M, Skeleton
 
-__all__ = ["JointPicker", "joint_picker"]
+__all__ = ["JointPicker", "joint_picker", "Scrubber", "timestep_scrubber", "ddim_scrubber"]
 
 
 @dataclass(eq=False)
@@ -97,3 +98,102 @@ def _facts_html(skeleton: Skeleton, joint: int) -> str:
         for key, value in facts.items()
     )
     return f"<table style='font-size:13px'>{rows}</table>"
+
+
+# ---------------------------------------------------------------- diffusion scrubbers (lesson 03)
+
+
+@dataclass(eq=False)
+class Scrubber:
+    """A slider driving a ``viz`` pair figure in place. Displays itself in Jupyter.
+
+    ``update(value)`` is the slider's callback as a plain function (it also moves the slider);
+    ``data`` holds what is shown (a ``diffusion.ForwardPath`` or the trajectory's poses).
+    """
+
+    container: ipywidgets.Box
+    slider: ipywidgets.IntSlider
+    figure: go.FigureWidget
+    update: Callable[[int], None]
+    data: object
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.container._repr_mimebundle_(**kwargs)
+
+
+def _apply_pair(figure: go.FigureWidget, coords: list[dict], title: str) -> None:
+    """Write one view (``viz._pair_updates``) into the figure's traces, in one message."""
+    with figure.batch_update():
+        for index, props in zip(viz._PAIR_UPDATED, coords):
+            figure.data[index].update(props)
+        figure.layout.title.text = title
+
+
+def _scrubber(figure: go.FigureWidget, slider: ipywidgets.IntSlider, show: Callable[[int], None],
+              data) -> Scrubber:
+    def update(value: int) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or not slider.min <= value <= slider.max:
+            raise ValueError(f"expected {slider.description} as an int in {slider.min}..{slider.max}, got {value!r}")
+        show(value)
+        if slider.value != value:
+            slider.value = value  # triggers update(value) once more, which redraws the same view
+
+    slider.observe(lambda change: update(change["new"]), names="value")
+    return Scrubber(ipywidgets.VBox([slider, figure]), slider, figure, update, data)
+
+
+def timestep_scrubber(pose=None, schedule=None, *, seed: int = 0, t: int = 250, margin: float = 0.5,
+                      width: int = 980, height: int = 430) -> Scrubber:
+    """A slider over t: the pose noised two ways (bones | joints) and the marker on the ᾱ_t curve.
+
+    The noise ε is drawn once (``diffusion.forward_path(pose, all t, schedule, seed)``), so
+    moving the slider shows x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε with the same ε: the signal fades and
+    the same noise grows. ``pose`` [17, 3] defaults to ``bones.rest_pose()``, ``schedule`` to
+    ``Schedule.cosine()``. The figure (a FigureWidget) is updated in place, never rebuilt.
+    """
+    from .bones import rest_pose
+    from .diffusion import Schedule, forward_path
+
+    pose = rest_pose() if pose is None else pose
+    schedule = Schedule.cosine() if schedule is None else schedule
+    path = forward_path(pose, None, schedule, seed)
+    t = viz._check_t(t, schedule.T)
+    bones_poses, joints, clean = path.bones_pose.numpy(), path.joints.numpy(), path.clean.numpy()
+    alpha_bar = path.alpha_bar.numpy()
+    figure = go.FigureWidget(viz.noising_view(bones_poses[t], joints[t], alpha_bar, t, reference=clean,
+                                              margin=margin, width=width, height=height))
+
+    def show(k: int) -> None:
+        coords = viz._pair_updates(bones_poses[k], joints[k], (k, alpha_bar[k]), H36M, f"t={k}")
+        _apply_pair(figure, coords, viz._noising_title(k, float(alpha_bar[k])))
+
+    slider = ipywidgets.IntSlider(value=t, min=0, max=schedule.T - 1, step=1, description="t",
+                                  continuous_update=True, layout=ipywidgets.Layout(width="600px"))
+    return _scrubber(figure, slider, show, path)
+
+
+def ddim_scrubber(x0_poses, xt_poses, times, alpha_bar, *, truth=None, margin: float = 0.5,
+                  width: int = 980, height: int = 430) -> Scrubber:
+    """A slider over DDIM steps 0..K: x_t and the predicted x̂_0 of ``viz.ddim_trajectory``.
+
+    Arguments as in ``viz.ddim_trajectory`` (poses, not bone states: compose them first).
+    Step k < K shows x_t before step k and its x̂_0; step K shows the sample.
+    """
+    fig = viz.ddim_trajectory(x0_poses, xt_poses, times, alpha_bar, truth=truth, margin=margin,
+                              width=width, height=height)
+    frames = [(frame.data, frame.layout.title.text) for frame in fig.frames]
+    fig.frames = ()
+    fig.layout.sliders, fig.layout.updatemenus = (), ()
+    fig.update_scenes(domain_y=[0, 1.0])
+    fig.update_layout(margin=dict(b=10))
+    figure = go.FigureWidget(fig)
+
+    def show(step: int) -> None:
+        data, title = frames[step]
+        coords = [{key: trace[key] for key in ("x", "y", "z", "text") if key in trace and trace[key] is not None}
+                  for trace in data]
+        _apply_pair(figure, coords, title)
+
+    slider = ipywidgets.IntSlider(value=0, min=0, max=len(times), step=1, description="step",
+                                  continuous_update=True, layout=ipywidgets.Layout(width="600px"))
+    return _scrubber(figure, slider, show, dict(x0=x0_poses, xt=xt_poses, times=list(times)))

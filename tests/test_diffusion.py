@@ -153,3 +153,83 @@ def test_bad_input_errors():
         ddim_step(torch.zeros(2), torch.zeros(2), 999, 799, schedule, eta=1.0)
     with pytest.raises(TypeError, match="seed as int or torch.Generator"):
         q_sample(torch.zeros(2), 3, schedule, seed="a")
+
+
+# ---------------------------------------------------------------- bone state, joints, forward paths
+
+from ddhpose_lite.bones import compose  # noqa: E402
+from ddhpose_lite.diffusion import (  # noqa: E402
+    bone_state,
+    forward_path,
+    noise_joints,
+    split_bone_state,
+)
+
+
+def test_bone_state_is_direction_then_length_and_splits_back():
+    length, direction = disentangle(rest_pose())
+    state = bone_state(length, direction)
+    assert state.shape == (16, 4)
+    assert torch.equal(state[:, :3], direction) and torch.equal(state[:, 3:], length)
+    back_length, back_direction = split_bone_state(state)
+    assert torch.equal(back_length, length) and torch.equal(back_direction, direction)
+    batched = bone_state(length.expand(2, 5, 16, 1), direction.expand(2, 5, 16, 3))
+    assert batched.shape == (2, 5, 16, 4)
+    assert isinstance(bone_state(length.numpy(), direction.numpy()), np.ndarray)
+
+
+def test_bone_state_bad_input():
+    length, direction = disentangle(rest_pose())
+    with pytest.raises(ValueError, match=r"bone state of shape \[\.\.\., 16, 4\], got \[16, 3\]"):
+        split_bone_state(direction)
+    with pytest.raises(ValueError, match="same leading dims"):
+        bone_state(length[:15], direction)
+    with pytest.raises(ValueError, match=r"length of shape \[\.\.\., 16, 1\]"):
+        bone_state(direction, direction)
+
+
+def test_noise_joints_keeps_the_root_and_noises_the_rest_like_q_sample():
+    schedule = Schedule.cosine()
+    pose = rest_pose() + torch.tensor([1.0, 2.0, 3.0])  # not root-relative: made so first
+    noisy, eps = noise_joints(pose, 300, schedule, seed=4)
+    assert noisy.shape == (17, 3) and eps.shape == (16, 3)
+    assert torch.equal(noisy[0], torch.zeros(3))
+    expected, _ = q_sample(rest_pose()[1:], 300, schedule, seed=4)
+    torch.testing.assert_close(noisy[1:], expected)
+    same, _ = noise_joints(pose, 300, schedule, noise=eps)
+    torch.testing.assert_close(same, noisy)
+    with pytest.raises(ValueError, match=r"pose of shape \[\.\.\., 17, 3\]"):
+        noise_joints(torch.zeros(17, 2), 3, schedule)
+
+
+def test_forward_path_uses_one_noise_draw_for_every_t():
+    schedule = Schedule.cosine()
+    pose = rest_pose()
+    length, direction = disentangle(pose)
+    path = forward_path(pose, [-1, 0, 250, 999], schedule, seed=7)
+    assert path.t.tolist() == [-1, 0, 250, 999] and path.alpha_bar[0] == 1
+    assert path.length.shape == (4, 16, 1) and path.direction.shape == (4, 16, 3)
+    assert path.joints.shape == (4, 17, 3) and path.bones_pose.shape == (4, 17, 3)
+    # t = -1 is the clean pose, both ways
+    torch.testing.assert_close(path.bones_pose[0], pose)
+    torch.testing.assert_close(path.joints[0], pose)
+    # a single t matches noise_bones with the same seed, exactly
+    noisy_length, noisy_direction = noise_bones(length, direction, 250, schedule, seed=7)
+    assert torch.equal(path.length[2], noisy_length) and torch.equal(path.direction[2], noisy_direction)
+    # the noise recovered from x_t is the same at every t
+    a = path.alpha_bar[1:].float().reshape(-1, 1, 1)
+    eps = (path.direction[1:] - a.sqrt() * direction) / (1 - a).sqrt()
+    torch.testing.assert_close(eps[0], eps[1], atol=2e-3, rtol=0)  # float32, divided by sqrt(1 - ᾱ_0) = 0.006
+    torch.testing.assert_close(eps[1], eps[2])
+    eps_joints = (path.joints[2:, 1:] - a[1:].sqrt() * pose[1:]) / (1 - a[1:]).sqrt()
+    torch.testing.assert_close(eps_joints[0], eps_joints[1])
+    assert torch.equal(forward_path(pose, None, schedule, seed=7).t, torch.arange(1000))
+
+
+def test_forward_path_bad_input():
+    with pytest.raises(ValueError, match=r"one pose of shape \[17, 3\]"):
+        forward_path(torch.zeros(2, 17, 3), [1])
+    with pytest.raises(ValueError, match="integer times"):
+        forward_path(rest_pose(), [0.5])
+    with pytest.raises(ValueError, match="timesteps in -1..999"):
+        forward_path(rest_pose(), [1000])

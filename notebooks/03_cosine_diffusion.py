@@ -1,0 +1,507 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 03 · Noise on purpose: the cosine schedule and disentangled diffusion
+#
+# **The question of this lesson:** *how does a diffusion model turn a pose into noise and back,
+# and what changes when the noise goes onto bone lengths and directions instead of joints?*
+#
+# A diffusion model learns to undo noise. Training needs noisy examples at every noise level
+# (the **forward process**), sampling walks from pure noise back to a pose (the **reverse
+# process**). DDHPose (Cai et al., AAAI 2024) runs both on the *disentangled* pose of lesson 02:
+# 16 bone lengths and 16 bone directions, noised separately.
+#
+# You will:
+# 1. build the forward process from single noising steps and check its closed form (paper Eq. 2–3);
+# 2. compare the linear and the cosine schedule, and see why the cosine one keeps information longer;
+# 3. scrub the timestep t and watch the same pose noised as bones and as joints, and measure
+#    why lengths and directions behave so differently;
+# 4. run the reverse DDIM step (Eq. 4) with an *oracle* that knows the answer, so the sampler's
+#    mechanics are visible before any network exists;
+# 5. see what η and the number of steps K do.
+#
+# **Runtime:** about 10 s on a 2-core CPU, under 500 MB of memory. No GPU, no downloads.
+
+# %% [markdown]
+# ## Setup
+#
+# Locally or on Binder everything is installed. On Google Colab, first run
+# `!pip install -q git+<URL of this repository>` in a new cell, then continue here.
+
+# %%
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+from ddhpose_lite import viz, widgets
+from ddhpose_lite.bones import compose, disentangle
+from ddhpose_lite.diffusion import (
+    Schedule,
+    bone_state,
+    ddim_sample,
+    ddim_step,
+    ddim_time_pairs,
+    forward_path,
+    noise_bones,
+    noise_joints,
+    split_bone_state,
+)
+from ddhpose_lite.motion import generate_motion
+
+# One frame of a synthetic walk, root-relative (pelvis at the origin), metres, z up.
+pose = generate_motion("walk", 50, seed=0)[25]
+pose = pose - pose[:1]
+length, direction = disentangle(pose)  # [16, 1] metres and [16, 3] unit vectors (lesson 02)
+x0 = bone_state(length, direction)  # [16, 4]: direction (3) then length (1) per bone, as the model sees it
+print("bone lengths (m):", [round(v, 2) for v in length.flatten().tolist()])
+
+# %% [markdown]
+# ## 1 · The forward process, one small step at a time
+#
+# Take a number x₀ (one coordinate of a pose). A **noising step** shrinks it a little and adds
+# a little Gaussian noise:
+#
+# x_t = √(1 − β_t) · x_{t−1} + √β_t · z,  z ~ N(0, 1).
+#
+# The shrinking keeps the total variance at 1: if x_{t−1} has variance 1, so does x_t. After
+# T = 1000 steps nothing of x₀ is left, only N(0, 1). Because Gaussians add up to Gaussians, all
+# the steps up to t collapse into one (paper Eq. 2–3):
+#
+# q(x_t | x₀) = N(√ᾱ_t · x₀, (1 − ᾱ_t) I)  with  ᾱ_t = ∏_{s≤t} (1 − β_s),
+#
+# that is **x_t = √ᾱ_t · x₀ + √(1 − ᾱ_t) · ε** with one ε ~ N(0, I). Training uses this shortcut
+# to jump straight to any t. Let's check it: run the 1000 small steps on 20 000 copies of
+# x₀ = 0.7 and compare with the closed form.
+
+# %%
+schedule = Schedule.cosine()  # T = 1000, s = 0.008, the betas of paper Eq. 2
+generator = torch.Generator().manual_seed(0)
+x = torch.full((20_000,), 0.7, dtype=torch.float64)
+for t in range(schedule.T):
+    beta = schedule.betas[t]
+    x = (1 - beta).sqrt() * x + beta.sqrt() * torch.randn(x.shape, generator=generator, dtype=torch.float64)
+    if t in (99, 499, 899):
+        a = schedule.alpha_bar[t].item()
+        mean, standard_error = math.sqrt(a) * 0.7, math.sqrt((1 - a) / x.numel())
+        print(f"t = {t:>3}: mean {x.mean():.3f}, closed form {mean:.3f} (off by "
+              f"{(x.mean() - mean) / standard_error:+.1f} standard errors);  variance {x.var():.3f}, "
+              f"closed form {1 - a:.3f}")
+
+# %% [markdown]
+# Step by step and in one jump agree within sampling error: a mean of n samples scatters by
+# one standard error, √((1 − ᾱ_t)/n), around the truth, so being off by one or two is normal. From here on we only use the jump: `q_sample(x0, t, schedule)`.
+#
+# ## 2 · Two schedules: linear and cosine
+#
+# The **schedule** β_1 … β_T decides how fast information disappears. DDPM (Ho et al. 2020)
+# used betas rising linearly from 10⁻⁴ to 0.02. Nichol & Dhariwal (2021) proposed the
+# **cosine** schedule, which DDHPose uses: ᾱ(t) = f(t)/f(0) with
+# f(t) = cos²((t/T + s)/(1 + s) · π/2), s = 0.008, each β clipped at 0.999.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+linear = Schedule.linear()
+print("   t   ᾱ_t linear   ᾱ_t cosine")
+for t in (0, 250, 500, 750, 999):
+    print(f"{t:>4}   {linear.alpha_bar[t].item():10.4f}   {schedule.alpha_bar[t].item():10.4f}")
+print("last three cosine betas:", [round(b, 4) for b in schedule.betas[-3:].tolist()])
+
+# %%
+viz.schedule_curves({"linear": linear, "cosine": schedule}, t=500,
+                    title="How much signal is left at time t")
+
+# %% [markdown]
+# **Reading the curves.** The linear schedule destroys the signal fast: by t = 500 less than
+# 10 % of the signal's variance is left, and the second half of the steps is spent on noise
+# that is almost pure. The cosine schedule keeps ᾱ_t close to 1 early, passes 0.5 near the
+# middle, and falls to 0 only at the end (the last β is the clipped 0.999).
+#
+# The right plot is the same story on the scale that matters for learning: the **log
+# signal-to-noise ratio**. The cosine log-SNR falls almost linearly, so the 1000 steps are
+# spread evenly over noise levels. A useful way to count: how many of the 1000 steps are
+# "interesting", neither almost clean (SNR > 100) nor almost pure noise (SNR < 1/100)?
+
+# %%
+for name, s in (("linear", linear), ("cosine", schedule)):
+    interesting = ((s.snr > 0.01) & (s.snr < 100)).sum().item()
+    print(f"{name:>6}: {interesting} of 1000 steps have 1/100 < SNR < 100")
+
+# %% [markdown]
+# More steps in the useful range means more training examples where the denoiser has
+# something to learn, and a sampler whose steps are not wasted. That is the sense in which
+# the cosine schedule **keeps information longer**.
+#
+# ## 3 · Noising bones versus noising joints
+#
+# DDHPose does not noise the joints. It noises each bone's **length** and **direction**
+# separately, with the same ᾱ_t (Eq. 2–3 applied twice). A standard pose diffusion model
+# noises the 3D joints. Let's put both side by side.
+#
+# **What makes the comparison fair?** The same time t, hence the same ᾱ_t, and noise from the
+# same N(0, I). We keep the root at the origin on the joint side (every root-relative pose has
+# it there, so noising it says nothing), just as the bone side has no root slot.
+# `forward_path` draws ε **once** and computes x_t for many t: moving t then shows the same
+# noise growing while the signal shrinks, which is exactly x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε.
+#
+# Move the slider. Left: the skeleton rebuilt by forward kinematics from the noisy lengths and
+# noisy directions, `compose(l_t, d_t)`. Middle: the joints noised directly. The grey skeleton
+# is the clean pose; the dot on the right is where t sits on the ᾱ_t curve.
+
+# %%
+scrubber = widgets.timestep_scrubber(pose, schedule, seed=0, t=150)
+scrubber
+
+# %% [markdown]
+# The callback is a plain function: `scrubber.update(300)` does what dragging to 300 does.
+# Without a live kernel (a static page, or Colab without the custom widget manager), use the
+# kernel-free twin below: the same view with a plotly slider over 32 precomputed times.
+
+# %%
+scrubber.update(300)
+ts = list(range(0, 700, 25)) + [700, 800, 900, 999]
+path = forward_path(pose, ts, schedule, seed=0)
+viz.noising_explorer(path.bones_pose, path.joints, path.t, schedule.alpha_bar, reference=pose)
+
+# %% [markdown]
+# Things to look for while scrubbing from 0 to about 300:
+#
+# - **The joints-noised skeleton turns into a zigzag early.** Each bone there is the difference
+#   of two independently noised joints, and a 0.1–0.4 m bone does not survive noise of a few
+#   centimetres per coordinate at both ends. The bones-noised skeleton keeps its limbs pointing
+#   roughly the right way much longer: its directions are noised as unit vectors.
+# - **But its lengths go wrong early**, and some bones flip (a negative noisy length turns the
+#   bone around).
+# - **Errors accumulate down the tree** (lesson 01): every joint of the bones-noised skeleton
+#   inherits the noise of all the bones above it, so wrists and ankles wander furthest.
+# - **It shrinks faster.** A bone vector is length × direction, both scaled by √ᾱ_t, so its
+#   signal is scaled by ᾱ_t, not √ᾱ_t.
+#
+# **What does a noisy direction look like?** It is no longer a unit vector: the noise adds
+# length too. The denoiser sees it as it is (DDHPose does not renormalise).
+
+# %%
+for t in (50, 250, 500, 999):
+    _, noisy_direction = noise_bones(length, direction, t, schedule, seed=0)
+    norms = noisy_direction.norm(dim=-1)
+    print(f"t = {t:>3}: |d_t| from {norms.min():.2f} to {norms.max():.2f} (mean {norms.mean():.2f})")
+
+# %% [markdown]
+# At t = 999 a noisy direction is a 3D standard normal vector, of typical length √3 ≈ 1.7.
+#
+# ### Why lengths and directions behave differently: measure it
+#
+# Both get the same noise variance 1 − ᾱ_t. But their **signals** have very different sizes:
+# a direction is a unit vector, while a bone length is 0.1–0.4 m. The same noise is therefore
+# a much bigger corruption of a length. (The official code does not rescale lengths either.)
+# Let's measure with 600 noise draws per t. For the bone state: the median relative error of
+# a length read back as l_t / √ᾱ_t, how often a noisy length is even negative, and the median
+# angle between a noisy direction and the true one. For the joints-noised skeleton: the median
+# angle of *its* bones (child joint − parent joint). And for both skeletons, as the denoiser
+# would see them (not rescaled), the mean joint distance from the clean pose (MPJPE).
+
+# %%
+def corruption(t: int, draws: int = 600, seed: int = 0) -> dict:
+    a = schedule.alpha_bar[t].item()
+    lengths = length.expand(draws, 16, 1)
+    directions = direction.expand(draws, 16, 3)
+    noisy_length, noisy_direction = noise_bones(lengths, directions, t, schedule, seed=seed)
+    noisy_joints, _ = noise_joints(pose.expand(draws, 17, 3), t, schedule, seed=seed + 1)
+    _, joint_bone_directions = disentangle(noisy_joints)  # the bones of the joints-noised skeleton
+    return {
+        "t": t, "ᾱ_t": a,
+        "length error": ((noisy_length / math.sqrt(a) - lengths).abs() / lengths).median().item(),
+        "negative lengths": (noisy_length < 0).float().mean().item(),
+        "direction angle": angle(noisy_direction, directions),
+        "joints-noised bone angle": angle(joint_bone_directions, directions),
+        "MPJPE bones-noised": 1000 * (compose(noisy_length, noisy_direction) - pose).norm(dim=-1).mean().item(),
+        "MPJPE joints-noised": 1000 * (noisy_joints - pose).norm(dim=-1).mean().item(),
+    }
+
+
+def angle(u: torch.Tensor, v: torch.Tensor) -> float:
+    """Median angle in degrees between vectors u and v [..., 3]."""
+    cosine = torch.nn.functional.cosine_similarity(u, v, dim=-1).clamp(-1, 1)
+    return torch.rad2deg(torch.acos(cosine)).median().item()
+
+
+print("         |        bone state (DDHPose)        | joints noised |      MPJPE (mm)")
+print("   t  ᾱ_t | length err  negative  dir. angle |  bone angle   | bones-n.  joints-n.")
+for t in (25, 50, 100, 200, 300, 500):
+    r = corruption(t)
+    print(f"{t:>4} {r['ᾱ_t']:5.3f}|{r['length error']:10.0%} {r['negative lengths']:9.0%} {r['direction angle']:10.1f}° |"
+          f"{r['joints-noised bone angle']:11.1f}°   |{r['MPJPE bones-noised']:8.0f} {r['MPJPE joints-noised']:10.0f}")
+
+# %% [markdown]
+# Read the table row by row:
+#
+# - **Inside the bone state, lengths are swamped early; directions carry the pose much
+#   longer.** At t = 100, where ᾱ_t is still 0.97, directions are off by about 11° but lengths
+#   by about half of themselves, and one noisy length in seven is negative. By t = 200 a length
+#   is about as uncertain as it is long.
+# - **Noising joints destroys the bones even faster.** The joints-noised skeleton's bones are
+#   off by about 20° already at t = 25 and by 50° at t = 100: the zigzag you saw.
+# - **Joint positions tell another story.** While t is small both skeletons are about equally
+#   far from the clean pose; later the bones-noised one is further, because forward kinematics
+#   adds up the errors of every bone on a chain.
+#
+# A compact way to say it: the signal-to-noise ratio of a quantity of typical size r is
+# r² · ᾱ_t / (1 − ᾱ_t). A direction coordinate has r = 1/√3 ≈ 0.58; the lengths of this pose
+# have r ≈ 0.25 m, so their SNR is about 5× lower at every t. Which t gives a direction the
+# SNR that a length has at t = 100?
+
+# %%
+r_length = length.pow(2).mean().sqrt().item()
+r_direction = direction.pow(2).mean().sqrt().item()
+for t in (50, 100, 200):
+    target = schedule.snr[t] * r_length**2 / r_direction**2  # the length's SNR at t, in direction units
+    t_equivalent = int((schedule.snr > target).sum().item())  # the SNR falls with t
+    print(f"lengths at t = {t:>3} are as noisy as directions at t ≈ {t_equivalent}")
+
+# %% [markdown]
+# For the denoiser this is a trade. The disentangled input keeps the pose's *structure* (which
+# way each limb points) recognisable to much larger t and separates what is uncertain early
+# (lengths) from what is uncertain late (directions), at the price of a representation in which
+# small noise moves the extremities a lot. The paper's Table 4 finds disentangled *input* with
+# *joint* output best (39.65 mm against 40.23 mm for joints in, joints out).
+#
+# ## 4 · Back from noise: the DDIM step (Eq. 4)
+#
+# The reverse process starts from x_T ~ N(0, I) and walks to t = −1 (clean) in K jumps,
+# (t, t_next) given by `ddim_time_pairs(T, K)` with the official convention
+# `linspace(-1, T-1, K+1)`, reversed and cast to int:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for K in (1, 5, 10):
+    print(f"K = {K:>2}:", ddim_time_pairs(1000, K))
+
+# %% [markdown]
+# At each jump a denoiser looks at x_t and predicts the clean x̂₀. DDIM (paper Eq. 4) then
+# reads off the noise that x_t must contain if x̂₀ is right, and builds x_{t_next} from both:
+#
+# ε̂ = (x_t − √ᾱ_t x̂₀) / √(1 − ᾱ_t)
+#
+# x_{t_next} = √ᾱ_next · x̂₀ + √(1 − ᾱ_next − σ²) · ε̂ + σ · z,
+# σ = η · √((1 − ᾱ_next)/(1 − ᾱ_t)) · √(1 − ᾱ_t/ᾱ_next).
+#
+# At the last jump (t_next = −1) the result is x̂₀ itself. η = 0 makes the walk deterministic;
+# η = 1 (the official setting) replaces part of ε̂ by fresh noise z at every step.
+#
+# We have no network yet (that is lesson 04). But the sampler takes **any** function
+# `predict_x0(x_t, t)`, so we can give it an **oracle** that always returns the true bone
+# state. The network's job is to imitate this oracle; here we watch what the sampler does
+# around it. Three hypotheses, K = 5 steps, batched in one call:
+
+# %%
+oracle = lambda x_t, t: x0.expand_as(x_t)  # noqa: E731  (the true x₀, whatever x_t is)
+trajectory = ddim_sample(oracle, (16, 4), schedule, steps=5, hypotheses=3, eta=1.0, seed=0)
+print("x̂₀ per step:", tuple(trajectory.x0.shape), " x_t per step:", tuple(trajectory.xt.shape))
+print("the sample is the truth, exactly:", torch.equal(trajectory.sample, x0.expand(3, 16, 4)))
+
+
+def as_pose(states: torch.Tensor) -> torch.Tensor:
+    """Bone states [..., 16, 4] -> poses [..., 17, 3] by forward kinematics."""
+    return compose(*split_bone_state(states))
+
+
+viz.ddim_trajectory(as_pose(trajectory.x0[:, 0]), as_pose(trajectory.xt[:, 0]), trajectory.times,
+                    schedule.alpha_bar, truth=pose)
+
+# %% [markdown]
+# Press ▶ or drag the slider. On the left, x_t starts as pure noise (a pose built from random
+# "lengths" and "directions" flies off the box), then gathers around the truth as t falls. On
+# the right, the oracle's x̂₀ is the truth at every step; a real network's x̂₀ would start
+# blurry and sharpen. The same view with a live slider:
+
+# %%
+ddim_view = widgets.ddim_scrubber(as_pose(trajectory.x0[:, 0]), as_pose(trajectory.xt[:, 0]),
+                                  trajectory.times, schedule.alpha_bar, truth=pose)
+ddim_view
+
+# %% [markdown]
+# ## 5 · What η and K do
+#
+# **η.** Read off the noise ε̂ that x_t carries at each step and compare it with the noise the
+# run started from. With η = 0 it is the *same* ε all the way: the sampler slides along
+# x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε, the forward process run backwards. With η = 1 the noise is
+# replaced at every step.
+
+# %%
+for eta in (0.0, 0.5, 1.0):
+    run = ddim_sample(oracle, (16, 4), schedule, steps=10, hypotheses=100, eta=eta, seed=0)
+    implied = [(run.xt[k] - schedule.alpha_bar[t].sqrt().float() * x0) / (1 - schedule.alpha_bar[t]).sqrt().float()
+               for k, (t, _) in enumerate(run.times)]
+    similarity = [torch.nn.functional.cosine_similarity(implied[0].flatten(1), e.flatten(1)).mean().item()
+                  for e in implied]
+    print(f"η = {eta}: similarity of ε̂ to the starting noise, step by step:",
+          " ".join(f"{v:5.2f}" for v in similarity))
+
+# %% [markdown]
+# With η = 1 and big jumps, σ is nearly all of √(1 − ᾱ_next): the first jump from t = 999
+# throws the starting noise away completely (ᾱ_999 ≈ 2·10⁻⁹, so ε̂ *is* x_T), and the later
+# ones keep only about half of ε̂. The official sampler is close to "predict x̂₀, then re-noise
+# it to the next level".
+#
+# **K, and an imperfect predictor.** With the oracle every setting ends at the truth, so η and K
+# cannot matter. They matter when x̂₀ is wrong. Let's make a *leaky* oracle that lets 10 % of
+# the noise in x_t through, x̂₀ = x₀ + 0.1 · (x_t − √ᾱ_t x₀): its error is large at high noise
+# and vanishes as t → 0, like a real denoiser's. Final error over 200 hypotheses:
+
+# %%
+def leaky_oracle(x_t: torch.Tensor, t: int) -> torch.Tensor:
+    return x0 + 0.1 * (x_t - math.sqrt(schedule.alpha_bar[t].item()) * x0)
+
+
+steps = (1, 2, 5, 10, 50)
+errors = {}
+for eta in (0.0, 1.0):
+    errors[eta] = []
+    for K in steps:
+        run = ddim_sample(leaky_oracle, (16, 4), schedule, steps=K, hypotheses=200, eta=eta, seed=0)
+        errors[eta].append(1000 * (as_pose(run.sample) - pose).norm(dim=-1).mean().item())
+    print(f"η = {eta}: MPJPE (mm) for K = {steps}:", [round(e) for e in errors[eta]])
+
+go.Figure(
+    [go.Scatter(x=list(steps), y=[round(e, 1) for e in errors[eta]], name=f"η = {eta}", mode="lines+markers")
+     for eta in errors],
+    layout=viz.base_layout(480, 320, "A leaky oracle: more steps, smaller error", showlegend=True,
+                           xaxis=dict(type="log", title=dict(text="DDIM steps K")),
+                           yaxis=dict(title=dict(text="MPJPE (mm)"), rangemode="tozero"),
+                           margin=dict(l=60, b=50, t=40, r=10)),
+)
+
+# %% [markdown]
+# The last jump returns x̂₀ computed at the last t, so the final error is set by how noisy x_t
+# still is there: with K = 1 that is t = 999 (pure noise), with K = 50 it is t = 19. More steps,
+# smaller error; η = 1 helps a little here because fresh noise does not let the leaked error of
+# one step feed into the next. DDHPose's network is good enough that K = 1 already gives
+# 39.7 mm on Human3.6M, and K = 10 with 20 hypotheses 39.0 mm (paper, Table 1).
+#
+# ## 6 · The official code's conventions, and ours
+#
+# Our sampler differs from the official implementation in three places, on purpose
+# (see the docstring of `ddhpose_lite.diffusion` and DESIGN.md):
+#
+# - **η = 1** is the official default and ours too (`eta=1.0`); η = 0 is one argument away.
+# - **Clamping.** The official code clamps x̂₀ and x_t to ±1.1 after every step. A clean bone
+#   state never reaches 1.1 (unit directions, lengths under 0.5 m), but x_t does: at t = 999 it
+#   is N(0, 1), and about a quarter of its entries lie beyond ±1.1. We do not clamp; `clip=1.1`
+#   reproduces it:
+
+# %%
+clipped = ddim_sample(oracle, (16, 4), schedule, steps=5, hypotheses=200, eta=1.0, seed=0)
+for k, (t, _) in enumerate(clipped.times):
+    print(f"t = {t:>3}: {(clipped.xt[k].abs() > 1.1).float().mean().item():4.0%} of x_t beyond ±1.1")
+
+# %% [markdown]
+# - **The root slot.** The official bone tensors have 17 slots, the root's being zero in
+#   training; at sampling it starts as noise and keeps it. Ours have 16 bones and no root slot.
+#
+# ## Takeaway
+#
+# - The forward process has a closed form, x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε (Eq. 2–3): training
+#   jumps straight to any t.
+# - The **cosine** schedule spends its 1000 steps evenly in log-SNR; the linear one wastes
+#   half of them on almost pure noise.
+# - DDHPose noises **lengths and directions separately**. With the same noise, lengths
+#   (0.1–0.4 m) are swamped far earlier than unit directions; forward kinematics then spreads
+#   every bone's noise down its chain.
+# - **DDIM** (Eq. 4) needs only a predictor of x̂₀. With an oracle it lands exactly on the truth
+#   for any K and η; η decides how much of the noise is refreshed per step, and with an
+#   imperfect predictor more steps help.
+#
+# Next, lesson 04 builds the denoiser that replaces the oracle: HRST and HRTT attention.
+#
+# ## Exercises
+#
+# Each exercise has a self-check. Replace `None` with your answer and run the cell; a worked
+# solution is in the comment below it.
+#
+# **Exercise 1.** Write `cosine_alpha_bar(t, T=1000, s=0.008)` from the formula in section 2
+# (ᾱ after step t is f(t + 1)/f(0)), without using the package.
+
+# %%
+def check_cosine_alpha_bar(function) -> None:
+    if function is None:
+        print("Exercise 1: not yet. Define cosine_alpha_bar(t) and pass it in.")
+        return
+    for t in (0, 1, 100, 500, 900, 990):
+        got, expected = function(t), schedule.alpha_bar[t].item()
+        assert abs(got - expected) < 1e-6, f"at t = {t}: got {got:.6f}, expected {expected:.6f}"
+    print("Correct! ᾱ_500 =", round(function(500), 4), "(the clipping only matters in the last steps)")
+
+
+cosine_alpha_bar = None
+# Worked solution:
+# def cosine_alpha_bar(t, T=1000, s=0.008):
+#     f = lambda u: math.cos((u / T + s) / (1 + s) * math.pi / 2) ** 2
+#     return f(t + 1) / f(0)
+check_cosine_alpha_bar(cosine_alpha_bar)
+
+# %% [markdown]
+# **Exercise 2.** A thigh is about 0.4 m long. Find the first t at which the noise's standard
+# deviation √(1 − ᾱ_t) is larger than the scaled-down thigh length √ᾱ_t · 0.4, i.e. where the
+# noisy length is more noise than bone. Then do the same for a unit direction (size 1).
+
+# %%
+def check_swamped(answer_thigh, answer_direction) -> None:
+    if answer_thigh is None or answer_direction is None:
+        print("Exercise 2: not yet. Replace the two Nones with timesteps.")
+        return
+    a = schedule.alpha_bar
+    for size, answer in ((0.4, answer_thigh), (1.0, answer_direction)):
+        expected = int(torch.nonzero((1 - a).sqrt() > a.sqrt() * size)[0])
+        assert answer == expected, f"not quite for size {size}: got t = {answer}; the first t is {expected}"
+    print(f"Correct! A thigh is swamped at t = {answer_thigh}, a direction only at t = {answer_direction}.")
+
+
+answer_thigh, answer_direction = None, None
+# Worked solution: the condition is SNR_t = ᾱ_t / (1 − ᾱ_t) < 1 / size².
+# answer_thigh = int(torch.nonzero(schedule.snr < 1 / 0.4**2)[0])
+# answer_direction = int(torch.nonzero(schedule.snr < 1)[0])
+check_swamped(answer_thigh, answer_direction)
+
+# %% [markdown]
+# **Exercise 3.** Write the deterministic DDIM step yourself (η = 0, Eq. 4):
+# `my_ddim_step(x_t, x0_pred, t, t_next)` returns x_{t_next} (and x0_pred when t_next = −1).
+# The check compares it with the package on random inputs.
+
+# %%
+def check_ddim_step(function) -> None:
+    if function is None:
+        print("Exercise 3: not yet. Define my_ddim_step(x_t, x0_pred, t, t_next) and pass it in.")
+        return
+    generator = torch.Generator().manual_seed(1)
+    for t, t_next in ddim_time_pairs(1000, 5):
+        x_t = torch.randn(3, 16, 4, generator=generator, dtype=torch.float64)
+        x0_pred = torch.randn(3, 16, 4, generator=generator, dtype=torch.float64)
+        expected = ddim_step(x_t, x0_pred, t, t_next, schedule, eta=0.0)
+        got = function(x_t, x0_pred, t, t_next)
+        assert torch.allclose(got, expected, atol=1e-8), f"step ({t}, {t_next}) differs"
+    print("Correct! With η = 0 the step only re-weights x̂₀ and the noise it implies.")
+
+
+my_ddim_step = None
+# Worked solution:
+# def my_ddim_step(x_t, x0_pred, t, t_next):
+#     if t_next < 0:
+#         return x0_pred
+#     a_t, a_next = schedule.alpha_bar[t], schedule.alpha_bar[t_next]
+#     eps = (x_t - a_t.sqrt() * x0_pred) / (1 - a_t).sqrt()
+#     return a_next.sqrt() * x0_pred + (1 - a_next).sqrt() * eps
+check_ddim_step(my_ddim_step)

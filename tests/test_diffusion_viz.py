@@ -1,0 +1,209 @@
+"""Tests of the diffusion figures (viz) and scrubbers (widgets) of lesson 03, run headless.
+
+Expected noisy poses are computed independently of ``forward_path``: from the seeded noise
+draws (length, direction, joints, in that order) and the closed form x_t = √ᾱ x_0 + √(1-ᾱ) ε.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+
+from ddhpose_lite import viz, widgets
+from ddhpose_lite.bones import compose, disentangle, rest_pose
+from ddhpose_lite.diffusion import Schedule, bone_state, ddim_sample, forward_path, split_bone_state
+
+LEFT, RIGHT = viz.PAIR_TRACES["left"], viz.PAIR_TRACES["right"]
+LEFT_JOINTS, RIGHT_JOINTS = LEFT[-1], RIGHT[-1]
+MARKER = viz.PAIR_TRACES["marker"]
+
+
+@pytest.fixture(scope="module")
+def schedule() -> Schedule:
+    return Schedule.cosine()
+
+
+@pytest.fixture(scope="module")
+def pose() -> torch.Tensor:
+    return rest_pose()
+
+
+def expected_noisy(pose: torch.Tensor, t: int, schedule: Schedule, seed: int):
+    """(bones-noised pose, joints-noised pose) at t, from scratch."""
+    generator = torch.Generator().manual_seed(seed)
+    eps_length = torch.randn(16, 1, generator=generator)
+    eps_direction = torch.randn(16, 3, generator=generator)
+    eps_joints = torch.randn(16, 3, generator=generator)
+    a = schedule.alpha_bar[t].item()
+    length, direction = disentangle(pose)
+    s, n = a ** 0.5, (1 - a) ** 0.5
+    bones = compose(s * length + n * eps_length, s * direction + n * eps_direction)
+    joints = torch.cat([torch.zeros(1, 3), s * pose[1:] + n * eps_joints])
+    return bones.numpy(), joints.numpy()
+
+
+def joints_of(trace) -> np.ndarray:
+    return np.stack([trace.x, trace.y, trace.z], axis=-1).astype(float)
+
+
+def frame_joints(frame, trace_index: int) -> np.ndarray:
+    position = list(frame.traces).index(trace_index)
+    data = frame.data[position]
+    return np.stack([data.x, data.y, data.z], axis=-1).astype(float)
+
+
+# ---------------------------------------------------------------- schedule curves
+
+
+def test_schedule_curves_plot_alpha_bar_and_log_snr_with_a_marker(schedule):
+    fig = viz.schedule_curves({"linear": Schedule.linear(), "cosine": schedule}, t=500)
+    names = [trace.name for trace in fig.data]
+    assert names[:4] == ["linear ᾱ", "linear log-SNR", "cosine ᾱ", "cosine log-SNR"]
+    assert names.count("cosine at t") == 2
+    curve = fig.data[2]
+    assert curve.x[0] == 0 and curve.x[-1] == 999 and len(curve.x) <= 251
+    k = list(curve.x).index(500)
+    assert curve.y[k] == pytest.approx(schedule.alpha_bar[500].item(), abs=1e-5)
+    log_snr = fig.data[3]
+    assert log_snr.y[k] == pytest.approx(schedule.log_snr[500].item(), abs=1e-3)
+    markers = [trace for trace in fig.data if trace.name == "cosine at t"]
+    assert markers[0].x == (500,) and markers[0].y[0] == pytest.approx(schedule.alpha_bar[500].item(), abs=1e-5)
+    assert markers[1].y[0] == pytest.approx(schedule.log_snr[500].item(), abs=1e-4)
+    assert len(fig.to_json()) < 20_000
+
+
+def test_schedule_curves_accept_arrays_and_reject_bad_input(schedule):
+    fig = viz.schedule_curves({"cosine": schedule.alpha_bar.numpy()})
+    assert len(fig.data) == 2
+    with pytest.raises(ValueError, match="non-empty mapping"):
+        viz.schedule_curves({})
+    with pytest.raises(ValueError, match=r"expected t as an int in 0..999, got 1000"):
+        viz.schedule_curves({"cosine": schedule}, t=1000)
+    with pytest.raises(ValueError, match=r"alpha_bar 'bad' in \(0, 1\]"):
+        viz.schedule_curves({"bad": np.array([1.0, 0.5, -0.1])})
+
+
+# ---------------------------------------------------------------- the noising view
+
+
+@pytest.mark.parametrize("t", [0, 250, 600])
+def test_noising_view_shows_the_expected_noisy_poses(pose, schedule, t):
+    path = forward_path(pose, [t], schedule, seed=3)
+    fig = viz.noising_view(path.bones_pose[0], path.joints[0], schedule.alpha_bar, t, reference=pose)
+    bones, joints = expected_noisy(pose, t, schedule, seed=3)
+    np.testing.assert_allclose(joints_of(fig.data[LEFT_JOINTS]), bones, atol=6e-4)  # rounded to mm
+    np.testing.assert_allclose(joints_of(fig.data[RIGHT_JOINTS]), joints, atol=6e-4)
+    assert fig.data[MARKER].x == (t,)
+    assert fig.data[MARKER].y[0] == pytest.approx(schedule.alpha_bar[t].item(), abs=1e-5)
+    assert [fig.data[i].name for i in viz.PAIR_TRACES["references"]] == ["clean pose"] * 2
+    assert fig.layout.scene.xaxis.range == fig.layout.scene2.xaxis.range  # the same box both sides
+    assert f"t = {t}" in fig.layout.title.text
+
+
+def test_noising_view_bad_input(pose, schedule):
+    with pytest.raises(ValueError, match=r"bones_pose and joints_pose of the same shape|joints_pose of shape"):
+        viz.noising_view(pose, pose[:16], schedule.alpha_bar, 3)
+    with pytest.raises(ValueError, match="expected t as an int in 0..999"):
+        viz.noising_view(pose, pose, schedule.alpha_bar, -1)
+    with pytest.raises(ValueError, match="margin as a number of metres"):
+        viz.noising_view(pose, pose, schedule.alpha_bar, 3, margin=-1.0)
+
+
+def test_noising_explorer_has_one_frame_per_t_and_stays_small(pose, schedule):
+    ts = list(range(0, 700, 25)) + [700, 800, 900, 999]
+    path = forward_path(pose, ts, schedule, seed=0)
+    fig = viz.noising_explorer(path.bones_pose, path.joints, path.t, schedule.alpha_bar, reference=pose)
+    assert len(fig.frames) == len(ts) == 32
+    steps = fig.layout.sliders[0].steps
+    assert [step.label for step in steps] == [str(t) for t in ts]
+    assert [list(step.args[0]) for step in steps] == [[str(k)] for k in range(len(ts))]
+    for k in (0, 10, 31):
+        frame = fig.frames[k]
+        assert list(frame.traces) == list(LEFT + RIGHT + (MARKER,))
+        bones, joints = expected_noisy(pose, ts[k], schedule, seed=0)
+        np.testing.assert_allclose(frame_joints(frame, LEFT_JOINTS), bones, atol=6e-4)
+        np.testing.assert_allclose(frame_joints(frame, RIGHT_JOINTS), joints, atol=6e-4)
+        assert frame.data[-1].x == (ts[k],) and f"t = {ts[k]}" in frame.layout.title.text
+    size = len(fig.to_json())
+    assert size < 130_000, size  # about 3.5 kB per frame
+
+
+def test_noising_explorer_bad_input(pose, schedule):
+    path = forward_path(pose, [0, 10], schedule)
+    with pytest.raises(ValueError, match="expected ts as 2 integer times"):
+        viz.noising_explorer(path.bones_pose, path.joints, [0, 10, 20], schedule.alpha_bar)
+    with pytest.raises(ValueError, match=r"bones_poses of shape \[F, 17, 3\]"):
+        viz.noising_explorer(path.bones_pose[0], path.joints, [0, 10], schedule.alpha_bar)
+
+
+# ---------------------------------------------------------------- DDIM trajectory
+
+
+@pytest.fixture(scope="module")
+def oracle_run(pose, schedule):
+    length, direction = disentangle(pose)
+    x0 = bone_state(length, direction)
+    trajectory = ddim_sample(lambda x, t: x0.expand_as(x), (16, 4), schedule, steps=5, hypotheses=2, seed=0)
+    as_pose = lambda states: compose(*split_bone_state(states))  # noqa: E731
+    return trajectory, as_pose(trajectory.x0[:, 1]), as_pose(trajectory.xt[:, 1])
+
+
+def test_ddim_trajectory_steps_through_the_run(pose, schedule, oracle_run):
+    trajectory, x0_poses, xt_poses = oracle_run
+    fig = viz.ddim_trajectory(x0_poses, xt_poses, trajectory.times, schedule.alpha_bar, truth=pose)
+    assert len(fig.frames) == 6 and [s.label for s in fig.layout.sliders[0].steps][-1] == "done"
+    assert fig.data[-1].name == "sampling times" and list(fig.data[-1].x) == [999, 799, 599, 399, 199, -1]
+    for k, (t, _) in enumerate(trajectory.times):
+        frame = fig.frames[k]
+        np.testing.assert_allclose(frame_joints(frame, LEFT_JOINTS), xt_poses[k].numpy(), atol=6e-4)
+        np.testing.assert_allclose(frame_joints(frame, RIGHT_JOINTS), pose.numpy(), atol=6e-4)  # the oracle
+        assert frame.data[-1].x == (t,)
+    last = fig.frames[-1]
+    np.testing.assert_allclose(frame_joints(last, LEFT_JOINTS), pose.numpy(), atol=6e-4)  # exact at the end
+    assert last.data[-1].x == (-1,) and last.layout.title.text.startswith("done")
+    assert len(fig.to_json()) < 40_000
+
+
+def test_ddim_trajectory_bad_input(schedule, oracle_run):
+    trajectory, x0_poses, xt_poses = oracle_run
+    with pytest.raises(ValueError, match="expected 5 x0_poses and 6 xt_poses"):
+        viz.ddim_trajectory(x0_poses, xt_poses[:5], trajectory.times, schedule.alpha_bar)
+    with pytest.raises(ValueError, match="a sampling time as an int"):
+        viz.ddim_trajectory(x0_poses, xt_poses, [(1999, 799)] + trajectory.times[1:], schedule.alpha_bar)
+
+
+# ---------------------------------------------------------------- widgets
+
+
+def test_timestep_scrubber_updates_the_figure_in_place(pose, schedule):
+    scrubber = widgets.timestep_scrubber(pose, schedule, seed=2, t=100)
+    assert isinstance(scrubber.figure, go.FigureWidget)
+    traces = list(scrubber.figure.data)
+    bones, joints = expected_noisy(pose, 100, schedule, seed=2)
+    np.testing.assert_allclose(joints_of(traces[LEFT_JOINTS]), bones, atol=6e-4)
+    scrubber.update(700)
+    assert scrubber.slider.value == 700
+    assert all(a is b for a, b in zip(scrubber.figure.data, traces))  # the same traces, new data
+    bones, joints = expected_noisy(pose, 700, schedule, seed=2)
+    np.testing.assert_allclose(joints_of(scrubber.figure.data[LEFT_JOINTS]), bones, atol=6e-4)
+    np.testing.assert_allclose(joints_of(scrubber.figure.data[RIGHT_JOINTS]), joints, atol=6e-4)
+    assert scrubber.figure.data[MARKER].x == (700,)
+    assert "t = 700" in scrubber.figure.layout.title.text
+    scrubber.slider.value = 0  # moving the slider runs the same callback
+    assert scrubber.figure.data[MARKER].x == (0,)
+    with pytest.raises(ValueError, match="expected t as an int in 0..999, got 1000"):
+        scrubber.update(1000)
+
+
+def test_ddim_scrubber_steps_to_the_sample(pose, schedule, oracle_run):
+    trajectory, x0_poses, xt_poses = oracle_run
+    scrubber = widgets.ddim_scrubber(x0_poses, xt_poses, trajectory.times, schedule.alpha_bar, truth=pose)
+    assert scrubber.slider.max == 5 and not scrubber.figure.frames
+    np.testing.assert_allclose(joints_of(scrubber.figure.data[LEFT_JOINTS]), xt_poses[0].numpy(), atol=6e-4)
+    scrubber.update(2)
+    np.testing.assert_allclose(joints_of(scrubber.figure.data[LEFT_JOINTS]), xt_poses[2].numpy(), atol=6e-4)
+    assert scrubber.figure.data[MARKER].x == (599,)
+    scrubber.update(5)
+    np.testing.assert_allclose(joints_of(scrubber.figure.data[LEFT_JOINTS]), pose.numpy(), atol=6e-4)
+    assert scrubber.figure.layout.title.text.startswith("done")
