@@ -33,6 +33,8 @@ Public API::
     synthetic_dataset(split="train", frames=50_000, seed=0, *, noise_2d=0.0, outliers=0.0, ...)
         -> SyntheticData (a tuple of SyntheticSequence: subject, labels, poses_world, camera,
            poses_camera, keypoints_2d, res_w, res_h)
+    perturb_pose(poses, sigma, where="directions", seed=0) -> poses with noise on bone
+        directions, bone lengths or joints (NOISE_TARGETS), as joints [..., 17, 3]
 
 Units: metres, seconds, world z-up. Everything is seeded: the same seed gives identical
 tensors. Seeds are ints; numpy Generators are used inside. Motion, camera and 2D noise of a
@@ -50,6 +52,7 @@ from typing import Iterator, NamedTuple, Sequence
 import numpy as np
 import torch
 
+from ._tensors import as_torch, check_finite, check_tail
 from .bones import H36M_BONE_LENGTHS, compose, disentangle, rest_pose
 from .camera import Camera, normalize_screen, project, random_camera, world_to_camera
 from .skeleton import H36M
@@ -58,6 +61,7 @@ __all__ = [
     "ACTIONS",
     "CHANNELS",
     "Motion",
+    "NOISE_TARGETS",
     "Style",
     "Subject",
     "SyntheticData",
@@ -66,6 +70,7 @@ __all__ = [
     "TRAIN_SUBJECTS",
     "generate_motion",
     "generate_sequence",
+    "perturb_pose",
     "sample_subject",
     "synthetic_dataset",
 ]
@@ -999,3 +1004,57 @@ def _film(motion: Motion, subject: Subject, camera_seed: int, noise_seed: int, f
     keypoints = normalize_screen(pixels, camera.res_w, camera.res_h)
     return SyntheticSequence(subject, motion.labels, motion.poses_world, camera,
                              poses_camera.float(), keypoints.float(), float(fps))
+
+
+# --------------------------------------------------------------------------------------------
+# 3D noise in one representation (lesson 02: why DDHPose noises bones, not joints)
+# --------------------------------------------------------------------------------------------
+NOISE_TARGETS = ("directions", "lengths", "joints")
+"""Where ``perturb_pose`` can put its noise."""
+
+
+def perturb_pose(poses, sigma: float, where: str = "directions", seed=0):
+    """Gaussian noise added to poses [..., 17, 3] in one representation, returned as joints.
+
+    - ``"directions"``: every bone direction d becomes normalise(d + sigma·ε), ε ~ N(0, I₃);
+      sigma is unitless (a small sigma turns a bone by about sigma radians per axis).
+    - ``"lengths"``: every bone length l becomes max(l + sigma·ε, 0), ε ~ N(0, 1); metres.
+    - ``"joints"``: every joint except the root moves by sigma·ε, ε ~ N(0, I₃); metres per axis.
+
+    Bone noise is turned back into joints by forward kinematics (``bones.compose``), so it
+    accumulates down the tree; joint noise does not. The root (joint 0) never moves. ``seed`` is an
+    int or a ``torch.Generator``; the same seed gives the same ε for every sigma, so the result
+    changes smoothly with sigma. Returns the input's kind (torch or NumPy) and dtype.
+    """
+    tensor, back = as_torch(poses, "poses")
+    check_tail(tensor, "poses", (17, 3), "..., 17, 3")
+    check_finite(tensor, "poses")
+    if where not in NOISE_TARGETS:
+        raise ValueError(f"expected where in {NOISE_TARGETS}, got {where!r}")
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(sigma) or sigma < 0:
+        raise ValueError(f"expected sigma as a finite number >= 0, got {sigma!r}")
+    if isinstance(seed, torch.Generator):
+        generator = seed
+    elif isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        generator = torch.Generator().manual_seed(int(seed))
+    else:
+        raise TypeError(f"expected seed as an int or torch.Generator, got {type(seed).__name__}")
+    work = tensor.detach().cpu()
+
+    def noise(shape) -> torch.Tensor:
+        return torch.randn(shape, generator=generator, dtype=work.dtype)
+
+    if where == "joints":
+        eps = noise(work.shape)
+        eps[..., 0, :] = 0.0
+        out = work + float(sigma) * eps
+    else:
+        length, direction = disentangle(work)
+        if where == "directions":
+            turned = direction + float(sigma) * noise(direction.shape)
+            direction = torch.nn.functional.normalize(turned, dim=-1)
+        else:
+            length = (length + float(sigma) * noise(length.shape)).clamp_min(0.0)
+        out = compose(length, direction, root=work[..., 0, :])
+    return back(out.to(device=tensor.device, dtype=tensor.dtype))

@@ -1114,8 +1114,8 @@ def _bone_label(skeleton: Skeleton, bone) -> tuple[int, str]:
     return k, f"{skeleton.names[skeleton.parents[k]]}\u2192{skeleton.names[k]}"
 
 
-def bone_lengths_over_time(lengths: Mapping[str, PoseLike], bones: Sequence[int | str] = ("RKnee", "LElbow", "Nose"),
-                           skeleton: Skeleton = H36M, *, fps: float = 50, title: str | None = None,
+def bone_lengths_over_time(lengths: Mapping[str, PoseLike],
+                           bones: Sequence[int | str] = ("RKnee", "LElbow", "Nose"), skeleton: Skeleton = H36M, *, fps: float = 50, title: str | None = None,
                            width: int = 640, height: int = 340) -> go.Figure:
     """Bone length (cm) against time (s): one line per (series, bone), one colour per bone.
 
@@ -1179,7 +1179,8 @@ def perturbation_explorer(clean: PoseLike, steps: Mapping[str, tuple], skeleton:
     poses, values = {}, {}
     for label, step in steps.items():
         if not isinstance(step, (tuple, list)) or len(step) != 2 or not isinstance(step[1], Mapping):
-            raise ValueError(f"expected step {label!r} as (noisy pose, {{series: levels}}), got {type(step).__name__}")
+            raise ValueError(f"expected step {label!r} as (noisy pose, {{series: levels}}), "
+                             f"got {type(step).__name__}")
         poses[label] = to_display(_check_pose(step[0], skeleton, f"noisy pose of step {label!r}"), frame)
         values[label] = {name: _checked(v, f"values {name!r} of step {label!r}", [(n,)], f"[{n}]")
                          for name, v in step[1].items()}
@@ -1187,7 +1188,8 @@ def perturbation_explorer(clean: PoseLike, steps: Mapping[str, tuple], skeleton:
     series = list(values[labels[0]])
     for label in labels:
         if list(values[label]) != series:
-            raise ValueError(f"expected the series {series} in every step, got {list(values[label])} in {label!r}")
+            raise ValueError(f"expected the series {series} in every step, "
+                             f"got {list(values[label])} in {label!r}")
     data = _pose_traces(clean_points, skeleton, "clean", "#9a9a9a", 0.55, True, 3)
     first_noisy = len(data)
     data += _pose_traces(poses[labels[0]], skeleton, "noisy", "level", 1.0, False, 3)
@@ -1215,7 +1217,8 @@ def perturbation_explorer(clean: PoseLike, steps: Mapping[str, tuple], skeleton:
         for k, label in enumerate(labels):
             coords = _pose_coords(poses[label], skeleton, True, 3)
             frame_data = [dict(type="scatter3d", **c) for c in coords]
-            frame_data += [dict(type="scatter", y=np.round(values[label][name], 3).tolist()) for name in series]
+            frame_data += [dict(type="scatter", y=np.round(values[label][name], 3).tolist())
+                           for name in series]
             frames.append(go.Frame(name=str(k), data=frame_data,
                                    traces=list(range(first_noisy, first_line + len(series)))))
         layout.update(_animation_controls(labels, 1000.0, True))

@@ -2,6 +2,7 @@
 plausible (bone lengths, joint limits, bend directions, feet on the floor) and varied."""
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -12,13 +13,16 @@ from hypothesis import strategies as st
 
 from ddhpose_lite.bones import disentangle
 from ddhpose_lite.camera import normalize_screen, project, world_to_camera
+from ddhpose_lite.metrics import mpjpe_by_level
 from ddhpose_lite.motion import (
     ACTIONS,
+    NOISE_TARGETS,
     TEST_SUBJECTS,
     TRAIN_SUBJECTS,
     Subject,
     generate_motion,
     generate_sequence,
+    perturb_pose,
     sample_subject,
     synthetic_dataset,
 )
@@ -271,3 +275,71 @@ def test_bad_inputs():
     with pytest.raises(TypeError, match="Subject"):
         generate_motion("walk", 10, subject="S1")
     assert generate_motion("jump", 1).shape == (1, 17, 3)
+
+
+# --- perturb_pose (lesson 02: noise on directions, lengths or joints) -----------------------
+
+@lru_cache(maxsize=None)
+def noise_poses() -> torch.Tensor:
+    poses = clip("wave", 0)[::5].float()
+    return poses - poses[:, :1]  # [50, 17, 3], root-relative
+
+
+@pytest.mark.parametrize("where", NOISE_TARGETS)
+def test_perturb_pose_keeps_kind_shape_root_and_is_seeded(where):
+    poses = noise_poses() + torch.tensor([0.3, -0.2, 1.0])  # the root need not be at the origin
+    noisy = perturb_pose(poses, 0.05, where, seed=3)
+    assert noisy.shape == poses.shape and noisy.dtype == torch.float32
+    torch.testing.assert_close(noisy[:, 0], poses[:, 0])
+    assert (noisy - poses).norm(dim=-1)[:, 1:].min() > 0
+    torch.testing.assert_close(perturb_pose(poses, 0.05, where, seed=3), noisy)
+    torch.testing.assert_close(perturb_pose(poses, 0.05, where, seed=torch.Generator().manual_seed(3)), noisy)
+    assert not torch.allclose(perturb_pose(poses, 0.05, where, seed=4), noisy)
+    torch.testing.assert_close(perturb_pose(poses, 0.0, where), poses, atol=1e-6, rtol=0)
+    as_numpy = perturb_pose(poses.double().numpy(), 0.05, where, seed=3)
+    assert isinstance(as_numpy, np.ndarray) and as_numpy.dtype == np.float64
+
+
+def test_perturb_pose_touches_only_its_own_representation():
+    poses = noise_poses()
+    length, direction = disentangle(poses)
+    l_dir, d_dir = disentangle(perturb_pose(poses, 0.1, "directions"))
+    torch.testing.assert_close(l_dir, length, atol=1e-5, rtol=0)
+    assert (d_dir - direction).norm(dim=-1).mean() > 0.05
+    l_len, d_len = disentangle(perturb_pose(poses, 0.02, "lengths"))
+    torch.testing.assert_close(d_len, direction, atol=1e-4, rtol=0)
+    assert (l_len - length).abs().mean() > 0.005
+
+
+def test_joint_noise_is_flat_and_bone_noise_grows_with_level():
+    poses = noise_poses().expand(20, -1, -1, -1)
+    sigma = 0.02
+    joints = mpjpe_by_level(perturb_pose(poses, sigma, "joints"), poses)
+    expected = sigma * math.sqrt(8 / math.pi)  # mean length of a 3D Gaussian vector
+    assert joints[0] == 0
+    torch.testing.assert_close(joints[1:], torch.full((5,), expected), atol=0.05 * expected, rtol=0)
+    for where in ("directions", "lengths"):
+        levels = mpjpe_by_level(perturb_pose(poses, sigma, where), poses)
+        assert levels[0] == 0 and levels[5] > 2 * levels[1], (where, levels)
+
+
+def test_length_noise_moves_level1_joints_by_half_normal_mean():
+    poses = noise_poses().expand(20, -1, -1, -1)
+    level1 = mpjpe_by_level(perturb_pose(poses, 0.03, "lengths", seed=1), poses)[1]
+    assert float(level1) == pytest.approx(0.03 * math.sqrt(2 / math.pi), rel=0.05)
+
+
+def test_perturb_pose_bad_inputs():
+    poses = noise_poses()
+    with pytest.raises(ValueError, match="where"):
+        perturb_pose(poses, 0.1, "bones")
+    with pytest.raises(ValueError, match="sigma"):
+        perturb_pose(poses, -0.1)
+    with pytest.raises(ValueError, match="sigma"):
+        perturb_pose(poses, float("nan"))
+    with pytest.raises(ValueError, match=r"\.\.\., 17, 3"):
+        perturb_pose(poses[:, :16], 0.1)
+    with pytest.raises(TypeError, match="seed"):
+        perturb_pose(poses, 0.1, seed="zero")
+    with pytest.raises(TypeError, match="poses"):
+        perturb_pose(poses.tolist(), 0.1)

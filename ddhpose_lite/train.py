@@ -1,0 +1,376 @@
+"""Training DDHPose: the objective, a resumable trainer and a CLI.
+
+Objective (paper Sec. 3.4): take ground-truth root-relative 3D poses, disentangle them into bone
+lengths and directions (Eq. 1), noise both at a random t (Eq. 2-3), let the denoiser predict x̂_0
+as 3D joints from [2D, noisy direction, noisy length], and minimise L = L_pos + L_l + L_d:
+L_pos = MPJPE, L_l = |l̂ - l| on the bone lengths of x̂_0 (per frame; the official code compares
+frame-averaged lengths, ``length_loss="frame_averaged"``), L_d = ‖d̂ - d‖ on its directions.
+
+    python -m ddhpose_lite.train --out runs/small --epochs 20          # synthetic data, CPU or GPU
+    torchrun --nproc_per_node 4 -m ddhpose_lite.train --out runs/gpu4  # several GPUs (DDP)
+
+Checkpoints are written atomically (temporary file + rename) after every epoch; ``--resume``
+continues exactly where the last checkpoint stopped (weights, optimiser, learning rate, RNG).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .bones import disentangle
+from .diffusion import Schedule, bone_state, q_sample
+from .model import DenoiserConfig, HSTDenoiser
+
+log = logging.getLogger(__name__)
+
+__all__ = ["LossWeights", "TrainConfig", "Trainer", "diffusion_loss", "save_checkpoint", "load_checkpoint"]
+
+
+@dataclass(frozen=True)
+class LossWeights:
+    pose: float = 1.0
+    length: float = 1.0
+    direction: float = 1.0
+    length_loss: str = "per_frame"  # or "frame_averaged" (the official code)
+
+    def __post_init__(self) -> None:
+        if self.length_loss not in ("per_frame", "frame_averaged"):
+            raise ValueError(f"expected length_loss 'per_frame' or 'frame_averaged', got {self.length_loss!r}")
+        if min(self.pose, self.length, self.direction) < 0:
+            raise ValueError(f"expected non-negative loss weights, got {self.pose}, {self.length}, {self.direction}")
+
+
+def diffusion_loss(model: nn.Module, keypoints_2d: torch.Tensor, poses_3d: torch.Tensor, schedule: Schedule,
+                   generator: torch.Generator, weights: LossWeights = LossWeights()):
+    """One training objective evaluation on a batch [B, F, 17, 2] / [B, F, 17, 3] (root-relative).
+
+    Returns (loss, parts) with parts = {"pose", "length", "direction"} as floats-in-tensors.
+    """
+    length, direction = disentangle(poses_3d)
+    t = torch.randint(0, schedule.T, (poses_3d.shape[0],), generator=generator, device=generator.device)
+    t = t.to(poses_3d.device)
+    noisy, _ = q_sample(bone_state(length, direction), t, schedule, seed=generator)  # Eq. 2-3
+    predicted = model(keypoints_2d, noisy, t)  # x̂_0 as joints
+    pred_length, pred_direction = disentangle(predicted)
+    pose = (predicted - poses_3d).norm(dim=-1).mean()  # L_pos, MPJPE
+    if weights.length_loss == "frame_averaged":
+        length_error = (pred_length.mean(1) - length.mean(1)).abs().mean()
+    else:
+        length_error = (pred_length - length).abs().mean()
+    direction_error = (pred_direction - direction).norm(dim=-1).mean()
+    loss = weights.pose * pose + weights.length * length_error + weights.direction * direction_error
+    return loss, {"pose": pose.detach(), "length": length_error.detach(), "direction": direction_error.detach()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkpoints
+
+
+def save_checkpoint(path: str | Path, state: dict) -> None:
+    """Write ``state`` with torch.save to a temporary file in the same folder, then rename it over
+    ``path``: a crash mid-write never leaves a truncated checkpoint behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(state, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp creates 0600; a checkpoint is an ordinary file
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"expected a checkpoint file at {path}, found none")
+    return torch.load(path, map_location=map_location, weights_only=False)
+
+
+def config_to_dict(config) -> dict:
+    """A dataclass config as plain data (the skeleton is not stored: H36M is implied)."""
+    return {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name != "skeleton"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The trainer
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a run needs; stored in every checkpoint. Paper: AdamW, lr 1e-4, x0.993 per epoch."""
+
+    model: DenoiserConfig = field(default_factory=DenoiserConfig)
+    epochs: int = 10
+    batch_size: int = 8
+    lr: float = 1e-4
+    lr_decay: float = 0.993
+    weight_decay: float = 0.01
+    grad_clip: float = 0.0  # 0: off (the paper does not clip)
+    loss: LossWeights = field(default_factory=LossWeights)
+    timesteps: int = 1000
+    flip: bool = True  # mirror half of the clips (x -> -x, left/right swapped)
+    amp: bool = True  # mixed precision on CUDA (bfloat16 where supported); ignored on the CPU
+    seed: int = 0
+    train_frames: int = 50_000  # synthetic data
+    val_frames: int = 5_000
+    noise_2d: float = 3.0  # px, detector-like
+    outliers: float = 0.002
+    stride: int = 0  # window stride; 0: frames // 2
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "timesteps", "train_frames", "val_frames"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"expected {name} as an int >= 1, got {value!r}")
+        if not self.lr > 0 or not 0 < self.lr_decay <= 1:
+            raise ValueError(f"expected lr > 0 and lr_decay in (0, 1], got {self.lr} and {self.lr_decay}")
+
+    def to_dict(self) -> dict:
+        out = config_to_dict(self)
+        out["model"] = config_to_dict(self.model)
+        out["loss"] = dataclasses.asdict(self.loss)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        data = dict(data)
+        data["model"] = DenoiserConfig(**data["model"])
+        data["loss"] = LossWeights(**data["loss"])
+        return cls(**data)
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class Trainer:
+    """Single-process or DDP training with exact resume.
+
+    Data order: the windows of every epoch are shuffled by a generator seeded with (seed, epoch),
+    so a run resumed from the checkpoint of epoch e sees the same batches as an uninterrupted one;
+    the noise generator's state is saved too. Under torchrun every rank takes every world-th batch.
+    """
+
+    def __init__(self, config: TrainConfig, out_dir: str | Path | None = None, device=None,
+                 train_sequences=None, val_sequences=None) -> None:
+        from .datasets import ClipDataset, synthetic_sequences
+
+        self.config = config
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.rank, self.world = _distributed_rank_and_world()
+        self.device = torch.device(device) if device is not None else _local_device(self.rank)
+        frames = config.model.frames
+        stride = config.stride or max(1, frames // 2)
+        if train_sequences is None:
+            train_sequences = synthetic_sequences("train", config.train_frames, config.seed,
+                                                  noise_2d=config.noise_2d, outliers=config.outliers)
+        if val_sequences is None:  # held-out subjects of the training population, never the test split
+            val_sequences = _validation_split(train_sequences)
+        self.train_data = ClipDataset(train_sequences, frames, stride)
+        self.val_data = ClipDataset(val_sequences, frames, frames) if val_sequences else None
+        torch.manual_seed(config.seed)
+        self.model = HSTDenoiser(config.model).to(self.device)
+        self.network = self.model
+        if self.world > 1:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.network = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.optimizer, gamma=config.lr_decay)
+        self.schedule = Schedule.cosine(config.timesteps)
+        self.generator = torch.Generator(self.device).manual_seed(config.seed * 1000 + self.rank)
+        self.use_amp = config.amp and self.device.type == "cuda"
+        self.amp_dtype = torch.bfloat16 if self.use_amp and torch.cuda.is_bf16_supported() else torch.float16
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp and self.amp_dtype == torch.float16)
+        self.epoch = 0
+        self.history: list[dict] = []
+
+    # -- one epoch ------------------------------------------------------------------------------
+
+    def _batches(self, epoch: int):
+        order = torch.randperm(len(self.train_data), generator=torch.Generator().manual_seed(self.config.seed * 100_003 + epoch))
+        size = self.config.batch_size
+        batches = [order[i:i + size] for i in range(0, len(order) - size + 1, size)]  # full batches only
+        return batches[self.rank::self.world]
+
+    def _flip_half(self, keypoints_2d, poses_3d, epoch: int, step: int):
+        from .datasets import flip
+
+        g = torch.Generator().manual_seed(self.config.seed * 7919 + epoch * 100_000 + step)
+        chosen = (torch.rand(keypoints_2d.shape[0], generator=g) < 0.5).to(keypoints_2d.device)
+        flipped_2d, flipped_3d = flip(keypoints_2d, poses_3d, self.config.model.skeleton)
+        pick = chosen[:, None, None, None]
+        return torch.where(pick, flipped_2d, keypoints_2d), torch.where(pick, flipped_3d, poses_3d)
+
+    def train_epoch(self) -> dict:
+        self.network.train()
+        totals = {"loss": 0.0, "pose": 0.0, "length": 0.0, "direction": 0.0}
+        batches = self._batches(self.epoch)
+        for step, indices in enumerate(_progress(batches, f"epoch {self.epoch + 1}", self.rank)):
+            batch = self.train_data.batch(indices)
+            kp = batch["keypoints_2d"].to(self.device, non_blocking=True)
+            pose = batch["poses_3d"].to(self.device, non_blocking=True)
+            if self.config.flip:
+                kp, pose = self._flip_half(kp, pose, self.epoch, step)
+            with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
+                loss, parts = diffusion_loss(self.network, kp, pose, self.schedule, self.generator, self.config.loss)
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            if self.config.grad_clip > 0:
+                self.scaler.unscale_(self.optimizer)
+                nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            totals["loss"] += float(loss.detach())
+            for key, value in parts.items():
+                totals[key] += float(value)
+        self.scheduler.step()
+        self.epoch += 1
+        return {key: value / max(1, len(batches)) for key, value in totals.items()}
+
+    @torch.no_grad()
+    def validate(self, hypotheses: int = 1, iterations: int = 1, max_clips: int = 64) -> dict:
+        """MPJPE / P-MPJPE (metres) of the mean over hypotheses, on held-out training subjects."""
+        from .lifter import sample_poses
+        from .metrics import mpjpe, p_mpjpe
+
+        if self.val_data is None:
+            return {}
+        self.model.eval()
+        indices = torch.arange(min(len(self.val_data), max_clips))
+        batch = self.val_data.batch(indices)
+        kp, truth, mask = (batch[k].to(self.device) for k in ("keypoints_2d", "poses_3d", "mask"))
+        poses = sample_poses(self.model, kp, self.schedule, hypotheses, iterations, seed=self.config.seed)
+        mean_pose = poses[-1].mean(0)[mask]
+        return {"val_mpjpe": float(mpjpe(mean_pose, truth[mask])), "val_p_mpjpe": float(p_mpjpe(mean_pose, truth[mask]))}
+
+    def fit(self, epochs: int | None = None) -> list[dict]:
+        """Train up to ``epochs`` (default: config.epochs) in total, checkpointing after each."""
+        target = self.config.epochs if epochs is None else epochs
+        while self.epoch < target:
+            record = {"epoch": self.epoch + 1, "lr": self.optimizer.param_groups[0]["lr"], **self.train_epoch()}
+            if self.rank == 0:
+                record.update(self.validate())
+                self.history.append(record)
+                log.info("epoch %d: %s", record["epoch"], {k: round(v, 5) for k, v in record.items() if k != "epoch"})
+                if self.out_dir is not None:
+                    self.save(self.out_dir / "last.pt")
+        return self.history
+
+    # -- checkpoints ----------------------------------------------------------------------------
+
+    def state_dict(self) -> dict:
+        return {
+            "format": "ddhpose_lite/1",
+            "config": self.config.to_dict(),
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "generator": self.generator.get_state(),
+            "epoch": self.epoch,
+            "history": self.history,
+        }
+
+    def save(self, path: str | Path) -> None:
+        save_checkpoint(path, self.state_dict())
+
+    def load(self, path: str | Path) -> None:
+        state = load_checkpoint(path, map_location=self.device)
+        if state.get("format") != "ddhpose_lite/1":
+            raise ValueError(f"expected a ddhpose_lite checkpoint (format ddhpose_lite/1) at {path}, got {state.get('format')!r}")
+        if state["config"] != self.config.to_dict():
+            raise ValueError(f"expected the checkpoint at {path} to come from the same config, got {state['config']}")
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.generator.set_state(state["generator"].cpu() if self.device.type == "cpu" else state["generator"].cpu())
+        self.epoch, self.history = state["epoch"], list(state["history"])
+
+
+def _validation_split(sequences, fraction: float = 0.1):
+    """Move the sequences of the last ~10% of subjects out of training, for model selection."""
+    subjects = sorted({s.subject for s in sequences})
+    held = set(subjects[-max(1, int(len(subjects) * fraction)):]) if len(subjects) > 1 else set()
+    validation = [s for s in sequences if s.subject in held]
+    sequences[:] = [s for s in sequences if s.subject not in held]
+    return validation
+
+
+def _distributed_rank_and_world() -> tuple[int, int]:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _local_device(rank: int) -> torch.device:
+    if torch.cuda.is_available():
+        local = int(os.environ.get("LOCAL_RANK", rank))
+        torch.cuda.set_device(local)
+        return torch.device("cuda", local)
+    return torch.device("cpu")
+
+
+def _progress(items, description: str, rank: int):
+    if rank != 0 or not logging.getLogger().isEnabledFor(logging.INFO):
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=description, leave=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m ddhpose_lite.train", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="folder for last.pt (and logs)")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt if it exists")
+    defaults = TrainConfig()
+    for name in ("epochs", "batch_size", "train_frames", "val_frames", "seed"):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
+    for name in ("lr", "lr_decay", "noise_2d", "outliers"):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
+    for name in ("frames", "width", "depth", "heads"):
+        parser.add_argument(f"--{name}", type=int, default=getattr(defaults.model, name))
+    parser.add_argument("--no-amp", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if distributed:
+        import torch.distributed as dist
+
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    model = DenoiserConfig(frames=args.frames, width=args.width, depth=args.depth, heads=args.heads)
+    config = TrainConfig(model=model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                         lr_decay=args.lr_decay, train_frames=args.train_frames, val_frames=args.val_frames,
+                         noise_2d=args.noise_2d, outliers=args.outliers, seed=args.seed, amp=not args.no_amp)
+    trainer = Trainer(config, args.out)
+    last = Path(args.out) / "last.pt"
+    if args.resume and last.exists():
+        trainer.load(last)
+        log.info("resumed from %s at epoch %d", last, trainer.epoch)
+    trainer.fit()
+    if distributed:
+        torch.distributed.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,541 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 02 · Bones: lengths and directions
+#
+# **The question of this lesson:** *why does DDHPose add its noise to bones instead of joints?*
+#
+# A 3D pose can be written down in two ways: as 17 joint positions, or as 16 bones, each with a
+# **length** and a **direction** (paper Eq. 1). DDHPose's diffusion process noises the bones, so
+# its denoiser sees noisy lengths and directions. Bones describe a body well (a person's bone
+# lengths never change), but they come at a price: an error in one bone moves every joint below
+# it. The paper warns that disentangling "could amplify the accumulation of hierarchical errors"
+# and designs its denoiser against it. In this lesson you take poses apart into bones, put them
+# back together, and measure both sides: what bones capture, and how their errors spread.
+#
+# You will:
+# 1. meet the generated motion this course runs on (a gallery, a clip, its 2D keypoints);
+# 2. split a pose into bone lengths and directions (Eq. 1) and rebuild it (forward kinematics);
+# 3. see that a real body's bone lengths are constant over a clip, and what per-frame joint
+#    noise does to them;
+# 4. reproduce the paper's motivation: noise on bones grows with the hierarchy level, noise on
+#    joints does not (the shape of paper Fig. 1, right, and Fig. 4, right);
+# 5. see how length noise and direction noise differ, then explore both with a slider.
+#
+# **Runtime:** about 10 s on a 2-core CPU, under 400 MB of memory. No GPU, no downloads.
+
+# %% [markdown]
+# ## Setup
+#
+# Locally or on Binder everything is installed. On Google Colab, first run
+# `!pip install -q git+<URL of this repository>` in a new cell, then continue here.
+
+# %%
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from ipywidgets import FloatSlider, ToggleButtons, interact
+
+from ddhpose_lite import viz
+from ddhpose_lite.bones import H36M_BONE_LENGTHS, compose, disentangle
+from ddhpose_lite.camera import project, random_camera, world_to_camera
+from ddhpose_lite.metrics import mpjpe_by_level
+from ddhpose_lite.motion import (
+    ACTIONS,
+    NOISE_TARGETS,
+    generate_motion,
+    generate_sequence,
+    perturb_pose,
+    sample_subject,
+    synthetic_dataset,
+)
+from ddhpose_lite.skeleton import H36M
+
+torch.set_num_threads(1)  # the tensors here are tiny: a second thread only adds overhead
+
+# %% [markdown]
+# ## 1 · The data: generated motion
+#
+# This course runs offline on procedurally generated people (`ddhpose_lite.motion`). The
+# generator builds poses exactly the way this lesson takes them apart, only backwards: a person
+# is 16 **bone lengths** (fixed for that person), an action turns the bones (their
+# **directions** change every frame), and forward kinematics puts the joints together.
+#
+# Here is one subject doing each of the 15 actions: the frame of a 2-second clip that is
+# furthest from the clip's average pose. Drag to rotate, hover a joint for its name.
+
+# %%
+subject = sample_subject(3, seed=0)
+print(f"subject 3 is {subject.height:.2f} m tall")
+
+snapshots = {}
+for i, action in enumerate(ACTIONS):
+    action_clip = generate_motion(action, 100, subject, seed=i)  # [100, 17, 3], world metres, z up
+    relative = action_clip - action_clip[:, :1]  # pelvis at the origin
+    distinctive = (relative - relative.mean(0)).norm(dim=-1).mean(-1).argmax()
+    snapshots[action] = action_clip[distinctive]
+viz.pose_gallery(snapshots, title="15 generated actions, one subject")
+
+# %% [markdown]
+# Actions can follow each other, with smooth transitions. Press ▶ to play 4 seconds of
+# walking, jumping and waving (every 4th frame of a 50 fps clip):
+
+# %%
+motion = generate_sequence(("walk", "jump", "wave"), 200, subject, seed=0)
+clip = motion.poses_world  # [200, 17, 3]
+print("actions:", [ACTIONS[a] for a in torch.unique_consecutive(motion.labels).tolist()])
+viz.animate_clip(clip, stride=4, title="walk → jump → wave")
+
+# %% [markdown]
+# DDHPose does not see this 3D motion: it sees the **2D keypoints** a camera records. Put a
+# random camera next to the person (world → camera coordinates, then the pinhole projection):
+
+# %%
+pelvis = clip[:, 0, :2].double()
+centre = (pelvis.amax(0) + pelvis.amin(0)) / 2
+extent = float((pelvis - centre).norm(dim=-1).max())
+camera = random_camera(1, target=tuple(centre.tolist()), subject_height=subject.height, extent=extent)
+pixels = project(world_to_camera(clip, camera), camera)  # [200, 17, 2] pixels
+print(f"camera {camera.name}: focal length {camera.focal_length[0]:.0f} px")
+viz.keypoints_2d(pixels, image_size=(camera.res_w, camera.res_h), stride=4, width=600,
+                 title="What the camera sees (2D keypoints)")
+
+# %% [markdown]
+# Lifting these 2D keypoints back to 3D is the task of every model in this course.
+#
+# ## 2 · Eq. 1: a pose becomes bones
+#
+# Bone *k* runs from joint `parents[k]` to joint *k* (lesson 01). With y_p and y_c its
+# parent and child joints, DDHPose writes it as
+#
+# **l = ‖y_c − y_p‖** (its length) and **d = (y_c − y_p) / l** (its direction, a unit vector).
+#
+# Here is Eq. 1 by hand for the left forearm (bone 13, LElbow → LWrist) in the first frame:
+
+# %%
+pose = clip[0] - clip[0, 0]  # root-relative: pelvis at the origin, [17, 3]
+vector = pose[13] - pose[H36M.parents[13]]  # y_c - y_p
+by_hand = (vector.norm(), vector / vector.norm())
+length, direction = disentangle(pose)  # [16, 1] and [16, 3]; bone k sits at index k - 1
+print(f"by hand:      l = {100 * by_hand[0]:.1f} cm, d = {by_hand[1].numpy().round(3)}")
+print(f"disentangle:  l = {100 * length[12, 0]:.1f} cm, d = {direction[12].numpy().round(3)}")
+
+# %% [markdown]
+# `disentangle` does this for all 16 bones at once. The lengths belong to the person, so they
+# are the same in every frame; they are close to the typical Human3.6M lengths scaled to the
+# subject's height.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+scale = subject.height / 1.75  # the typical lengths belong to a person of about 1.75 m
+print(f"{'bone':<22} {'level':>5} {'length (cm)':>12} {'typical × height/1.75':>22}")
+for k, (p, c) in enumerate(H36M.bones, start=1):
+    print(f"{k:>2} {H36M.names[p] + ' → ' + H36M.names[c]:<19} {H36M.levels[c]:>5} "
+          f"{100 * length[k - 1, 0]:>12.1f} {100 * H36M_BONE_LENGTHS[k - 1] * scale:>22.1f}")
+print("every direction has norm 1:", bool(torch.allclose(direction.norm(dim=-1), torch.ones(16))))
+
+# %% [markdown]
+# **Counting numbers.** 17 joints are 51 numbers; with the pelvis fixed at the origin, 48. Bones
+# are 16 lengths + 16 × 3 direction components = 64 numbers, but each direction has norm 1,
+# which removes 16: 48 again. Same pose, same freedom, different coordinates. (A diffusion
+# model adds noise to all 64 numbers, so its noisy directions are not unit vectors; lesson 03.)
+#
+# ## 3 · Forward kinematics: bones become a pose
+#
+# Going back is one line per joint, **C = C_p + l · d**: start at the pelvis and walk down the
+# tree. Because every parent comes before its children (lesson 01), one loop in joint order works:
+
+# %%
+joints = torch.zeros(17, 3)  # the pelvis stays at the origin
+for k in range(1, 17):
+    joints[k] = joints[H36M.parents[k]] + length[k - 1] * direction[k - 1]
+print("loop matches the pose:", torch.allclose(joints, pose, atol=1e-6))
+
+# %% [markdown]
+# `compose` does the same without a loop. A joint is the sum of the bone vectors l·d on its
+# chain, so all 17 joints are one matrix product with the 0/1 **ancestor matrix** (row *j*
+# marks the bones on the path pelvis → *j*):
+
+# %%
+ancestors = torch.from_numpy(H36M.ancestor_matrix()).float()  # [17 joints, 16 bones]
+wrist = H36M.index("LWrist")
+print("bones on the path to LWrist:", [k + 1 for k in torch.nonzero(ancestors[wrist]).flatten().tolist()])
+print("ancestors @ (l·d) matches:", torch.allclose(ancestors @ (length * direction), pose, atol=1e-6))
+print("compose matches:          ", torch.allclose(compose(length, direction), pose, atol=1e-6))
+
+# %% [markdown]
+# The round trip pose → bones → pose is exact up to float32 rounding, for every frame at once
+# (`disentangle` and `compose` accept any leading dimensions):
+
+# %%
+poses = clip - clip[:, :1]  # [200, 17, 3], root-relative
+lengths, directions = disentangle(poses)  # [200, 16, 1], [200, 16, 3]
+rebuilt = compose(lengths, directions)
+print(f"round trip over {len(poses)} frames: largest error {1e6 * (rebuilt - poses).abs().max():.2f} µm")
+
+# %% [markdown]
+# These errors are far below a micrometre. The interesting question is what happens to errors
+# that are *not* tiny: that is where the two representations behave very differently.
+#
+# ## 4 · Bone lengths over time
+#
+# A real body's bones do not stretch: in a clip, every bone length is constant. The generated
+# clip agrees:
+
+# %%
+spread = 100 * lengths.std(dim=0).max()
+print(f"largest change of a bone length over the clip (std over frames): {spread:.4f} cm")
+
+# %% [markdown]
+# Now imagine an estimator that predicts the 17 joints of every frame independently, with an
+# error of 2.5 cm per axis on each joint: about 4 cm per joint on average, roughly the MPJPE of
+# a good Human3.6M model (DDHPose: 39.7 mm). Nothing in its output says that the forearm of
+# frame 10 must be as long as the forearm of frame 11:
+
+# %%
+noisy_poses = perturb_pose(poses, 0.025, where="joints", seed=0)  # every joint but the pelvis
+noisy_lengths, _ = disentangle(noisy_poses)
+print(f"mean joint error of the noisy clip: {100 * (noisy_poses - poses).norm(dim=-1)[:, 1:].mean():.1f} cm")
+viz.bone_lengths_over_time({"generated clip": lengths, "joint noise, every frame": noisy_lengths},
+                           bones=("RKnee", "LElbow", "Nose"), title="Bone length against time")
+
+# %% [markdown]
+# The clean lengths are flat lines; the noisy ones jitter by about 3.5 cm from frame to frame
+# (√2 × 2.5 cm: both ends of a bone move). And they are **too long on average**: noise along a
+# bone lengthens and shortens it equally, but noise across it can only lengthen it. To see this
+# bias clearly, average over 20 noisy copies of the clip (4000 frames), shortest bone first:
+
+# %%
+copies = perturb_pose(poses.expand(20, -1, -1, -1), 0.025, where="joints", seed=1)  # [20, 200, 17, 3]
+copies_lengths = 100 * disentangle(copies)[0].flatten(0, 1)[..., 0]  # [4000, 16] cm
+true_lengths = 100 * lengths[0, :, 0]
+print(f"{'bone':<20} {'true (cm)':>9} {'noisy mean':>11} {'bias':>6} {'std':>5}")
+for k in true_lengths.argsort().tolist():
+    name = H36M.names[H36M.parents[k + 1]] + " → " + H36M.names[k + 1]
+    mean = copies_lengths[:, k].mean()
+    print(f"{name:<20} {true_lengths[k]:>9.1f} {mean:>11.1f} {mean - true_lengths[k]:>+6.1f} "
+          f"{copies_lengths[:, k].std():>5.1f}")
+
+# %% [markdown]
+# Bone-length consistency is something a per-joint output has to learn, while a bone
+# representation can simply keep one length per person. DDHPose feeds the denoiser the lengths
+# explicitly and adds a bone-length loss (the official code compares frame-averaged lengths).
+#
+# ## 5 · Noise on bones accumulates down the tree
+#
+# Lesson 01 showed it on the rest pose: a joint's position is the sum of the bone vectors above
+# it, so a joint at level *k* collects the errors of *k* bones. Now the real experiment, on many
+# poses, comparing three places to put the **same amount** of noise:
+#
+# - **directions:** every bone direction becomes normalise(d + σ·ε), lengths untouched;
+# - **lengths:** every bone length becomes l + σ·ε, directions untouched;
+# - **joints:** every joint (except the pelvis) moves by σ·ε.
+#
+# The poses: every 6th frame of 6000 frames of the generated test split (the 8 held-out
+# subjects, in camera coordinates, pelvis at the origin).
+
+# %%
+dataset = synthetic_dataset("test", frames=6000, seed=0)
+many = torch.cat([sequence.poses_camera for sequence in dataset])[::6]
+many = many - many[:, :1]  # [1000, 17, 3]
+actions_seen = sorted({name for sequence in dataset for name in sequence.action_names})
+print(f"{len(many)} poses from {len(dataset)} sequences, subjects {dataset.subject_ids}")
+print(f"{len(actions_seen)} actions:", ", ".join(actions_seen))
+
+# %% [markdown]
+# **What is "the same amount"?** σ means different things: a fraction of a unit vector for
+# directions, metres for lengths and joints. We match the representations where nothing can
+# accumulate yet: at **level 1** (hips and spine), whose joints hang directly from the fixed
+# pelvis and so see exactly one noisy bone or one noisy joint. Each σ is tuned until level-1
+# joints move by 2 cm on average. Any difference deeper down is then propagation, nothing else.
+#
+# The tuning is a short search. The same seed gives the same ε for every σ, so the level-1 error
+# grows smoothly with σ: exactly in proportion for joints and (almost) lengths, a little slower
+# for directions (a turned unit vector saturates). Re-scaling σ a few times converges:
+
+# %%
+def level_errors(where: str, sigma: float, poses: torch.Tensor = many) -> torch.Tensor:
+    """Mean joint error (m) of each hierarchy level, [6], with noise sigma in `where`."""
+    return mpjpe_by_level(perturb_pose(poses, sigma, where, seed=0), poses)
+
+
+calibrated = {}
+
+
+def calibrate(where: str, level1: float = 0.02) -> float:
+    """The sigma that moves level-1 joints by `level1` metres on average (cached)."""
+    key = (where, round(level1, 6))
+    if key not in calibrated:
+        sigma = level1
+        for _ in range(20):
+            error = float(level_errors(where, sigma)[1])
+            if abs(error - level1) < 1e-5 * level1:
+                break
+            sigma *= level1 / error
+        calibrated[key] = sigma
+    return calibrated[key]
+
+
+per_level = {where: 100 * level_errors(where, calibrate(where)) for where in NOISE_TARGETS}  # cm
+
+# %%
+# NBVAL_CHECK_OUTPUT
+units = {"directions": "(unitless)", "lengths": "m", "joints": "m per axis"}
+print("sigma that moves level-1 joints by 2 cm on average:")
+for where in NOISE_TARGETS:
+    print(f"  {where:<10} {calibrate(where):.3f} {units[where]}")
+print()
+print("mean joint error (mm) by level  " + "".join(f"{f'L{k}':>4}" for k in range(6)))
+for where, errors in per_level.items():
+    print(f"  noise on {where:<21}" + "".join(f"{10 * e:>4.0f}" for e in errors.tolist()))
+
+# %%
+viz.line_by_level({f"noise on {where}": errors for where, errors in per_level.items()},
+                  ylabel="mean joint error (cm)", title="Same noise at level 1, different growth")
+
+# %% [markdown]
+# (The table is in millimetres, the unit of the paper's tables; the chart in centimetres.)
+#
+# This is the effect behind the paper's per-level error plots (Fig. 1, right; Fig. 4, right):
+# with errors in the bones, the error grows with the hierarchy level, and the wrists and ankles
+# end up about 2–3 times worse than the hips. Noise on joints stays flat: each joint gets its
+# own error and inherits nothing.
+#
+# So why does DDHPose put its noise on bones at all? Because bones carry the body's structure:
+# lengths that stay constant for a person (section 4) and directions that carry the motion,
+# each with its own kind of noise (section 6). The accumulation is the price, and DDHPose
+# counters it in two ways:
+# - its denoiser takes noisy bones as **input** but predicts **joints** as output. The paper's
+#   Table 4 (MPJPE, mm): joints in / joints out 40.23, bones in / joints out **39.65**, bones in /
+#   bones out 40.48: predicting bones lets the accumulation bite;
+# - it builds the tree into the denoiser: one shared embedding per hierarchy level, and
+#   attention along parent → joint → child triplets (HRST) and between a joint and its children
+#   (HRTT), so that a joint's estimate can take its ancestors into account (lesson 04).
+#
+# The direction curve is not a straight line: it jumps at level 2 and dips at level 4. The next
+# section explains why.
+#
+# ## 6 · Lengths and directions are different kinds of noise
+#
+# Look at a single bone: how far does its child end move *relative to its parent*, i.e. how
+# wrong is the bone vector y_c − y_p? Plotted against the bone's length:
+
+# %%
+def bone_vector_errors(where: str) -> torch.Tensor:
+    """Mean error (cm) of each of the 16 bone vectors y_c - y_p under the calibrated noise."""
+    noisy = perturb_pose(many, calibrate(where), where, seed=0)
+    clean_vectors = many[..., 1:, :] - many[..., list(H36M.parents[1:]), :]
+    noisy_vectors = noisy[..., 1:, :] - noisy[..., list(H36M.parents[1:]), :]
+    return 100 * (noisy_vectors - clean_vectors).norm(dim=-1).mean(0)
+
+
+mean_lengths = 100 * disentangle(many)[0].mean(0).squeeze(-1)  # [16] cm
+bone_names = [f"{H36M.names[p]} → {H36M.names[c]}" for p, c in H36M.bones]
+go.Figure(
+    [go.Scatter(x=mean_lengths.numpy().round(2), y=bone_vector_errors(where).numpy().round(3),
+                mode="markers", name=f"noise on {where}", text=bone_names, marker=dict(size=9),
+                hovertemplate="%{text}<br>length %{x:.1f} cm, error %{y:.2f} cm<extra></extra>")
+     for where in NOISE_TARGETS],
+    layout=viz.base_layout(560, 340, "Error of each bone vector against the bone's length",
+                           showlegend=True, legend=dict(x=0.01, y=0.99),
+                           xaxis=dict(title=dict(text="bone length (cm)"), rangemode="tozero"),
+                           yaxis=dict(title=dict(text="mean error of y_c − y_p (cm)"), rangemode="tozero"),
+                           margin=dict(l=60, r=10, t=40, b=50)),
+)
+
+# %% [markdown]
+# - **Direction noise** turns a bone, and the end of a bone swings with a **lever arm** equal to
+#   its length: the error is proportional to the length. The 2 cm at level 1 come from short
+#   bones (hips about 13 cm, spine 22 cm), so the 42 cm thighs and shins get almost three times
+#   more: that is the jump at level 2 (the knees) and the high level 3 (the ankles, below two
+#   long bones). Level 4 holds the head and the elbows, whose chains are made of shorter bones,
+#   hence the dip.
+# - **Length noise** does not care how long a bone is: every bone end moves by the same amount,
+#   so the error grows smoothly, like a random walk. It grows a little faster than √level
+#   because the bones of a limb are often nearly parallel (thigh and shin, upper arm and forearm),
+#   so their length errors add up along the same line.
+# - **Joint noise** moves both ends of a bone independently (√2 × more, except for the bones
+#   that start at the fixed pelvis), but none of it is passed on.
+#
+# They also push joints in different **directions**: a length error slides the joint along its
+# bone, a direction error swings it sideways. Here is the share of each bone's error that lies
+# along the bone:
+
+# %%
+def share_along_bone(where: str) -> float:
+    """Fraction of the squared bone-vector error that lies along the clean bone."""
+    noisy = perturb_pose(many, calibrate(where), where, seed=0)
+    _, clean_direction = disentangle(many)
+    error = (noisy[..., 1:, :] - noisy[..., list(H36M.parents[1:]), :]) - (
+        many[..., 1:, :] - many[..., list(H36M.parents[1:]), :])
+    along = (error * clean_direction).sum(-1)
+    return float(along.square().sum() / error.square().sum())
+
+
+for where in NOISE_TARGETS:
+    print(f"noise on {where:<10}: {100 * share_along_bone(where):5.1f} % of the error along the bone")
+
+# %% [markdown]
+# Lengths: all of it; directions: almost none; joints: about a third, as for any random 3D
+# direction. So the two halves of DDHPose's bone representation carry different information,
+# which is one reason the paper keeps them apart and noises them separately (lesson 03 shows the
+# cosine schedule that does it).
+#
+# ## 7 · Explore: the noise slider
+#
+# Choose where the noise goes and how strong it is (as the average movement of the level-1
+# joints, as above). Left: one pose from the dataset, clean (grey) with the noisy copy
+# (coloured by level). Right: the per-level error of all three kinds of noise at that strength,
+# averaged over the 1000 poses. Try 6 cm of direction noise, then 6 cm of length noise.
+
+# %%
+shown = many[int((many[:, 13, 0] - many[:, 16, 0]).abs().argmax())]  # arms widest across the image
+
+
+def noise_figure(where: str = "directions", level1_cm: float = 2.0):
+    """One pose with noise in `where` tuned to `level1_cm` at level 1, and all per-level errors."""
+    level1 = level1_cm / 100
+    curves = {where_: 100 * level_errors(where_, calibrate(where_, level1)) for where_ in NOISE_TARGETS}
+    noisy = perturb_pose(shown, calibrate(where, level1), where, seed=1)
+    label = f"noise on {where}, {level1_cm:g} cm at level 1"
+    return viz.perturbation_explorer(shown, {label: (noisy, curves)}, frame="camera", ymax=5 * level1_cm,
+                                     title=label)
+
+
+interact(noise_figure, where=ToggleButtons(options=NOISE_TARGETS, description="noise on"),
+         level1_cm=FloatSlider(value=2.0, min=0.5, max=8.0, step=0.5, continuous_update=False,
+                               description="level 1 (cm)"));
+
+# %% [markdown]
+# The controls need a running kernel. On a static page, use this version instead: the slider
+# steps through three strengths of each kind of noise (no kernel needed).
+
+# %%
+steps = {}
+for where in NOISE_TARGETS:
+    for level1_cm in (1.0, 2.0, 4.0):
+        level1 = level1_cm / 100
+        curves = {where_: 100 * level_errors(where_, calibrate(where_, level1)) for where_ in NOISE_TARGETS}
+        noisy = perturb_pose(shown, calibrate(where, level1), where, seed=1)
+        steps[f"{where} {level1_cm:g} cm"] = (noisy, curves)
+viz.perturbation_explorer(shown, steps, frame="camera", title="Noise on directions, lengths or joints")
+
+# %% [markdown]
+# Things to notice: at large strengths directions saturate (a bone cannot point more than
+# "anywhere"), so the direction curve bends; length noise makes limbs visibly longer or shorter
+# while they keep their angles; joint noise makes a crumpled skeleton whose error stays flat.
+#
+# ## Takeaway
+#
+# - Eq. 1 splits a pose into 16 bone **lengths** l = ‖y_c − y_p‖ and **directions**
+#   d = (y_c − y_p)/l; forward kinematics C = C_p + l·d (`compose`, one matrix product) puts it
+#   back together exactly.
+# - A body's bone lengths are **constant** over time; per-frame joint errors make them jitter and
+#   lengthen short bones.
+# - The same amount of noise behaves differently by representation: on bones it **accumulates
+#   down the tree** (wrists and ankles 2–3× worse than hips), on joints it stays flat.
+# - So DDHPose noises bones (they carry the body's structure) but predicts joints, and builds the
+#   hierarchy into its denoiser to keep the accumulation in check.
+# - Direction errors scale with the bone's length (a lever arm) and move joints sideways;
+#   length errors move joints along their bones, the same amount for every bone.
+#
+# Next, lesson 03 builds the diffusion process that adds noise to lengths and directions step
+# by step, and compares it with noising joints.
+#
+# ## Exercises
+#
+# Each exercise has a self-check. Replace `None` with your answer and run the cell; a worked
+# solution is in the comment below it.
+#
+# **Exercise 1.** Forward kinematics for one chain: write `right_wrist(length, direction)` that
+# returns the right wrist's position [3] from a pose's lengths [16, 1] and directions [16, 3]
+# (pelvis at the origin), by adding up the bone vectors on its chain. No `compose`!
+
+# %%
+def check_right_wrist(function) -> None:
+    if function is None:
+        print("Exercise 1: not yet. Define right_wrist(length, direction) and pass it in.")
+        return
+    for pose_ in many[::100]:
+        length_, direction_ = disentangle(pose_)
+        got = torch.as_tensor(function(length_, direction_)).reshape(3)
+        expected = compose(length_, direction_)[H36M.index("RWrist")]
+        assert torch.allclose(got.to(expected), expected, atol=1e-5), (
+            f"not quite: got {got.tolist()}, expected {expected.tolist()}; which bones are on the chain?")
+    print("Correct! The right wrist is the sum of the bones", H36M.chain_of(H36M.index("RWrist"))[1:])
+
+
+right_wrist = None
+# Worked solution: the chain of RWrist is (0, 7, 8, 14, 15, 16); bone k sits at index k - 1.
+# def right_wrist(length, direction):
+#     chain = H36M.chain_of(H36M.index("RWrist"))[1:]  # the bones end at these joints
+#     return sum(length[k - 1] * direction[k - 1] for k in chain)
+check_right_wrist(right_wrist)
+
+# %% [markdown]
+# **Exercise 2.** The lever arm. Direction noise with σ = 0.1 turns a bone a little. On average,
+# how far (in cm) does the end of a 28 cm upper arm move? Estimate it with pencil and paper
+# first (hint: which part of σ·ε actually turns the bone?), then check: within 10 % counts.
+
+# %%
+def check_lever_arm(answer_cm, bone_cm: float = 28.0, sigma: float = 0.1) -> None:
+    if answer_cm is None:
+        print("Exercise 2: not yet. Replace None with a number of centimetres.")
+        return
+    generator = torch.Generator().manual_seed(0)
+    unit = torch.nn.functional.normalize
+    d = unit(torch.randn(100_000, 3, generator=generator, dtype=torch.float64), dim=-1)  # random bones
+    turned = unit(d + sigma * torch.randn(d.shape, generator=generator, dtype=d.dtype), dim=-1)
+    expected = bone_cm * float((turned - d).norm(dim=-1).mean())
+    assert abs(answer_cm - expected) <= 0.1 * expected, (
+        f"not quite: {answer_cm} cm; the simulation gives {expected:.2f} cm")
+    print(f"Correct! The simulation gives {expected:.2f} cm: the error grows with the bone's length.")
+
+
+answer_2 = None
+# Worked solution: only the part of ε perpendicular to d turns the bone (the part along d just
+# changes the length of d + σε, which normalise removes). That part is a 2D Gaussian with σ per
+# axis, whose mean length is σ·√(π/2) ≈ 1.25 σ. So the bone turns by about 0.125 rad and its end
+# moves 28 cm × 0.125 ≈ 3.5 cm.
+# answer_2 = 28 * 0.1 * (np.pi / 2) ** 0.5
+check_lever_arm(answer_2)
+
+# %% [markdown]
+# **Exercise 3.** Use the constancy of bone lengths. From the noisy clip of section 4
+# (`noisy_poses`, joint noise in every frame), estimate the subject's 16 bone lengths as a
+# tensor [16, 1] in metres. A single noisy frame is off by about 3 cm per bone; get the mean
+# error below 1 cm.
+
+# %%
+def check_lengths(estimate) -> None:
+    if estimate is None:
+        print("Exercise 3: not yet. Replace None with a [16, 1] tensor of lengths in metres.")
+        return
+    true = subject.bone_lengths  # the lengths the clip was generated with
+    one_frame = 100 * float((noisy_lengths[0] - true).abs().mean())
+    error = 100 * float((torch.as_tensor(estimate).reshape(16, 1).to(true) - true).abs().mean())
+    assert error < 1.0, f"not yet below 1 cm: your lengths are off by {error:.2f} cm on average"
+    print(f"Correct! Off by {error:.2f} cm on average, against {one_frame:.2f} cm from one frame.")
+
+
+answer_3 = None
+# Worked solution: average the per-frame lengths over the clip; the jitter averages away.
+# answer_3 = disentangle(noisy_poses)[0].mean(dim=0)
+# What is left is the bias of section 4: noise lengthens bones on average, by about s²/l for a
+# bone of length l when its end moves relative to its start by s per axis (s² = 2σ², or σ² for
+# bones that start at the fixed pelvis). Subtracting it gets closer still:
+# answer_3 = (disentangle(noisy_poses)[0].square().mean(dim=0) - 3 * 2 * 0.025 ** 2).clamp_min(0).sqrt()
+check_lengths(answer_3)
