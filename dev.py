@@ -91,7 +91,7 @@ def lab(py: Path, extra: list[str]) -> int:
         args.append("--allow-root")
     if os.environ.get("CI") or not sys.stdout.isatty():
         args.append("--no-browser")
-    log("starting JupyterLab; open the http://127.0.0.1:8888/lab?token=... URL printed below")
+    log("starting JupyterLab on notebooks/; open the http://127.0.0.1:...?token=... URL it prints below")
     return run(*args, *extra, check=False)
 
 

@@ -96,7 +96,7 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"expected a checkpoint file at {path}, found none")
-    return torch.load(path, map_location=map_location, weights_only=False)
+    return torch.load(path, map_location=map_location, weights_only=True)  # tensors and plain data only
 
 
 def config_to_dict(config) -> dict:
@@ -152,6 +152,24 @@ class TrainConfig:
         return cls(**data)
 
 
+PROFILES = {
+    # seconds: for tests and CI
+    "tiny": TrainConfig(model=DenoiserConfig(frames=9, width=16, depth=2, heads=2), epochs=2, batch_size=8,
+                        lr=2e-3, lr_decay=0.9, train_frames=2_000, val_frames=500),
+    # a useful model in <= 10 minutes on two CPU cores, < 1.5 GB RSS (the shipped checkpoint)
+    "cpu": TrainConfig(model=DenoiserConfig(frames=27, width=64, depth=4, heads=8), epochs=6, batch_size=8,
+                       lr=5e-4, lr_decay=0.9, train_frames=50_000, val_frames=5_000),
+    # one consumer / Colab GPU in about an hour
+    "gpu": TrainConfig(model=DenoiserConfig(frames=81, width=256, depth=6, heads=8, drop_path=0.1), epochs=60,
+                       batch_size=32, lr=2e-4, lr_decay=0.97, grad_clip=1.0, train_frames=300_000,
+                       val_frames=20_000),
+    # the paper: 243 frames, width 512, depth 8, AdamW lr 1e-4 x0.993 per epoch, 400 epochs, batch 4
+    "paper": TrainConfig(model=DenoiserConfig(frames=243, width=512, depth=8, heads=8, drop_path=0.1), epochs=400,
+                         batch_size=4, lr=1e-4, lr_decay=0.993, grad_clip=1.0),
+}
+"""Named training set-ups: ``python -m ddhpose_lite.train --profile NAME``."""
+
+
 def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -165,7 +183,7 @@ class Trainer:
     """
 
     def __init__(self, config: TrainConfig, out_dir: str | Path | None = None, device=None,
-                 train_sequences=None, val_sequences=None) -> None:
+                 train_sequences=None, val_sequences=None, compile_model: bool = False) -> None:
         from .datasets import ClipDataset, synthetic_sequences
 
         self.config = config
@@ -183,10 +201,10 @@ class Trainer:
         self.val_data = ClipDataset(val_sequences, frames, frames) if val_sequences else None
         torch.manual_seed(config.seed)
         self.model = HSTDenoiser(config.model).to(self.device)
-        self.network = self.model
+        self.network = torch.compile(self.model) if compile_model else self.model
         if self.world > 1:
             ids = [self.device.index] if self.device.type == "cuda" else None
-            self.network = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+            self.network = nn.parallel.DistributedDataParallel(self.network, device_ids=ids)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.optimizer, gamma=config.lr_decay)
         self.schedule = Schedule.cosine(config.timesteps)
@@ -220,6 +238,8 @@ class Trainer:
         batches = self._batches(self.epoch)
         for step, indices in enumerate(_progress(batches, f"epoch {self.epoch + 1}", self.rank)):
             batch = self.train_data.batch(indices)
+            if self.device.type == "cuda":
+                batch = {k: v.pin_memory() for k, v in batch.items()}
             kp = batch["keypoints_2d"].to(self.device, non_blocking=True)
             pose = batch["poses_3d"].to(self.device, non_blocking=True)
             if self.config.flip:
@@ -297,7 +317,7 @@ class Trainer:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.scaler.load_state_dict(state["scaler"])
-        self.generator.set_state(state["generator"].cpu() if self.device.type == "cpu" else state["generator"].cpu())
+        self.generator.set_state(state["generator"].cpu())
         self.epoch, self.history = state["epoch"], list(state["history"])
 
 
@@ -338,35 +358,69 @@ def _progress(items, description: str, rank: int):
 # CLI
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m ddhpose_lite.train", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, help="folder for last.pt (and logs)")
-    parser.add_argument("--resume", action="store_true", help="continue from OUT/last.pt if it exists")
-    defaults = TrainConfig()
-    for name in ("epochs", "batch_size", "train_frames", "val_frames", "seed"):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
-    for name in ("lr", "lr_decay", "noise_2d", "outliers"):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
-    for name in ("frames", "width", "depth", "heads"):
-        parser.add_argument(f"--{name}", type=int, default=getattr(defaults.model, name))
-    parser.add_argument("--no-amp", action="store_true")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+EXAMPLES = """examples:
+  python -m ddhpose_lite.train --profile tiny --out runs/tiny              # seconds
+  python -m ddhpose_lite.train --profile cpu --data synthetic --out runs/cpu --resume
+  python -m ddhpose_lite.train --profile gpu --out runs/gpu --epochs 80
+  python -m ddhpose_lite.train --profile paper --data h36m --data-dir data --out runs/paper
+  torchrun --nproc_per_node 4 -m ddhpose_lite.train --profile paper --data h36m --out runs/paper4
+"""
 
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m ddhpose_lite.train", description=__doc__.splitlines()[0],
+                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="cpu", help="named set-up (default: cpu)")
+    parser.add_argument("--data", choices=("synthetic", "h36m"), default="synthetic")
+    parser.add_argument("--data-dir", default="data", help="folder with the Human3.6M npz files (data/README.md)")
+    parser.add_argument("--keypoints", default="cpn_ft_h36m_dbb", help="2D keypoints for h36m: cpn_ft_h36m_dbb or gt")
+    parser.add_argument("--out", required=True, help="folder for last.pt (written after every epoch)")
+    parser.add_argument("--resume", action="store_true", help="continue exactly from OUT/last.pt if it exists")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model (GPU; slow to start)")
+    parser.add_argument("--no-amp", action="store_true", help="full fp32 on the GPU")
+    for name, kind in (("epochs", int), ("batch_size", int), ("lr", float), ("lr_decay", float), ("seed", int),
+                       ("train_frames", int), ("grad_clip", float)):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=kind, help="override the profile's value")
+    args = parser.parse_args(argv)
+    for name in ("epochs", "batch_size", "train_frames"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+    return args
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    overrides = {name: getattr(args, name) for name in ("epochs", "batch_size", "lr", "lr_decay", "seed",
+                                                        "train_frames", "grad_clip") if getattr(args, name) is not None}
+    if args.no_amp:
+        overrides["amp"] = False
+    return dataclasses.replace(PROFILES[args.profile], **overrides)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     if distributed:
         import torch.distributed as dist
 
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
-    model = DenoiserConfig(frames=args.frames, width=args.width, depth=args.depth, heads=args.heads)
-    config = TrainConfig(model=model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         lr_decay=args.lr_decay, train_frames=args.train_frames, val_frames=args.val_frames,
-                         noise_2d=args.noise_2d, outliers=args.outliers, seed=args.seed, amp=not args.no_amp)
-    trainer = Trainer(config, args.out)
+        if not torch.cuda.is_available():  # share the cores between the processes
+            torch.set_num_threads(max(1, (os.cpu_count() or 1) // dist.get_world_size()))
+    config = config_from_args(args)
+    train_sequences = val_sequences = None
+    if args.data == "h36m":
+        from .datasets import H36M_TRAIN_SUBJECTS, load_h36m
+
+        train_sequences = load_h36m(args.data_dir, args.keypoints, subjects=H36M_TRAIN_SUBJECTS)
+        val_sequences = _validation_split(train_sequences)  # S8 by default; S9/S11 stay untouched for testing
+    trainer = Trainer(config, args.out, train_sequences=train_sequences, val_sequences=val_sequences,
+                      compile_model=args.compile)
     last = Path(args.out) / "last.pt"
     if args.resume and last.exists():
         trainer.load(last)
         log.info("resumed from %s at epoch %d", last, trainer.epoch)
+    log.info("training on %s (world size %d): %s", trainer.device, trainer.world, config)
     trainer.fit()
     if distributed:
         torch.distributed.destroy_process_group()
