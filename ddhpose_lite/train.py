@@ -214,6 +214,9 @@ class Trainer:
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp and self.amp_dtype == torch.float16)
         self.epoch = 0
         self.history: list[dict] = []
+        if self.out_dir is not None and self.rank == 0:  # a write killed half-way leaves a stray temporary
+            for stray in self.out_dir.glob("*.pt*.tmp"):
+                stray.unlink()
 
     # -- one epoch ------------------------------------------------------------------------------
 
@@ -221,6 +224,7 @@ class Trainer:
         order = torch.randperm(len(self.train_data), generator=torch.Generator().manual_seed(self.config.seed * 100_003 + epoch))
         size = self.config.batch_size
         batches = [order[i:i + size] for i in range(0, len(order) - size + 1, size)]  # full batches only
+        batches = batches[: len(batches) // self.world * self.world]  # every rank takes as many steps
         return batches[self.rank::self.world]
 
     def _flip_half(self, keypoints_2d, poses_3d, epoch: int, step: int):

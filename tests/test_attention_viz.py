@@ -1,0 +1,319 @@
+"""Tests of the attention figures (viz) and the attention explorer widget (widgets) of lesson 04.
+
+Maps come from a small untrained denoiser (fast, deterministic): figure data must equal the
+captured tensors, views must pick the right layer / head / joint / frame / batch item, and the
+widget must redraw in place without calling the model again.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+
+from ddhpose_lite import viz, widgets
+from ddhpose_lite.model import DenoiserConfig, HSTDenoiser, capture_attention, hrst_logits, hrst_logits_sequential
+from ddhpose_lite.skeleton import H36M
+
+CONFIG = DenoiserConfig(frames=9, width=32, depth=3, heads=4)
+LELBOW, RWRIST = 12, 16
+T = viz.ATTENTION_EXPLORER_TRACES
+
+
+def random_inputs(batch: int, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(batch, CONFIG.frames, 17, 2, generator=g), torch.randn(batch, CONFIG.frames, 16, 4, generator=g),
+            torch.full((batch,), 500))
+
+
+@pytest.fixture(scope="module")
+def model() -> HSTDenoiser:
+    torch.manual_seed(0)
+    return HSTDenoiser(CONFIG).eval()
+
+
+@pytest.fixture(scope="module")
+def capture(model):
+    """Maps of a batch of 2 (so the sample index matters) and the predictions [2, F, 17, 3]."""
+    with torch.no_grad(), capture_attention(model) as maps:
+        prediction = model(*random_inputs(2))
+    return maps, prediction
+
+
+def z_of(trace) -> np.ndarray:
+    return np.asarray(trace.z, dtype=np.float64)
+
+
+def cells_of(trace) -> set[tuple[int, int]]:
+    return {(H36M.names.index(y), H36M.names.index(x)) for x, y in zip(trace.x, trace.y)}
+
+
+def fake_maps(layers=4, heads=8, frames=27, joints=17, seed=0) -> dict:
+    """Row-stochastic random maps of the shipped model's size, without running a model."""
+    g = torch.Generator().manual_seed(seed)
+    return dict(spatial=[torch.randn(frames, heads, joints, joints, generator=g).mul(2).softmax(-1) for _ in range(layers)],
+                temporal=[torch.randn(joints, heads, frames, frames, generator=g).mul(2).softmax(-1) for _ in range(layers)])
+
+
+# ---------------------------------------------------------------- attention_heatmap
+
+
+def test_heatmap_shows_the_captured_spatial_map(capture):
+    maps, _ = capture
+    weights = maps.spatial[2][CONFIG.frames + 4, 1]  # sample 1, frame 4, head 1
+    fig = viz.attention_heatmap(weights, marked=[(LELBOW, 11), (0, 16)])
+    heatmap, marks = fig.data
+    assert heatmap.type == "heatmap" and list(heatmap.x) == list(H36M.names) == list(heatmap.y)
+    np.testing.assert_allclose(z_of(heatmap), weights.numpy(), atol=5e-5)
+    np.testing.assert_allclose(z_of(heatmap).sum(-1), 1.0, atol=1e-3)  # rows are queries
+    assert cells_of(marks) == {(LELBOW, 11), (0, 16)}
+    assert fig.layout.yaxis.autorange == "reversed"  # row 0 at the top, like a matrix
+    assert fig.layout.template.layout.to_plotly_json() == {}
+
+
+def test_heatmap_of_a_temporal_map_needs_frame_labels(capture):
+    maps, _ = capture
+    weights = maps.temporal[1][LELBOW, 3]
+    fig = viz.attention_heatmap(weights, "frames")
+    assert list(fig.data[0].x) == [f"f{k}" for k in range(CONFIG.frames)]
+    np.testing.assert_allclose(z_of(fig.data[0]), weights.numpy(), atol=5e-5)
+    with pytest.raises(ValueError, match=r"\[17, 17\] map for labels='joints', got \[9, 9\]"):
+        viz.attention_heatmap(weights)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(weights=np.ones((17, 16))), r"weights of shape \[N, N\]"),
+    (dict(weights=np.ones(17)), r"weights of shape \[N, N\], got \[17\]"),
+    (dict(weights=np.full((17, 17), np.nan)), "finite weights"),
+    (dict(weights=np.ones((3, 3)), labels=["a", "b"]), "3 distinct labels, got 2"),
+    (dict(weights=np.ones((3, 3)), labels="bones"), "labels 'joints', 'frames' or a sequence"),
+    (dict(weights=np.ones((17, 17)), marked=[(0, 17)]), r"marked inside a \[17, 17\] map, got \(0, 17\)"),
+])
+def test_heatmap_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        viz.attention_heatmap(**kwargs)
+
+
+# ---------------------------------------------------------------- HRST before / after
+
+
+def test_hrst_entries_are_exactly_what_algorithm_1_changes():
+    edited, read = viz.hrst_entries()
+    assert len(edited) == 2 * len(H36M.triplets) == 26 and len(read) == 11
+    logits = torch.randn(17, 17, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    changed = {tuple(c) for c in (hrst_logits(logits) != logits).nonzero().tolist()}
+    assert changed == set(edited)
+    assert set(read) == {(p, j) for p, j, _ in H36M.triplets}
+
+
+def test_hrst_before_after_panels(capture):
+    maps, _ = capture
+    logits = maps.spatial_logits[1][3, 2]
+    fig = viz.hrst_before_after(logits)
+    before, after, difference = fig.data[:3]
+    np.testing.assert_allclose(z_of(before), logits.numpy(), atol=5e-4)
+    np.testing.assert_allclose(z_of(after), hrst_logits(logits).numpy(), atol=5e-4)
+    np.testing.assert_allclose(z_of(difference), (hrst_logits(logits) - logits).numpy(), atol=5e-4)
+    assert before.zmin == after.zmin and before.zmax == after.zmax  # one colour scale for both
+    assert difference.zmin == -difference.zmax
+    edited, read = viz.hrst_entries()
+    squares = [t for t in fig.data if t.name == "edited by HRST"]
+    circles = [t for t in fig.data if t.name == "read: A[j_p][j]"]
+    assert len(squares) == 3 and all(cells_of(t) == set(edited) for t in squares)
+    assert len(circles) == 1 and cells_of(circles[0]) == set(read)
+    assert {t.xaxis or "x" for t in squares} == {"x", "x2", "x3"}
+
+
+def test_hrst_before_after_compares_any_after_map():
+    logits = torch.randn(17, 17, generator=torch.Generator().manual_seed(1))
+    sequential = hrst_logits_sequential(logits)
+    fig = viz.hrst_before_after(hrst_logits(logits), sequential, names=("Algorithm 1", "official loop", "difference"))
+    np.testing.assert_allclose(z_of(fig.data[1]), sequential.numpy(), atol=5e-4)
+    assert [a.text for a in fig.layout.annotations] == ["Algorithm 1", "official loop", "difference"]
+    with pytest.raises(ValueError, match=r"logits of shape \[17, 17\], got \[16, 16\]"):
+        viz.hrst_before_after(torch.zeros(16, 16))
+    with pytest.raises(ValueError, match="3 panel names"):
+        viz.hrst_before_after(logits, names=("a", "b"))
+
+
+# ---------------------------------------------------------------- attention_skeleton
+
+
+def test_attention_skeleton_draws_the_query_row(capture):
+    maps, prediction = capture
+    weights, pose = maps.spatial[2][5, 0], prediction[0, 5]
+    fig = viz.attention_skeleton(pose, weights, "LElbow", coordinates="camera")
+    traces = viz.ATTENTION_SKELETON_TRACES
+    joints, rays, query = fig.data[traces["joints"]], fig.data[traces["rays"]], fig.data[traces["query"]]
+    np.testing.assert_allclose(joints.marker.color, weights[LELBOW].numpy(), atol=5e-5)
+    row = weights[LELBOW].numpy()
+    assert (joints.marker.cmin, joints.marker.cmax) == pytest.approx((row.min(), row.max()), abs=5e-5)
+    sizes = np.asarray(joints.marker.size)[row.argsort()]
+    assert np.all(np.diff(sizes) >= 0) and sizes[-1] > sizes[0]  # more weight, bigger marker
+    assert len(rays.x) == 3 * 16  # one segment (query, key, gap) per other joint
+    np.testing.assert_allclose(rays.line.color[1::3], np.delete(weights[LELBOW].numpy(), LELBOW), atol=5e-5)
+    shown = viz.to_display(pose, "camera")[LELBOW]
+    np.testing.assert_allclose([query.x[0], query.y[0], query.z[0]], shown, atol=6e-4)
+    same = viz.attention_skeleton(pose, weights[LELBOW], LELBOW, coordinates="camera")
+    assert same.to_json() == fig.to_json()  # a row or the whole map
+
+
+def test_attention_skeleton_bad_input(capture):
+    maps, prediction = capture
+    with pytest.raises(ValueError, match=r"weights of shape \[17\] \(one query's row\) or \[17, 17\], got \[16\]"):
+        viz.attention_skeleton(prediction[0, 0], torch.ones(16), 3)
+    with pytest.raises(ValueError, match="coordinates 'world' or 'camera'"):
+        viz.attention_skeleton(prediction[0, 0], maps.spatial[0][0, 0], 3, coordinates="image")
+    with pytest.raises(ValueError, match="joint index in 0..16 or a joint name"):
+        viz.attention_skeleton(prediction[0, 0], maps.spatial[0][0, 0], 17)
+
+
+# ---------------------------------------------------------------- explorer figure and kernel-free browser
+
+
+@pytest.mark.parametrize("sample", [0, 1])
+def test_explorer_figure_picks_layer_head_joint_frame_and_sample(capture, sample):
+    maps, prediction = capture
+    layer, head, frame = 2, 3, 6
+    fig = viz.attention_explorer_figure(maps, layer, head, "RWrist", frame, prediction[sample], sample=sample)
+    spatial = maps.spatial[layer][sample * CONFIG.frames + frame, head]
+    temporal = maps.temporal[layer][sample * 17 + RWRIST, head]
+    np.testing.assert_allclose(z_of(fig.data[T["spatial"]]), spatial.numpy(), atol=5e-5)
+    np.testing.assert_allclose(z_of(fig.data[T["temporal"]]), temporal.numpy(), atol=5e-5)
+    np.testing.assert_allclose(fig.data[T["joints"]].marker.color, spatial[RWRIST].numpy(), atol=5e-5)
+    shown = viz.to_display(prediction[sample, frame], "camera")
+    np.testing.assert_allclose(np.c_[fig.data[T["joints"]].x, fig.data[T["joints"]].y, fig.data[T["joints"]].z],
+                               shown, atol=6e-4)
+    outline_rows = [(s.y0 + s.y1) / 2 for s in fig.layout.shapes]
+    assert outline_rows == [RWRIST, frame]
+    assert fig.data[T["spatial"]].xaxis in (None, "x") and fig.data[T["temporal"]].xaxis == "x2"
+    assert fig.data[T["bones"]].scene == "scene"
+
+
+def test_explorer_figure_mean_head_and_rest_pose(capture):
+    maps, _ = capture
+    fig = viz.attention_explorer_figure(maps, 0, "mean", 0, 0)  # no pose: the rest pose
+    np.testing.assert_allclose(z_of(fig.data[T["spatial"]]), maps.spatial[0][0].mean(0).numpy(), atol=5e-5)
+    assert "mean of heads" in fig.layout.title.text
+    mapping = dict(spatial=maps.spatial, temporal=maps.temporal)  # a plain mapping works too
+    assert viz.attention_explorer_figure(mapping, 0, "mean", 0, 0).to_json() == fig.to_json()
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(layer=3), r"layer as an int in 0..2, got 3"),
+    (dict(head="max"), r"head as an int in 0..3 or 'mean', got 'max'"),
+    (dict(frame=9), r"frame as an int in 0..8, got 9"),
+    (dict(sample=2), r"sample as an int in 0..1, got 2"),
+    (dict(joint="Tail"), "joint names"),
+    (dict(pose=torch.zeros(5, 17, 3)), r"pose of shape \[17, 3\] or \[9, 17, 3\], got \[5, 17, 3\]"),
+])
+def test_explorer_figure_bad_choices(capture, change, message):
+    maps, _ = capture
+    arguments = dict(layer=1, head=0, joint=LELBOW, frame=0) | change
+    with pytest.raises(ValueError, match=message):
+        viz.attention_explorer_figure(maps, **arguments)
+
+
+def test_explorer_figure_bad_maps(capture):
+    maps, _ = capture
+    with pytest.raises(ValueError, match="non-empty 'spatial' and 'temporal' lists"):
+        viz.attention_explorer_figure(dict(spatial=[], temporal=[]))
+    with pytest.raises(ValueError, match="as many spatial as temporal layers, got 3 and 2"):
+        viz.attention_explorer_figure(dict(spatial=maps.spatial, temporal=maps.temporal[:2]))
+    with pytest.raises(ValueError, match=r"temporal\[0\] of shape \[2\*17, 4, 9, 9\]"):
+        viz.attention_explorer_figure(dict(spatial=maps.spatial, temporal=[m[:17] for m in maps.temporal]))
+
+
+def test_browser_has_one_step_per_layer_and_head(capture):
+    maps, prediction = capture
+    fig = viz.attention_browser(maps, prediction[0], joint=LELBOW, frame=2)
+    steps = fig.layout.sliders[0].steps
+    assert len(fig.frames) == len(steps) == 3 * (1 + 4)  # layers x (mean + heads)
+    assert not fig.layout.updatemenus  # a slider over views, no play button
+    assert [s.label for s in steps[:6]] == ["0·μ", "0·0", "0·1", "0·2", "0·3", "1·μ"]
+    k = 5 * 2 + 1 + 3  # layer 2, head 3
+    frame_data = fig.frames[k].data
+    assert list(fig.frames[k].traces) == [T["spatial"], T["temporal"], T["rays"], T["joints"]]
+    np.testing.assert_allclose(z_of(frame_data[0]), maps.spatial[2][2, 3].numpy(), atol=5e-4)
+    np.testing.assert_allclose(z_of(frame_data[1]), maps.temporal[2][LELBOW, 3].numpy(), atol=5e-4)
+    np.testing.assert_allclose(frame_data[3].marker.color, maps.spatial[2][2, 3, LELBOW].numpy(), atol=5e-4)
+    assert "layer 2 · head 3" in fig.frames[k].layout.title.text
+    small = viz.attention_browser(maps, layers=[1, 2], heads=["mean"])
+    assert [s.label for s in small.layout.sliders[0].steps] == ["1·μ", "2·μ"]
+    with pytest.raises(ValueError, match="at least one layer and one head"):
+        viz.attention_browser(maps, heads=[])
+
+
+def test_attention_figures_stay_small():
+    maps = fake_maps()  # the shipped model's size: 4 layers, 8 heads, 27 frames
+    assert len(viz.attention_heatmap(maps["spatial"][1][0, 0]).to_json()) < 12_000
+    assert len(viz.attention_heatmap(maps["temporal"][1][0, 0], "frames").to_json()) < 25_000
+    assert len(viz.hrst_before_after(torch.randn(17, 17)).to_json()) < 25_000
+    assert len(viz.attention_explorer_figure(maps).to_json()) < 30_000
+    assert len(viz.attention_browser(maps, heads=["mean"]).to_json()) < 60_000
+    assert len(viz.attention_browser(maps).to_json()) < 320_000  # 36 views, about 8 kB each
+
+
+# ---------------------------------------------------------------- the widget
+
+
+def test_explorer_widget_updates_the_figure_in_place(capture):
+    maps, prediction = capture
+    explorer = widgets.attention_explorer(maps, pose=prediction[1], sample=1, layer=1, head=0, joint=LELBOW, frame=0)
+    assert isinstance(explorer.figure, go.FigureWidget)
+    traces = list(explorer.figure.data)
+    explorer.update(layer=2, head=3, joint="RWrist", frame=6)
+    assert all(a is b for a, b in zip(explorer.figure.data, traces))  # the same traces, new data
+    assert (explorer.layer.value, explorer.head.value, explorer.joint.value, explorer.frame.value) == (2, 3, RWRIST, 6)
+    np.testing.assert_allclose(z_of(explorer.figure.data[T["spatial"]]),
+                               maps.spatial[2][CONFIG.frames + 6, 3].numpy(), atol=5e-5)
+    np.testing.assert_allclose(z_of(explorer.figure.data[T["temporal"]]), maps.temporal[2][17 + RWRIST, 3].numpy(),
+                               atol=5e-5)
+    joints = explorer.figure.data[T["joints"]]
+    np.testing.assert_allclose(np.c_[joints.x, joints.y, joints.z], viz.to_display(prediction[1, 6], "camera"), atol=6e-4)
+    assert [(s.y0 + s.y1) / 2 for s in explorer.figure.layout.shapes] == [RWRIST, 6]
+    explorer.update(head="mean")  # the other choices stay
+    assert explorer.state == dict(layer=2, head=4, joint=RWRIST, frame=6)
+    np.testing.assert_allclose(z_of(explorer.figure.data[T["spatial"]]),
+                               maps.spatial[2][CONFIG.frames + 6].mean(0).numpy(), atol=5e-5)
+    explorer.frame.value = 1  # moving a control runs the same callback
+    assert explorer.state["frame"] == 1 and "frame 1" in explorer.figure.layout.title.text
+    explorer.joint.value = 0
+    np.testing.assert_allclose(explorer.figure.data[T["joints"]].marker.color,
+                               maps.spatial[2][CONFIG.frames + 1].mean(0)[0].numpy(), atol=5e-5)
+    with pytest.raises(ValueError, match=r"layer as an int in 0..2, got 7"):
+        explorer.update(layer=7)
+    assert explorer.state["layer"] == 2  # a bad choice changes nothing
+    assert "application/vnd.jupyter.widget-view+json" in explorer._repr_mimebundle_()
+
+
+def test_explorer_widget_runs_the_model_once(model):
+    calls = []
+    hook = model.register_forward_hook(lambda *args: calls.append(1))
+    try:
+        keypoints, bones, _ = random_inputs(1, seed=4)
+        explorer = widgets.attention_explorer(model, keypoints[0], bones[0], t=300, head="mean")
+        for frame in range(3):
+            explorer.update(frame=frame, joint=frame)
+    finally:
+        hook.remove()
+    assert len(calls) == 1  # maps are precomputed: no model call on a control move
+    with torch.no_grad(), capture_attention(model) as maps:
+        expected = model(keypoints, bones, torch.tensor([300]))
+    torch.testing.assert_close(explorer.prediction, expected[0])
+    np.testing.assert_allclose(explorer.arrays["temporal"][1, 2, 5], maps.temporal[1][5, 2].numpy(), atol=1e-6)
+    assert explorer.frame.value == 2 and explorer.frame.max == CONFIG.frames - 1
+
+
+def test_explorer_widget_bad_input(model, capture):
+    maps, _ = capture
+    with pytest.raises(ValueError, match="keypoints_2d .* to run the model on, got None"):
+        widgets.attention_explorer(model)
+    with pytest.raises(ValueError, match=r"keypoints_2d of shape \[9, 17, 2\], got \[1, 8, 17, 2\]"):
+        widgets.attention_explorer(model, torch.zeros(8, 17, 2))
+    with pytest.raises(ValueError, match=r"noisy_bones of shape \[9, 16, 4\]"):
+        widgets.attention_explorer(model, torch.zeros(9, 17, 2), torch.zeros(9, 17, 4))
+    with pytest.raises(ValueError, match="t as an int in 0..999"):
+        widgets.attention_explorer(model, torch.zeros(9, 17, 2), t=1000)
+    with pytest.raises(ValueError, match="only with a model"):
+        widgets.attention_explorer(maps, torch.zeros(9, 17, 2))

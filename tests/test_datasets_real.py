@@ -1,0 +1,395 @@
+"""Loaders of the real datasets, on small files fabricated in the exact formats (tmp_path).
+
+Human3.6M: VideoPose3D npz archives holding pickled dicts. MPI-INF-3DHP: MATLAB v7.3 (HDF5)
+files, written the way h5py shows MATLAB arrays (axes reversed) and in the documented layout.
+"""
+import json
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from ddhpose_lite.camera import H36M_CAMERAS, camera_to_world, normalize_screen, project
+from ddhpose_lite.datasets import (
+    H36M_ACTIONS,
+    H36M_CAMERA_IDS,
+    H36M_EXTRINSICS,
+    H36M_KEEP_JOINTS,
+    H36M_TEST_SUBJECTS,
+    H36M_TRAIN_SUBJECTS,
+    ClipDataset,
+    group_by_action,
+    h36m_action,
+    h36m_cameras,
+    load_h36m,
+    load_mpi_inf_3dhp,
+)
+
+h5py = pytest.importorskip("h5py")
+
+SYMMETRY = [[4, 5, 6, 11, 12, 13], [1, 2, 3, 14, 15, 16]]
+
+
+# --------------------------------------------------------------------------------------------
+# Human3.6M fixtures
+# --------------------------------------------------------------------------------------------
+def world_motion(frames, seed):
+    """[T, 32, 3] world metres: a body-sized cloud around (0, 0, 0.9) that drifts a little.
+    Joint j carries a distinct offset so a wrong joint selection shows."""
+    rng = np.random.default_rng(seed)
+    joints = rng.uniform(-0.4, 0.4, size=(32, 3)) + np.array([0.0, 0.0, 0.9])
+    drift = np.linspace(0, 0.3, frames)[:, None, None] * np.array([1.0, -0.5, 0.0])
+    return (joints[None] + drift).astype(np.float32)
+
+
+def fake_2d(frames, seed):
+    return [np.random.default_rng(seed + i).uniform(0, 1000, size=(frames, 17, 2)).astype(np.float32)
+            for i in range(4)]
+
+
+def write_h36m(folder, positions_3d, positions_2d, keypoints="gt", metadata=None):
+    np.savez(folder / "data_3d_h36m.npz", positions_3d=positions_3d)
+    meta = {"num_joints": 17, "keypoints_symmetry": SYMMETRY, "layout_name": "h36m"} if metadata is None else metadata
+    np.savez(folder / f"data_2d_h36m_{keypoints}.npz", positions_2d=positions_2d, metadata=meta)
+
+
+@pytest.fixture
+def h36m_dir(tmp_path):
+    p3, p2 = {}, {}
+    for s, subject in enumerate(("S1", "S9")):
+        p3[subject], p2[subject] = {}, {}
+        for a, action in enumerate(("Directions", "Directions 1", "TakingPhoto" if subject == "S1" else "Photo")):
+            frames = 6 + a
+            p3[subject][action] = world_motion(frames, 10 * s + a)
+            p2[subject][action] = fake_2d(frames + 3 * (a == 1), 100 * s + 10 * a)  # one longer 2D
+    write_h36m(tmp_path, p3, p2)
+    return tmp_path, p3, p2
+
+
+def hamilton(p, q):
+    w1, x1, y1, z1 = p
+    w2, x2, y2, z2 = q
+    return np.array([
+        w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
+        w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+        w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
+        w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
+    ])
+
+
+def independent_world_to_camera(points, orientation, translation_mm):
+    """q* (X - t) q with Hamilton products, one point at a time (no package code)."""
+    q = np.asarray(orientation, float) / np.linalg.norm(orientation)
+    conj = q * [1, -1, -1, -1]
+    t = np.asarray(translation_mm, float) / 1000
+    out = np.empty(points.shape)
+    for index in np.ndindex(points.shape[:-1]):
+        v = np.concatenate([[0.0], points[index] - t])
+        out[index] = hamilton(hamilton(conj, v), q)[1:]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Human3.6M: content
+# --------------------------------------------------------------------------------------------
+def test_split_constants():
+    assert H36M_TRAIN_SUBJECTS == ("S1", "S5", "S6", "S7", "S8")
+    assert H36M_TEST_SUBJECTS == ("S9", "S11")
+    assert H36M_KEEP_JOINTS == (0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 19, 25, 26, 27)
+    assert set(H36M_EXTRINSICS) == set(H36M_TRAIN_SUBJECTS + H36M_TEST_SUBJECTS)
+
+
+def test_one_sequence_per_subject_action_camera_with_metadata(h36m_dir):
+    folder, p3, _ = h36m_dir
+    seqs = load_h36m(folder, keypoints="gt")
+    assert len(seqs) == 2 * 3 * 4
+    assert [s.subject for s in seqs[::12]] == ["S1", "S9"]
+    first = seqs[0]
+    assert (first.subject, first.action) == ("S1", "Directions")
+    assert [s.extra["camera_id"] for s in seqs[:4]] == list(H36M_CAMERA_IDS)
+    assert [s.image_size for s in seqs[:4]] == [(1000, 1002), (1000, 1000), (1000, 1000), (1000, 1002)]
+    for seq in seqs:
+        assert seq.keypoints_2d.dtype == seq.poses_3d.dtype == torch.float32
+        assert seq.poses_3d.shape == (len(p3[seq.subject][seq.action]), 17, 3)
+        assert seq.trajectory.shape == (len(seq), 3)
+        cam = seq.camera
+        assert cam.focal_length == H36M_CAMERAS[cam.name].focal_length
+        assert cam.translation == pytest.approx(
+            tuple(np.array(H36M_EXTRINSICS[seq.subject][seq.extra["camera_index"]][1]) / 1000))
+    ClipDataset(seqs, frames=5)  # usable for training as is
+
+
+def test_joints_reduced_32_to_17_and_world_to_camera_matches_an_independent_computation(h36m_dir):
+    folder, p3, _ = h36m_dir
+    seqs = load_h36m(folder, keypoints="gt", subjects=["S9"], actions=["Photo"])
+    assert len(seqs) == 4
+    world17 = p3["S9"]["Photo"][:, list(H36M_KEEP_JOINTS)].astype(np.float64)
+    for seq in seqs:
+        orientation, translation = H36M_EXTRINSICS["S9"][seq.extra["camera_index"]]
+        expected = independent_world_to_camera(world17, orientation, translation)
+        np.testing.assert_allclose(seq.trajectory.numpy(), expected[:, 0], atol=1e-5)
+        np.testing.assert_allclose(seq.poses_3d.numpy(), expected - expected[:, :1], atol=1e-5)
+        # and back to the world with the package's inverse
+        world = camera_to_world(seq.poses_3d.double() + seq.trajectory.double()[:, None], seq.camera)
+        np.testing.assert_allclose(world.numpy(), world17, atol=1e-5)
+
+
+def test_poses_are_root_relative_and_in_front_of_every_camera(h36m_dir):
+    for seq in load_h36m(h36m_dir[0], keypoints="gt"):
+        assert torch.all(seq.poses_3d[:, 0] == 0)
+        assert torch.all(seq.trajectory[:, 2] > 3.0)  # a body near the centre is 4-6 m away
+        pixels = project(seq.poses_3d + seq.trajectory[:, None], seq.camera)
+        assert torch.all((pixels > 0) & (pixels < 1000))  # ... and inside the image
+
+
+def test_longer_2d_is_trimmed_to_the_3d_length_and_normalised(h36m_dir):
+    folder, p3, p2 = h36m_dir
+    seqs = load_h36m(folder, keypoints="gt", subjects="S1", actions="Directions 1")
+    assert [len(s) for s in seqs] == [len(p3["S1"]["Directions 1"])] * 4
+    assert len(p2["S1"]["Directions 1"][0]) == len(seqs[0]) + 3
+    for index, seq in enumerate(seqs):
+        w, h = seq.image_size
+        raw = p2["S1"]["Directions 1"][index][: len(seq)].astype(np.float64)
+        expected = raw / w * 2 - [1, h / w]
+        np.testing.assert_allclose(seq.keypoints_2d.numpy(), expected, atol=1e-6)
+
+
+def test_screen_normalisation_hand_values(tmp_path):
+    p3 = {"S1": {"Walking": world_motion(2, 0)}}
+    pixels = np.zeros((2, 17, 2), np.float32)
+    pixels[0, 0] = (500, 501)  # centre of a 1000 x 1002 image
+    pixels[0, 1] = (1000, 1002)  # bottom right corner
+    pixels[1, 0] = (0, 0)
+    pixels[1, 1] = (250, 500)
+    write_h36m(tmp_path, p3, {"S1": {"Walking": [pixels] * 4}})
+    seq = load_h36m(tmp_path, keypoints="gt")[0]  # camera 54138969: 1000 x 1002
+    kp = seq.keypoints_2d.double()
+    np.testing.assert_allclose(kp[0, 0], [0.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(kp[0, 1], [1.0, 1.002], atol=1e-6)
+    np.testing.assert_allclose(kp[1, 0], [-1.0, -1.002], atol=1e-6)
+    np.testing.assert_allclose(kp[1, 1], [-0.5, -0.002], atol=1e-6)
+    seq1 = load_h36m(tmp_path, keypoints="gt")[1]  # camera 55011271: 1000 x 1000
+    np.testing.assert_allclose(seq1.keypoints_2d.double()[0, 0], [0.0, 0.002], atol=1e-6)
+
+
+def test_actions_select_recordings_and_table1_groups(h36m_dir):
+    folder = h36m_dir[0]
+    seqs = load_h36m(folder, keypoints="gt", actions=["Directions"])
+    assert sorted({s.action for s in seqs}) == ["Directions", "Directions 1"]
+    photo = load_h36m(folder, keypoints="gt", actions="Photo")
+    assert sorted({(s.subject, s.action) for s in photo}) == [("S1", "TakingPhoto"), ("S9", "Photo")]
+    assert h36m_action("Directions 1") == "Directions"
+    assert h36m_action("TakingPhoto") == "Photo" and h36m_action("WalkingDog 1") == "WalkDog"
+    assert h36m_action("SittingDown 2") == "SittingDown"
+    groups = group_by_action(load_h36m(folder, keypoints="gt"))
+    assert list(groups) == ["Directions", "Photo"]  # Table 1 column order
+    assert len(groups["Directions"]) == 2 * 2 * 4
+    ungrouped = group_by_action(load_h36m(folder, keypoints="gt"), grouped=False)
+    assert set(ungrouped) == {"Directions", "Directions 1", "TakingPhoto", "Photo"}
+    assert len(H36M_ACTIONS) == 15
+
+
+def test_extrinsics_can_come_from_a_json_file(tmp_path):
+    p3 = {"S2": {"Walking": world_motion(3, 1)}}
+    write_h36m(tmp_path, p3, {"S2": {"Walking": fake_2d(3, 0)}}, keypoints="cpn_ft_h36m_dbb")
+    with pytest.raises(KeyError, match="extrinsics for subject 'S2'.*data/README.md"):
+        load_h36m(tmp_path)
+    identity = {"orientation": [1, 0, 0, 0], "translation": [0, 0, -5000]}
+    (tmp_path / "cameras.json").write_text(json.dumps({"S2": [identity] * 4}))
+    seqs = load_h36m(tmp_path, extrinsics=tmp_path / "cameras.json")
+    expected = p3["S2"]["Walking"][:, 0].astype(np.float64) + [0, 0, 5]
+    np.testing.assert_allclose(seqs[0].trajectory.numpy(), expected, atol=1e-5)
+    with pytest.raises(FileNotFoundError, match="missing.json.*orientation"):
+        load_h36m(tmp_path, extrinsics=tmp_path / "missing.json")
+
+
+def test_published_extrinsics_put_every_camera_around_the_capture_area():
+    centre = np.array([0.0, 0.0, 0.9])
+    for subject in H36M_EXTRINSICS:
+        cams = h36m_cameras(subject)
+        assert [c.name for c in cams] == list(H36M_CAMERA_IDS)
+        for cam in cams:
+            position, rotation = np.array(cam.translation), cam.rotation
+            assert 4.0 < np.linalg.norm(position - centre) < 6.0
+            assert 1.4 < position[2] < 1.7
+            to_centre = (centre - position) / np.linalg.norm(centre - position)
+            assert np.degrees(np.arccos(rotation[:, 2] @ to_centre)) < 11  # optical axis
+            assert rotation[2, 1] < -0.9  # image "down" is world -z
+        # the four cameras surround the area: one per quadrant
+        quadrants = {(np.sign(c.translation[0]), np.sign(c.translation[1])) for c in cams}
+        assert len(quadrants) == 4
+
+
+# --------------------------------------------------------------------------------------------
+# Human3.6M: errors
+# --------------------------------------------------------------------------------------------
+def test_missing_files_name_the_file_and_the_readme(tmp_path, h36m_dir):
+    with pytest.raises(FileNotFoundError, match=r"data_3d_h36m\.npz.*positions_3d.*data/README\.md"):
+        load_h36m(tmp_path / "nowhere")
+    with pytest.raises(FileNotFoundError, match=r"data_2d_h36m_cpn_ft_h36m_dbb\.npz.*positions_2d.*data/README\.md"):
+        load_h36m(h36m_dir[0])  # only the gt 2D file exists
+
+
+def test_wrong_keys(tmp_path):
+    np.savez(tmp_path / "data_3d_h36m.npz", poses={"S1": {}})
+    with pytest.raises(KeyError, match=r"'positions_3d'.*got keys \['poses'\].*data/README\.md"):
+        load_h36m(tmp_path, keypoints="gt")
+    p3 = {"S1": {"Walking": world_motion(3, 0)}}
+    np.savez(tmp_path / "data_3d_h36m.npz", positions_3d=p3)
+    np.savez(tmp_path / "data_2d_h36m_gt.npz", positions_2d={"S1": {"Walking": fake_2d(3, 0)}})
+    with pytest.raises(KeyError, match="'metadata'"):
+        load_h36m(tmp_path, keypoints="gt")
+
+
+@pytest.mark.parametrize("case, error, message", [
+    ("3d_17_joints", ValueError, r"\[T, 32, 3\], got \[5, 17, 3\]"),
+    ("2d_16_joints", ValueError, r"\[T, 17, 2\], got \[5, 16, 2\]"),
+    ("2d_shorter", ValueError, "at least 5 2D frames.*got 4"),
+    ("3_views", ValueError, "4 camera views.*got 3"),
+    ("missing_action_2d", KeyError, "action 'Walking' of S1"),
+    ("bad_symmetry", ValueError, "keypoints_symmetry"),
+    ("not_a_dict", ValueError, "pickled dict"),
+])
+def test_wrong_layouts_raise(tmp_path, case, error, message):
+    world = world_motion(5, 0)
+    views = fake_2d(5, 0)
+    meta = None
+    if case == "3d_17_joints":
+        world = world[:, :17]
+    elif case == "2d_16_joints":
+        views = [v[:, :16] for v in views]
+    elif case == "2d_shorter":
+        views = [v[:4] for v in views]
+    elif case == "3_views":
+        views = views[:3]
+    elif case == "bad_symmetry":
+        meta = {"num_joints": 17, "keypoints_symmetry": SYMMETRY[::-1]}
+    p2 = {"S1": {} if case == "missing_action_2d" else {"Walking": views}}
+    write_h36m(tmp_path, {"S1": {"Walking": world}}, p2, metadata=meta)
+    if case == "not_a_dict":
+        np.savez(tmp_path / "data_3d_h36m.npz", positions_3d=np.zeros(3))
+    with pytest.raises(error, match=message) as info:
+        load_h36m(tmp_path, keypoints="gt")
+    assert "data/README.md" in str(info.value)
+
+
+def test_missing_subject_or_action(h36m_dir):
+    folder = h36m_dir[0]
+    with pytest.raises(KeyError, match=r"subject 'S11'.*data_3d_h36m\.npz.*\['S1', 'S9'\]"):
+        load_h36m(folder, keypoints="gt", subjects=H36M_TEST_SUBJECTS)
+    with pytest.raises(KeyError, match="actions \\['Eating'\\]"):
+        load_h36m(folder, keypoints="gt", actions=["Directions", "Eating"])
+
+
+# --------------------------------------------------------------------------------------------
+# MPI-INF-3DHP
+# --------------------------------------------------------------------------------------------
+FOCAL, FRAMES = 1500.0, 5
+
+
+def mpi_annotations(name, seed=0):
+    """Documented layouts: annot3 [N,1,17,3] mm in MPI order, annot2 its pinhole projection."""
+    rng = np.random.default_rng(seed)
+    width, height = (2048, 2048) if name in ("TS1", "TS2", "TS3", "TS4") else (1920, 1080)
+    joints = rng.uniform(-400, 400, size=(FRAMES, 17, 3)) + [0, 0, 4000]  # mm, 4 m away
+    joints[:, :, 2] += 100 * np.arange(17)  # every joint at its own depth
+    annot3 = joints[:, None]
+    annot2 = FOCAL * annot3[..., :2] / annot3[..., 2:] + [width / 2, height / 2]
+    return {
+        "annot2": annot2, "annot3": annot3, "univ_annot3": 0.9 * annot3,
+        "valid_frame": np.array([[1], [0], [1], [1], [0]], float),
+        "activity_annotation": np.arange(1, FRAMES + 1, dtype=float)[:, None],
+    }
+
+
+def write_mat(folder, name, arrays, matlab=True):
+    """MATLAB v7.3 stores column-major: h5py shows every array with its axes reversed."""
+    path = folder / name / "annot_data.mat"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with h5py.File(path, "w") as f:
+        for key, value in arrays.items():
+            f.create_dataset(key, data=value.T if matlab else value)
+    return path
+
+
+@pytest.mark.parametrize("matlab", [True, False], ids=["h5py-transposed", "documented"])
+def test_3dhp_reorders_joints_converts_units_and_reads_valid(tmp_path, matlab):
+    arrays = mpi_annotations("TS1")
+    write_mat(tmp_path, "TS1", arrays, matlab)
+    if matlab:
+        with h5py.File(tmp_path / "TS1" / "annot_data.mat") as f:
+            assert f["annot3"].shape == (3, 17, 1, FRAMES)  # as h5py shows a real file
+    seq, = load_mpi_inf_3dhp(tmp_path, sequences=["TS1"], universal=False)
+    mpi = arrays["annot3"][:, 0] / 1000  # metres, MPI order
+    pelvis = mpi[:, 14]
+    # hand-picked slots: H36M pelvis <- 3DHP 14, RHip <- 8, Nose <- 16 (head), Head <- 0 (head_top),
+    # LShoulder <- 5, RWrist <- 4
+    for slot, index in ((1, 8), (9, 16), (10, 0), (11, 5), (16, 4)):
+        np.testing.assert_allclose(seq.poses_3d[:, slot].numpy(), mpi[:, index] - pelvis, atol=1e-6)
+    assert torch.all(seq.poses_3d[:, 0] == 0)
+    np.testing.assert_allclose(seq.trajectory.numpy(), pelvis, atol=1e-6)
+    assert seq.valid.tolist() == [True, False, True, True, False]
+    assert seq.extra["activity"].tolist() == [1, 2, 3, 4, 5]
+    assert (seq.subject, seq.image_size) == ("TS1", (2048, 2048))
+    px = arrays["annot2"][:, 0, 5]  # l_shoulder -> slot 11
+    np.testing.assert_allclose(seq.keypoints_2d[:, 11].double().numpy(), px / 1024 - 1, atol=1e-6)
+    # the pinhole fitted to annot2/annot3 recovers the camera and reprojects the poses
+    assert seq.camera.focal_length == pytest.approx((FOCAL, FOCAL), rel=1e-6)
+    assert seq.camera.center == pytest.approx((1024, 1024), abs=1e-3)
+    assert seq.extra["reprojection_px"] < 1e-6
+
+
+def test_3dhp_universal_poses_and_outdoor_resolution(tmp_path):
+    arrays = mpi_annotations("TS5")
+    write_mat(tmp_path, "TS5", arrays)
+    seq, = load_mpi_inf_3dhp(tmp_path, sequences="TS5")  # universal by default
+    univ = arrays["univ_annot3"][:, 0] / 1000
+    np.testing.assert_allclose(seq.poses_3d[:, 10].numpy(), univ[:, 0] - univ[:, 14], atol=1e-6)
+    np.testing.assert_allclose(seq.trajectory.numpy(), arrays["annot3"][:, 0, 14] / 1000, atol=1e-6)
+    assert seq.image_size == (1920, 1080)
+    centre = normalize_screen(np.array([[960.0, 540.0], [0.0, 0.0]]), 1920, 1080)
+    np.testing.assert_allclose(centre, [[0, 0], [-1, -0.5625]])
+    pixels = arrays["annot2"][:, 0, 14]  # pelvis -> slot 0
+    np.testing.assert_allclose(seq.keypoints_2d[:, 0].double().numpy(), pixels / 960 - [1, 0.5625], atol=1e-6)
+
+
+def test_3dhp_non_finite_values(tmp_path):
+    arrays = mpi_annotations("TS2")
+    arrays["annot3"][1, 0, 3] = np.nan  # frame 1 is invalid: zeroed
+    write_mat(tmp_path, "TS2", arrays)
+    seq, = load_mpi_inf_3dhp(tmp_path, sequences=["TS2"])
+    assert torch.isfinite(seq.poses_3d).all() and not seq.valid[1]
+    arrays["annot3"][2, 0, 3] = np.nan  # frame 2 is valid: an error
+    write_mat(tmp_path, "TS2", arrays)
+    with pytest.raises(ValueError, match="finite annotations in the valid frames"):
+        load_mpi_inf_3dhp(tmp_path, sequences=["TS2"])
+
+
+def test_3dhp_errors(tmp_path, monkeypatch):
+    with pytest.raises(FileNotFoundError, match=r"TS3/annot_data\.mat.*annot2.*data/README\.md"):
+        load_mpi_inf_3dhp(tmp_path, sequences=["TS3"])
+    with pytest.raises(ValueError, match="TS1.*got 'TS7'"):
+        load_mpi_inf_3dhp(tmp_path, sequences=["TS7"])
+    arrays = mpi_annotations("TS1")
+    del arrays["univ_annot3"]
+    write_mat(tmp_path, "TS1", arrays)
+    with pytest.raises(KeyError, match="'univ_annot3'.*data/README.md"):
+        load_mpi_inf_3dhp(tmp_path, sequences=["TS1"])
+    arrays = mpi_annotations("TS1")
+    arrays["annot2"] = arrays["annot2"][:, :, :16]
+    write_mat(tmp_path, "TS1", arrays)
+    with pytest.raises(ValueError, match=r"\[N, 1, 17, 2\].*got \[2, 16, 1, 5\].*data/README\.md"):
+        load_mpi_inf_3dhp(tmp_path, sequences=["TS1"])
+    arrays = mpi_annotations("TS1")
+    arrays["valid_frame"] = arrays["valid_frame"][:3]
+    write_mat(tmp_path, "TS1", arrays)
+    with pytest.raises(ValueError, match=r"'valid_frame'.*\[5, 1\].*got \[1, 3\]"):
+        load_mpi_inf_3dhp(tmp_path, sequences=["TS1"])
+    (tmp_path / "TS4").mkdir()
+    (tmp_path / "TS4" / "annot_data.mat").write_bytes(b"MATLAB 5.0 MAT-file, not HDF5")
+    with pytest.raises(ValueError, match="MATLAB v7.3"):
+        load_mpi_inf_3dhp(tmp_path, sequences=["TS4"])
+    monkeypatch.setitem(sys.modules, "h5py", None)
+    with pytest.raises(ImportError, match="pip install h5py"):
+        load_mpi_inf_3dhp(tmp_path, sequences=["TS1"])
