@@ -279,7 +279,8 @@ class HSTDenoiser(nn.Module):
         self.frame_embedding = nn.Parameter(torch.zeros(config.frames, width))  # TP
         self.time_mlp = nn.Sequential(nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width))
         self.embedding_dropout = nn.Dropout(config.dropout)
-        rates = torch.linspace(0, config.drop_path, 2 * config.depth).tolist()
+        steps = 2 * config.depth  # drop-path rate grows linearly from 0 to drop_path over the blocks
+        rates = [config.drop_path * i / max(1, steps - 1) for i in range(steps)]
         blocks = []
         for layer in range(config.depth):
             hierarchical = layer > 0  # the first layer is a plain spatial + temporal block

@@ -197,3 +197,164 @@ def ddim_scrubber(x0_poses, xt_poses, times, alpha_bar, *, truth=None, margin: f
     slider = ipywidgets.IntSlider(value=0, min=0, max=len(times), step=1, description="step",
                                   continuous_update=True, layout=ipywidgets.Layout(width="600px"))
     return _scrubber(figure, slider, show, dict(x0=x0_poses, xt=xt_poses, times=list(times)))
+
+
+# ---------------------------------------------------------------- attention explorer (lesson 04)
+
+__all__ += ["AttentionExplorer", "attention_explorer"]
+
+
+@dataclass(eq=False)
+class AttentionExplorer:
+    """The parts of an attention explorer. Displays itself in Jupyter (it shows ``container``).
+
+    ``update(layer=..., head=..., joint=..., frame=...)`` is the controls' callback as a plain
+    function (arguments left out keep their value; it also moves the controls); ``arrays`` holds
+    the precomputed maps (``viz._attention_arrays``: spatial [L, H+1, F, J, J], temporal
+    [L, H+1, J, F, F], head index H = mean of heads) and ``points`` the displayed poses [F, J, 3];
+    ``maps`` is the capture and ``prediction`` the model's x̂_0 [F, J, 3] (None for given maps).
+    """
+
+    container: ipywidgets.Box
+    layer: ipywidgets.Dropdown
+    head: ipywidgets.Dropdown
+    joint: ipywidgets.Dropdown
+    frame: ipywidgets.IntSlider
+    figure: go.FigureWidget
+    update: Callable[..., None]
+    state: dict
+    arrays: dict
+    points: object
+    maps: object
+    prediction: object = None
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.container._repr_mimebundle_(**kwargs)
+
+
+def _run_and_capture(model, keypoints_2d, noisy_bones, t: int, seed: int):
+    """One forward pass of ``model`` under ``capture_attention``: (capture, x̂_0 [F, J, 3])."""
+    import torch
+
+    from .model import capture_attention
+
+    frames = model.config.frames
+    kp = torch.as_tensor(keypoints_2d, dtype=torch.float32)
+    if kp.ndim == 3:
+        kp = kp.unsqueeze(0)
+    if kp.ndim != 4 or kp.shape[0] != 1 or kp.shape[1:] != (frames, 17, 2):
+        raise ValueError(f"expected keypoints_2d of shape [{frames}, 17, 2], got {list(kp.shape)}")
+    if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < 1000:
+        raise ValueError(f"expected t as an int in 0..999, got {t!r}")
+    if noisy_bones is None:  # what the sampler's first step sees: pure noise at t
+        noisy = torch.randn((1, frames, 16, 4), generator=torch.Generator().manual_seed(seed))
+    else:
+        noisy = torch.as_tensor(noisy_bones, dtype=torch.float32)
+        noisy = noisy.unsqueeze(0) if noisy.ndim == 3 else noisy
+        if noisy.shape != (1, frames, 16, 4):
+            raise ValueError(f"expected noisy_bones of shape [{frames}, 16, 4], got {list(noisy.shape)}")
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad(), capture_attention(model) as maps:
+            prediction = model(kp.to(device), noisy.to(device), torch.tensor([t], device=device))
+    finally:
+        model.train(was_training)
+    maps.spatial_logits = [m.cpu() for m in maps.spatial_logits]
+    maps.spatial = [m.cpu() for m in maps.spatial]
+    maps.temporal = [m.cpu() for m in maps.temporal]
+    return maps, prediction[0].cpu()
+
+
+def attention_explorer(source, keypoints_2d=None, noisy_bones=None, t: int = 999, *, pose=None,
+                       layer: int = 1, head=0, joint="LElbow", frame: int | None = None, sample: int = 0,
+                       coordinates: str = "camera", seed: int = 0, skeleton: Skeleton = H36M,
+                       width: int = 1120, height: int = 440) -> AttentionExplorer:
+    """Dropdowns for layer, head and joint and a frame slider driving ``viz.attention_explorer_figure``.
+
+    ``source``: a trained ``HSTDenoiser`` (then ``keypoints_2d`` [F, 17, 2] is required; the model
+    runs ONCE on them with ``noisy_bones`` [F, 16, 4] at timestep ``t``, by default pure noise at
+    t = 999, what the sampler's first step sees) or captured maps of one forward pass
+    (``model.capture_attention``). ``pose``: [F, J, 3] or [J, 3] to draw; default the model's
+    x̂_0 (camera coordinates) or, for maps, the rest pose. Every map is precomputed, so moving a
+    control only rewrites the figure's data in place (no model call). ``frame`` defaults to the
+    middle frame; ``head`` may be 'mean'.
+    """
+    import torch
+
+    prediction = None
+    if isinstance(source, torch.nn.Module):
+        if keypoints_2d is None:
+            raise ValueError("expected keypoints_2d [F, 17, 2] to run the model on, got None")
+        maps, prediction = _run_and_capture(source, keypoints_2d, noisy_bones, t, seed)
+        if pose is None:
+            pose = prediction
+    else:
+        if keypoints_2d is not None or noisy_bones is not None:
+            raise ValueError("expected keypoints_2d and noisy_bones only with a model, got captured maps")
+        maps = source
+    arrays = viz._attention_arrays(maps, sample)
+    if arrays["joints"] != skeleton.num_joints:
+        raise ValueError(f"expected spatial maps over {skeleton.num_joints} joints, got {arrays['joints']}")
+    points, coordinates = viz._explorer_poses(pose, arrays["frames"], skeleton, coordinates)
+    heads = arrays["heads"]
+    frame = arrays["frames"] // 2 if frame is None else frame
+    state = dict(layer=viz._check_choice(layer, "layer", arrays["layers"]),
+                 head=viz._check_choice(head, "head", heads, allow_mean=True),
+                 joint=viz._joint_index(joint, skeleton),
+                 frame=viz._check_choice(frame, "frame", arrays["frames"]))
+    figure = go.FigureWidget(viz._explorer_figure(arrays, points, coordinates, state["layer"], state["head"],
+                                                  state["joint"], state["frame"], skeleton, 4, None, width, height))
+    small = ipywidgets.Layout(width="190px")
+    layer_box = ipywidgets.Dropdown(options=[(f"{k}" + (" (plain)" if k == 0 else ""), k)
+                                             for k in range(arrays["layers"])],
+                                    value=state["layer"], description="layer", layout=small)
+    head_box = ipywidgets.Dropdown(options=[("mean", heads)] + [(str(h), h) for h in range(heads)],
+                                   value=state["head"], description="head", layout=small)
+    joint_box = ipywidgets.Dropdown(options=[(f"{j} {name}", j) for j, name in enumerate(skeleton.names)],
+                                    value=state["joint"], description="joint", layout=ipywidgets.Layout(width="220px"))
+    frame_slider = ipywidgets.IntSlider(value=state["frame"], min=0, max=arrays["frames"] - 1, description="frame",
+                                        continuous_update=True, layout=ipywidgets.Layout(width="380px"))
+    controls = dict(layer=layer_box, head=head_box, joint=joint_box, frame=frame_slider)
+    syncing = [False]
+    traces = [viz.ATTENTION_EXPLORER_TRACES[key] for key in ("spatial", "temporal", "bones", "rays", "joints", "query")]
+
+    def update(*, layer=None, head=None, joint=None, frame=None) -> None:
+        new = dict(state)
+        if layer is not None:
+            new["layer"] = viz._check_choice(layer, "layer", arrays["layers"])
+        if head is not None:
+            new["head"] = viz._check_choice(head, "head", heads, allow_mean=True)
+        if joint is not None:
+            new["joint"] = viz._joint_index(joint, skeleton)
+        if frame is not None:
+            new["frame"] = viz._check_choice(frame, "frame", arrays["frames"])
+        state.update(new)
+        props, outlines, title = viz._explorer_updates(arrays, points, new["layer"], new["head"], new["joint"],
+                                                       new["frame"], skeleton, 4)
+        with figure.batch_update():
+            for index, prop in zip(traces, props):
+                figure.data[index].update(prop)
+            for shape, outline in zip(figure.layout.shapes, outlines):
+                shape.update(outline)
+            figure.layout.title.text = title
+        syncing[0] = True  # move the controls without running update again
+        try:
+            for key, control in controls.items():
+                if control.value != new[key]:
+                    control.value = new[key]
+        finally:
+            syncing[0] = False
+
+    def observer(key):
+        def changed(change):
+            if not syncing[0]:
+                update(**{key: change["new"]})
+        return changed
+
+    for key, control in controls.items():
+        control.observe(observer(key), names="value")
+    container = ipywidgets.VBox([ipywidgets.HBox([layer_box, head_box, joint_box, frame_slider]), figure])
+    return AttentionExplorer(container, layer_box, head_box, joint_box, frame_slider, figure, update, state,
+                             arrays, points, maps, prediction)

@@ -64,6 +64,9 @@ def test_heatmap_shows_the_captured_spatial_map(capture):
     fig = viz.attention_heatmap(weights, marked=[(LELBOW, 11), (0, 16)])
     heatmap, marks = fig.data
     assert heatmap.type == "heatmap" and list(heatmap.x) == list(H36M.names) == list(heatmap.y)
+    assert heatmap.zmin is None and heatmap.zmax is None  # colours stretch over the map's range
+    zero_based = viz.attention_heatmap(weights, zmin=0).data[0]
+    assert (zero_based.zmin, zero_based.zmax) == (0, pytest.approx(weights.max().item(), abs=5e-5))
     np.testing.assert_allclose(z_of(heatmap), weights.numpy(), atol=5e-5)
     np.testing.assert_allclose(z_of(heatmap).sum(-1), 1.0, atol=1e-3)  # rows are queries
     assert cells_of(marks) == {(LELBOW, 11), (0, 16)}
@@ -129,7 +132,8 @@ def test_hrst_before_after_compares_any_after_map():
     sequential = hrst_logits_sequential(logits)
     fig = viz.hrst_before_after(hrst_logits(logits), sequential, names=("Algorithm 1", "official loop", "difference"))
     np.testing.assert_allclose(z_of(fig.data[1]), sequential.numpy(), atol=5e-4)
-    assert [a.text for a in fig.layout.annotations] == ["Algorithm 1", "official loop", "difference"]
+    assert [a.text for a in fig.layout.annotations][-3:] == ["Algorithm 1", "official loop", "difference"]
+    assert "edited by HRST" in fig.layout.annotations[0].text  # the key to the marks
     with pytest.raises(ValueError, match=r"logits of shape \[17, 17\], got \[16, 16\]"):
         viz.hrst_before_after(torch.zeros(16, 16))
     with pytest.raises(ValueError, match="3 panel names"):

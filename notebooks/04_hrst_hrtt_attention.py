@@ -1,0 +1,621 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 04 · Attention that knows the skeleton: HRST and HRTT
+#
+# **The question of this lesson:** *how can attention know the skeleton?*
+#
+# The denoiser of DDHPose (Cai et al., AAAI 2024) is a transformer. It looks at 27 frames × 17
+# joints of tokens and alternates **spatial** attention (the joints of one frame look at each
+# other) with **temporal** attention (one joint looks at itself in the other frames). Plain
+# attention has no idea which joints are connected: to it, the 17 joints are a *set*. DDHPose
+# builds the kinematic tree of lesson 01 into attention in two ways:
+#
+# - **HRST** (hierarchical relation spatial transformer, Algorithm 1) rewrites the spatial
+#   attention *logits* along every parent → joint → child triplet;
+# - **HRTT** (hierarchical relation temporal transformer, Eq. 6) lets each joint's temporal
+#   attention also listen to its *children*.
+#
+# You will:
+# 1. take the trained denoiser apart and compute its attention by hand (Eq. 5);
+# 2. see why plain attention cannot know the skeleton (it is permutation-equivariant);
+# 3. run Algorithm 1 step by step on a real 17 × 17 logit map: which entries change, and why;
+# 4. measure how the official code's chain-by-chain loop differs from Algorithm 1;
+# 5. build HRTT's child cross-attention and check the identity A_s + A_c = Q(K + K_c)ᵀ/√d;
+# 6. meet two pitfalls of the official code (17-frame clips; the child features' missing permute);
+# 7. count parameters, explore the trained model's attention maps, and flip the ablation switches.
+#
+# **Runtime:** about 15 s on a 2-core CPU, about 550 MB of memory. No GPU, no downloads (the small
+# trained checkpoint ships with the package).
+
+# %% [markdown]
+# ## Setup
+#
+# Locally or on Binder everything is installed. On Google Colab, first run
+# `!pip install -q git+<URL of this repository>` in a new cell, then continue here.
+
+# %%
+import math
+
+import numpy as np
+import torch
+from einops import rearrange
+
+from ddhpose_lite import load_pretrained, viz, widgets
+from ddhpose_lite.bones import disentangle
+from ddhpose_lite.datasets import ClipDataset, synthetic_sequences
+from ddhpose_lite.diffusion import bone_state, q_sample
+from ddhpose_lite.model import (
+    DenoiserConfig,
+    HSTDenoiser,
+    capture_attention,
+    count_parameters,
+    hrst_logits,
+    hrst_logits_sequential,
+)
+from ddhpose_lite.skeleton import H36M
+
+names = H36M.names
+lifter = load_pretrained()  # the small checkpoint shipped with the package, trained on synthetic motion
+model = lifter.model
+print(model.config)
+print(f"{count_parameters(model):,} parameters")
+
+# %% [markdown]
+# ## 1 · The denoiser, and one real input
+#
+# `HSTDenoiser` maps (2D keypoints, noisy bones, t) to x̂₀, the clean 3D pose (lesson 03's
+# oracle, now learned). Inside, after the embeddings, come `depth` **layers**, each a spatial
+# block and then a temporal block. Layer 0 is plain (MixSTE-style); layers 1, 2, … use HRST and
+# HRTT:
+
+# %%
+for layer in range(model.config.depth):
+    spatial, temporal = model.blocks[2 * layer].attention, model.blocks[2 * layer + 1].attention
+    print(f"layer {layer}: {type(spatial).__name__}(hrst={spatial.hrst}), "
+          f"{type(temporal).__name__}(hrtt={temporal.hrtt})")
+
+# %% [markdown]
+# We need something to look at: a 27-frame clip of the synthetic test set (2D keypoints and the
+# true 3D pose, camera coordinates), its bones noised to t = 200 exactly as in training
+# (lesson 03), and one forward pass. `capture_attention(model)` records every layer's maps;
+# the pre-hooks below also keep each attention module's *input*, so we can redo its maths.
+
+# %%
+frames = model.config.frames
+middle = frames // 2
+clips = ClipDataset(synthetic_sequences("test", 2000, seed=0), frames)
+# The clip whose person most squarely faces the camera (hips along the image's x axis) in its
+# middle frame, so the 3D pictures below are easy to read.
+middle_frames = clips.batch(range(len(clips)))["poses_3d"][:, middle]  # [clips, 17, 3]
+hips = middle_frames[:, H36M.index("RHip")] - middle_frames[:, H36M.index("LHip")]
+clip = clips[int((hips[:, 0].abs() / hips.norm(dim=-1)).argmax())]
+keypoints, truth = clip["keypoints_2d"], clip["poses_3d"]  # [27, 17, 2], [27, 17, 3], camera coordinates
+t = 200
+noisy_bones, _ = q_sample(bone_state(*disentangle(truth)), t, lifter.schedule, seed=0)  # [27, 16, 4]
+
+inputs = {}  # block index -> the tensor its attention module received
+
+
+def keep_input(index):
+    def hook(module, args):
+        inputs[index] = args[0].detach()
+    return hook
+
+
+hooks = [block.attention.register_forward_pre_hook(keep_input(i)) for i, block in enumerate(model.blocks)]
+with torch.no_grad(), capture_attention(model) as maps:
+    prediction = model(keypoints[None], noisy_bones[None].float(), torch.tensor([t]))[0]
+for hook in hooks:
+    hook.remove()
+
+print("spatial maps per layer: ", tuple(maps.spatial[0].shape), "= [frames, heads, query joint, key joint]")
+print("temporal maps per layer:", tuple(maps.temporal[0].shape), "= [joints, heads, query frame, key frame]")
+print(f"x̂₀ at t = {t}: MPJPE {1000 * (prediction - truth).norm(dim=-1).mean():.0f} mm")
+
+# %% [markdown]
+# ## 2 · Attention by hand (Eq. 5), and why it cannot know the skeleton
+#
+# Each joint token x_j (a vector of width 64) is projected to a query q_j, a key k_j and a
+# value v_j, split into 8 heads of d = 8 channels. Per head (paper Eq. 5):
+#
+# Attention(Q, K, V) = softmax(QKᵀ / √d) V.
+#
+# Entry (i, j) of the **logits** A = QKᵀ/√d says how well query joint i matches key joint j;
+# softmax turns each row into weights that sum to 1; the output of joint i is the weighted mean
+# of the values. Let's recompute layer 1's spatial logits from its input and compare with what
+# the model recorded:
+
+# %%
+attention = model.blocks[2].attention  # layer 1, spatial
+x = inputs[2]  # [frames, joints, width]: the normalised features of every frame
+q, k, v = rearrange(attention.qkv(x), "n j (three h d) -> three n h j d", three=3, h=attention.heads)
+d = q.shape[-1]
+logits = q @ k.transpose(-1, -2) / math.sqrt(d)
+print(f"d = {d}, scale 1/√d = {1 / math.sqrt(d):.4f}")
+print("max |by hand − recorded|:", f"{(logits - maps.spatial_logits[1]).abs().max():.1e}")
+
+# %% [markdown]
+# Here is one of those maps as the network uses it, after softmax (layer 0, plain attention,
+# head 0, the middle frame). Rows are queries; each row sums to 1. Hover for the numbers.
+
+# %%
+frame, head = middle, 0
+viz.attention_heatmap(maps.spatial[0][frame, head], title=f"layer 0, head {head}, frame {frame}: softmax(QKᵀ/√d)")
+
+# %% [markdown]
+# **Why plain attention cannot know the skeleton.** Nothing in softmax(QKᵀ/√d)V refers to a
+# joint's index: shuffle the joints and the outputs come out shuffled the same way
+# (*permutation equivariance*). Whatever the network knows about which joint is which comes from
+# the embeddings added at the input. Check it on layer 0's spatial attention, then on layer 1's,
+# which uses HRST:
+
+# %%
+shuffle = torch.randperm(17, generator=torch.Generator().manual_seed(0))
+for index in (0, 2):
+    module = model.blocks[index].attention
+    x = inputs[index]
+    with torch.no_grad():
+        gap = (module(x[:, shuffle]) - module(x)[:, shuffle]).abs().max()
+    print(f"layer {index // 2} ({'HRST' if module.hrst else 'plain'}): max |f(shuffled x) − shuffled f(x)| = {gap:.1e}")
+
+# %% [markdown]
+# Plain attention is exactly equivariant (up to rounding); HRST is not. HRST ties specific
+# entries of the map to specific joints: **that is how the skeleton gets in.**
+#
+# ## 3 · Algorithm 1 (HRST) step by step
+#
+# For every triplet (j_p, j, j_c), parent → joint → child, Algorithm 1 rewrites two logits:
+#
+# A[j][j_c] ← (A[j][j_c] + A[j_p][j]) / 2   and   A[j_c][j] ← (A[j_c][j] + A[j_p][j]) / 2.
+#
+# In words: how much j attends to its child, and how much the child attends back to j, are both
+# pulled towards **how much the parent attends to j**. The link j–j_c inherits the strength of
+# the link j_p → j one level up. Every update reads the *original* A (the algorithm is a
+# `for each triplet` over a fixed map). Which entries are written, and which are read?
+
+# %%
+edited, read = viz.hrst_entries()
+print(f"{len(H36M.triplets)} triplets write {len(edited)} entries and read {len(read)}:")
+for p, j, c in H36M.triplets:
+    print(f"  ({names[p]}, {names[j]}, {names[c]}): writes A[{j}][{c}], A[{c}][{j}]  reads A[{p}][{j}]")
+print("written and also read:", sorted(set(edited) & set(read)))
+print("rows never touched:", [names[r] for r in range(17) if all(e[0] != r for e in edited)])
+
+# %% [markdown]
+# Now the real thing: layer 1, the middle frame, and the head whose logits vary most across
+# the triplet entries (so the changes are easy to see). One triplet by hand,
+# (Thorax, LShoulder, LElbow):
+
+# %%
+A = maps.spatial_logits[1][frame]  # [heads, 17, 17], before HRST
+head = int(torch.stack([A[:, j, c] for _, j, c in H36M.triplets], -1).std(-1).argmax())
+A = A[head]
+after = hrst_logits(A)
+p, j, c = 8, 11, 12
+print(f"layer 1, head {head}, frame {frame}")
+print(f"A[{names[j]}][{names[c]}] = {A[j, c]:+.3f},  A[{names[c]}][{names[j]}] = {A[c, j]:+.3f},  "
+      f"A[{names[p]}][{names[j]}] = {A[p, j]:+.3f}")
+print(f"by hand:       {(A[j, c] + A[p, j]) / 2:+.3f} and {(A[c, j] + A[p, j]) / 2:+.3f}")
+print(f"hrst_logits:   {after[j, c]:+.3f} and {after[c, j]:+.3f}")
+
+# %% [markdown]
+# And all 13 triplets at once, as a picture. Squares mark the 26 entries HRST writes, circles
+# (left) the 11 parent entries it reads. The right panel is after − before: only the squares
+# change, each by half the gap between its old value and its parent entry.
+
+# %%
+viz.hrst_before_after(A, title=f"Algorithm 1 on a real logit map (layer 1, head {head}, frame {frame})")
+
+# %% [markdown]
+# What does this do to the attention **weights**? Softmax works row by row, so a row with an
+# edited entry changes as a whole (the other weights of the row make room). We measure each
+# row's change by its total variation ½ Σ|w′ − w|, the share of attention that moved:
+
+# %%
+moved = 0.5 * (after.softmax(-1) - A.softmax(-1)).abs().sum(-1)
+for r in moved.argsort(descending=True)[:5].tolist():
+    print(f"row {names[r]:<10} {100 * moved[r]:5.1f} % of its attention moved")
+print(f"Pelvis row: {100 * moved[0]:.1f} %   (the root is never edited)")
+
+# %% [markdown]
+# Keep in mind that the network was **trained with** this rewrite: its Q and K have learned to
+# produce logits that make sense *after* HRST. Lesson 07 trains the ablation without it.
+#
+# Here is where the left elbow looks in this map after HRST (rays and joint colours: weights of
+# its row, white = least, dark = most; marker size: the weight itself). Rotate it!
+
+# %%
+viz.attention_skeleton(truth[frame], after.softmax(-1), "LElbow", coordinates="camera",
+                       title=f"LElbow's attention after HRST (layer 1, head {head})")
+
+# %% [markdown]
+# ## 4 · The official code loops chain by chain, in place
+#
+# The official implementation does not apply Algorithm 1 as written. It walks the five
+# kinematic chains ([0,1,2,3], [0,4,5,6], [0,7,8,9,10], [0,7,8,11,12,13], [0,7,8,14,15,16]),
+# and for each window (grand-parent, parent, joint) updates `attn[parent, joint]` and
+# `attn[joint, parent]` **in place** from `attn[grand-parent, parent]`. Two things follow:
+#
+# - later updates read entries that earlier updates already changed (down a chain the rewrite
+#   compounds instead of reading the original map);
+# - the three chains through the thorax share the window (Pelvis, Spine, Thorax): the entries
+#   Spine ↔ Thorax are averaged with A[Pelvis][Spine] **three times**.
+#
+# `hrst_logits_sequential` reproduces that reading. On a seeded toy map (no trained weights
+# involved), which entries differ from Algorithm 1?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+toy = torch.randn(17, 17, generator=torch.Generator().manual_seed(0), dtype=torch.float64).round(decimals=1)
+official, algorithm_1 = hrst_logits_sequential(toy), hrst_logits(toy)
+differs = [tuple(e) for e in (official - algorithm_1).abs().gt(1e-12).nonzero().tolist()]
+print(f"{len(differs)} of {len(edited)} edited entries differ:", differs)
+print("the same as Algorithm 1 (first window of a chain):", sorted(set(edited) - set(differs)))
+a78, a07 = toy[7, 8].item(), toy[0, 7].item()
+print(f"Spine→Thorax: A = {a78:+.2f}, A[Pelvis][Spine] = {a07:+.2f}")
+print(f"  Algorithm 1 (one average):    {algorithm_1[7, 8]:+.4f}")
+print(f"  official (three averages):    {official[7, 8]:+.4f} = A/8 + 7/8·A[Pelvis][Spine] = {a78 / 8 + 7 * a07 / 8:+.4f}")
+
+# %% [markdown]
+# 22 of the 26 entries differ: only the first window of each leg (Pelvis → hip → knee) gives
+# Algorithm 1's result. The upper body's first window, Pelvis → Spine → Thorax, is repeated by
+# three chains, and every later window reads an entry an earlier one rewrote. How big is the
+# difference on the trained model's real maps? Over every frame, head and HRST layer of our
+# clip:
+
+# %%
+for layer in range(1, model.config.depth):
+    real = maps.spatial_logits[layer]  # [frames, heads, 17, 17]
+    gap = hrst_logits_sequential(real) - hrst_logits(real)
+    spread = hrst_logits(real).std(-1).mean()
+    weights_moved = 0.5 * (hrst_logits_sequential(real).softmax(-1) - hrst_logits(real).softmax(-1)).abs().sum(-1)
+    mean_gap = gap.abs().sum() / (real.numel() / 289 * 22)  # over the 22 entries that differ
+    print(f"layer {layer}: the 22 logits differ by {mean_gap:.3f} on average, {gap.abs().max():.3f} at most "
+          f"(a row's logits spread by {spread:.3f}); attention moved per row: "
+          f"mean {100 * weights_moved.mean():.1f} %, max {100 * weights_moved.max():.1f} %")
+
+# %% [markdown]
+# The two readings are different functions: a network trained with one and run with the other
+# would see shifted logits, and results from the official code measure its variant, not
+# Algorithm 1 as printed. We implement the paper's algorithm (vectorised: no loop over joints,
+# three element-wise products; see `hrst_logits`).
+#
+# ## 5 · HRTT: the child cross-attention (Eq. 6)
+#
+# Temporal attention runs per joint over the frames: joint j at frame f asks "which frames of
+# *me* matter?" HRTT adds a second question: "which frames of **my children** matter?" It forms
+# a child feature
+#
+# f_c(j) = mean of the features of j and of j's children (a leaf keeps its own),
+#
+# projects it with its own key matrix to K_c, and adds a second logit term (Eq. 6):
+#
+# A_s = QKᵀ/√d,  A_c = QK_cᵀ/√d,  attention = softmax(A_s + A_c) V.
+#
+# Which joints does each f_c average?
+
+# %%
+temporal = model.blocks[3].attention  # layer 1, temporal (HRTT)
+for j in (0, 7, 8, 11, 13):
+    members = [names[m] for m in range(17) if temporal.child_mean[j, m] > 0]
+    print(f"f_c({names[j]:<9}) = mean of {', '.join(members)}")
+
+# %% [markdown]
+# Now recompute layer 1's temporal attention from its input both ways: as two logit terms, and
+# as one product with the summed keys. Because (A_s + A_c) = QKᵀ/√d + QK_cᵀ/√d = Q(K + K_c)ᵀ/√d,
+# both must agree, and match the recorded map:
+
+# %%
+x = inputs[3]  # [1, frames, joints, width]
+heads = temporal.heads
+q, k, v = rearrange(temporal.qkv(x), "b f j (three h d) -> three (b j) h f d", three=3, h=heads)
+f_c = torch.einsum("jk,bfkc->bfjc", temporal.child_mean, x)  # the child features
+k_c = rearrange(temporal.child_key(f_c), "b f j (h d) -> (b j) h f d", h=heads)
+with torch.no_grad():
+    A_s = q @ k.transpose(-1, -2) / math.sqrt(d)
+    A_c = q @ k_c.transpose(-1, -2) / math.sqrt(d)
+    two_terms = (A_s + A_c).softmax(-1)
+    one_product = (q @ (k + k_c).transpose(-1, -2) / math.sqrt(d)).softmax(-1)
+print(f"max |softmax(A_s + A_c) − softmax(Q(K + K_c)ᵀ/√d)| = {(two_terms - one_product).abs().max():.1e}")
+print(f"max |by hand − recorded map|                   = {(one_product - maps.temporal[1]).abs().max():.1e}")
+print(f"share of attention moved by the child term: mean "
+      f"{100 * 0.5 * (two_terms - A_s.softmax(-1)).abs().sum(-1).mean():.1f} % per row")
+
+# %% [markdown]
+# The identity is why our `TemporalAttention` adds K_c to K and makes **one** attention call:
+# the same maths, one F × F product instead of two, and it can use the fused kernels of
+# `torch.nn.functional.scaled_dot_product_attention` on a GPU.
+#
+# **Which features go into f_c?** We recompute f_c in every HRTT layer from that layer's own
+# input (the paper's reading: the joint's and its children's *current* features). The official
+# code computes f_c once, after the first layer, and reuses it in every later layer. How stale
+# would that be here? Compare the child features of each layer's input with layer 1's:
+
+# %%
+first = torch.einsum("jk,bfkc->bfjc", temporal.child_mean, inputs[3])
+for layer in range(2, model.config.depth):
+    later = torch.einsum("jk,bfkc->bfjc", temporal.child_mean, inputs[2 * layer + 1])
+    similarity = torch.nn.functional.cosine_similarity(first, later, dim=-1).mean()
+    print(f"layer {layer}: cosine similarity of f_c with layer 1's f_c = {similarity:.2f}")
+
+# %% [markdown]
+# ## 6 · Two pitfalls of the official code
+#
+# **A missing permute.** Temporal attention wants one row per joint with the frames along it:
+# [batch·joints, frames, channels] from a [batch, frames, joints, channels] tensor. That needs a
+# permute *before* the reshape. The official code reshapes f_c without it. A tiny tensor whose
+# values spell out where they came from (value = 10 · frame + joint) shows what happens:
+
+# %%
+frames_, joints_ = 3, 4
+demo = torch.tensor([[10 * f + j for j in range(joints_)] for f in range(frames_)]).reshape(1, frames_, joints_, 1)
+right = rearrange(demo, "b f j c -> (b j) f c")  # a permute, then the reshape
+wrong = demo.reshape(1 * joints_, frames_, 1)  # the reshape alone reads memory in (frame, joint) order
+print("with the permute: one row per joint, frames along it (value = 10·frame + joint)")
+print(right[..., 0].tolist())
+print("without: rows mix joints and frames")
+print(wrong[..., 0].tolist())
+
+# %% [markdown]
+# Without the permute, "joint 1's sequence" is joint 3 of frame 0 followed by joints 0 and 1 of
+# frame 1: the child keys of each temporal row come from other joints and other frames. No error is raised: the
+# shapes are right.
+#
+# **Spatial or temporal, decided by size.** The official attention module is shared by the
+# spatial and the temporal blocks and applies HRST when `q.shape[-2] == 17`, the number of
+# joints. With **17-frame clips** the temporal sequence also has length 17, so the temporal
+# blocks would silently run Algorithm 1 over *frames*, treating frame 8 as the Thorax and
+# frames 7 → 8 → 11 as a kinematic chain. Our spatial and temporal blocks are different
+# classes, so a 17-frame model is fine:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def official_branch(sequence_length: int) -> str:
+    return "spatial (HRST)" if sequence_length == 17 else "temporal (HRTT)"
+
+
+for clip_frames in (27, 17):
+    tiny = HSTDenoiser(DenoiserConfig(frames=clip_frames, width=16, depth=2, heads=2))
+    with torch.no_grad(), capture_attention(tiny) as tiny_maps:
+        tiny(torch.zeros(1, clip_frames, 17, 2), torch.zeros(1, clip_frames, 16, 4), torch.tensor([0]))
+    layer = 1  # the first hierarchical layer
+    for kind, captured in (("spatial", tiny_maps.spatial[layer]), ("temporal", tiny_maps.temporal[layer])):
+        length = captured.shape[-1]
+        verdict = "ok" if official_branch(length).startswith(kind) else "WRONG"
+        print(f"{clip_frames} frames, our {kind:<8} block attends over {length:>2} tokens; "
+              f"the size rule would run {official_branch(length):<15} {verdict}")
+
+# %% [markdown]
+# ## 7 · How big is the denoiser?
+#
+# The shipped model is tiny so that it trains on a laptop; the paper's is 8 layers of width
+# 512 over 243 frames. Parameters of both, and what each switch costs:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+configs = {
+    "small (27 frames, width 64, depth 4)": DenoiserConfig(frames=27, width=64, depth=4, heads=8),
+    "  without HRTT (no child keys)": DenoiserConfig(frames=27, width=64, depth=4, heads=8, hrtt=False),
+    "  without HRST (no parameters)": DenoiserConfig(frames=27, width=64, depth=4, heads=8, hrst=False),
+    "  without level embedding": DenoiserConfig(frames=27, width=64, depth=4, heads=8, hierarchical_embedding=False),
+    "paper (243 frames, width 512, depth 8)": DenoiserConfig(frames=243, width=512, depth=8, heads=8),
+}
+for label, config in configs.items():
+    print(f"{label:<40} {count_parameters(HSTDenoiser(config)):>12,}")
+
+# %% [markdown]
+# Nearly all of it sits in the blocks' projections: per layer a spatial and a temporal block,
+# each with QKV (3w² + 3w), the output projection (w² + w) and the MLP (2 · 2w² + 3w), plus
+# HRTT's child key (w² + w) in layers 1 and up. HRST adds no parameters at all: it is a fixed
+# rewrite of the logits. (Exercise 2 asks you to write the formula.)
+#
+# ## 8 · Explore the trained model's attention
+#
+# Choose a layer, a head (or their mean), a query joint and a frame. Left: the spatial map of
+# that frame (the query's row outlined); middle: the temporal map of that joint (the frame's
+# row outlined); right: the true pose of that frame with the query's attention drawn on it.
+# Every map was captured in the one forward pass above, so the controls only redraw. Each
+# map's colours stretch from its smallest to its largest weight: read the colour bars.
+
+# %%
+explorer = widgets.attention_explorer(maps, pose=truth, layer=1, head="mean", joint="LElbow", frame=middle)
+explorer
+
+# %% [markdown]
+# The callback is a plain function: `explorer.update(layer=3, joint="RWrist")` does what the
+# controls do. Without a live kernel, use the kernel-free twin: a plotly slider over
+# (layer, head) views for a fixed joint and frame.
+
+# %%
+explorer.update(layer=3, joint="RWrist")
+viz.attention_browser(maps, truth, joint="LElbow", frame=middle)
+
+# %% [markdown]
+# Questions to explore (the answers depend on how well trained the checkpoint is, so measure
+# rather than guess):
+#
+# - Are the maps close to uniform (every weight near 1/17 ≈ 0.059 spatially, 1/27 ≈ 0.037
+#   temporally for 27 frames) or peaked? Does that change with depth?
+# - Does a joint attend more to its **tree neighbours** (parent and children) than chance?
+# - Do temporal maps favour **nearby frames** (a band along the diagonal)?
+#
+# The numbers, per layer (mean of heads and of all queries):
+
+# %%
+neighbours = torch.zeros(17, 17, dtype=torch.bool)
+for parent, child in H36M.bones:
+    neighbours[parent, child] = neighbours[child, parent] = True
+offset = (torch.arange(frames)[:, None] - torch.arange(frames)[None]).abs()
+chance_neighbours = (neighbours.sum(-1) / 17).mean()
+chance_near = (offset <= 2).float().sum(-1).div(frames).mean()
+print(f"chance: {100 * chance_neighbours:.0f} % of a joint's attention on its tree neighbours, "
+      f"{100 * chance_near:.0f} % of a frame's attention within ±2 frames")
+for layer in range(model.config.depth):
+    s, tm = maps.spatial[layer], maps.temporal[layer]
+    entropy_s = -(s * s.clamp_min(1e-12).log()).sum(-1).mean() / math.log(17)
+    entropy_t = -(tm * tm.clamp_min(1e-12).log()).sum(-1).mean() / math.log(frames)
+    on_neighbours = (s * neighbours).sum(-1).mean()
+    near = (tm * (offset <= 2)).sum(-1).mean()
+    print(f"layer {layer}: spatial entropy {entropy_s:.2f} (1 = uniform), {100 * on_neighbours:.0f} % on tree "
+          f"neighbours | temporal entropy {entropy_t:.2f}, {100 * near:.0f} % within ±2 frames")
+
+# %% [markdown]
+# ## 9 · The ablation switches: what changes in the computation
+#
+# `DenoiserConfig` has one flag per component of the paper's Table 5:
+#
+# | flag | when False | parameters |
+# |---|---|---|
+# | `hierarchical_embedding` | no per-level embedding: joints of a level no longer share a vector | − 6 · w |
+# | `hrst` | spatial blocks of layers ≥ 1 use softmax(A) instead of softmax(HRST(A)) | none |
+# | `hrtt` | temporal blocks of layers ≥ 1 use K instead of K + K_c | − (depth − 1)(w² + w) |
+#
+# The paper retrains for each row of Table 5 (lesson 07 does that at small scale). Here we ask
+# another question: *how much does the trained network lean on each component?* Load its
+# weights into a model with the switch off (the extra parameters are simply not used) and feed
+# the same input:
+
+# %%
+state = model.state_dict()
+condition = (keypoints[None], noisy_bones[None].float(), torch.tensor([t]))
+reference_error = 1000 * (prediction - truth).norm(dim=-1).mean()
+print(f"{'full model':<34} MPJPE {reference_error:5.0f} mm")
+for flag in ("hrst", "hrtt", "hierarchical_embedding"):
+    ablated = HSTDenoiser(DenoiserConfig(**{**vars(model.config), flag: False})).eval()
+    missing, unused = ablated.load_state_dict(state, strict=False)
+    with torch.no_grad(), capture_attention(ablated) as ablated_maps:
+        output = ablated(*condition)[0]
+    change = 1000 * (output - prediction).norm(dim=-1).mean()
+    error = 1000 * (output - truth).norm(dim=-1).mean()
+    print(f"{flag + '=False':<34} MPJPE {error:5.0f} mm, x̂₀ moves by {change:5.1f} mm  (unused: {len(unused)} tensors)")
+    if flag == "hrst":
+        same_logits = (ablated_maps.spatial_logits[1] - maps.spatial_logits[1]).abs().max()
+        plain = (ablated_maps.spatial[1] - maps.spatial_logits[1].softmax(-1)).abs().max()
+        print(f"{'':<34} layer 1: same logits as the full model (max gap {same_logits:.0e}); "
+              f"weights are plain softmax(A) (max gap {plain:.0e})")
+
+# %% [markdown]
+# With `hrst=False` nothing before layer 1's spatial softmax changes, so its logits match the
+# full model's exactly; only what is done with them differs. (Switching the level embedding off
+# changes the input of every layer instead.) The further x̂₀ moves, the more the trained network
+# relies on the component. These are measurements on one clip and one t: try another clip,
+# `t = 50` or `t = 900`.
+#
+# ## Takeaway
+#
+# - Plain attention, softmax(QKᵀ/√d)V (Eq. 5), treats the joints as a set: shuffle them and the
+#   output shuffles along. The skeleton must be put in.
+# - **HRST** (Algorithm 1) rewrites 26 spatial logits: for each triplet (j_p, j, j_c),
+#   A[j][j_c] and A[j_c][j] move halfway towards A[j_p][j]. No parameters; every row but the
+#   root's changes after softmax.
+# - The official **in-place chain loop** is a different function: 22 of the 26 entries
+#   differ, and Spine ↔ Thorax is averaged three times.
+# - **HRTT** adds child keys: softmax(QKᵀ/√d + QK_cᵀ/√d) = softmax(Q(K + K_c)ᵀ/√d), one
+#   attention call. f_c is the mean of a joint and its children, recomputed in every layer.
+# - Decide spatial vs temporal by **class**, not by tensor size (17-frame clips), and permute
+#   before reshaping (frames × joints).
+#
+# Next, lesson 05 trains this denoiser on a GPU (or the CPU), and lesson 06 samples many
+# hypotheses with it.
+#
+# ## Exercises
+#
+# Each exercise has a self-check. Replace `None` with your answer and run the cell; a worked
+# solution is in the comment below it.
+#
+# **Exercise 1.** Write Algorithm 1 as a plain loop over `H36M.triplets`: `my_hrst(A)` takes
+# logits [17, 17] and returns the rewritten copy. (Careful: every update reads the original A.)
+
+# %%
+def check_hrst(function) -> None:
+    if function is None:
+        print("Exercise 1: not yet. Define my_hrst(A) and pass it in.")
+        return
+    generator = torch.Generator().manual_seed(5)
+    for _ in range(3):
+        A = torch.randn(17, 17, generator=generator, dtype=torch.float64)
+        got = function(A.clone())
+        assert torch.allclose(got, hrst_logits(A), atol=1e-12), (
+            "not quite: compare with hrst_logits(A); did a later update read an entry an earlier one changed?")
+    print("Correct! A loop over triplets reading the original map is Algorithm 1.")
+
+
+my_hrst = None
+# Worked solution:
+# def my_hrst(A):
+#     out = A.clone()
+#     for p, j, c in H36M.triplets:
+#         out[j, c] = (A[j, c] + A[p, j]) / 2
+#         out[c, j] = (A[c, j] + A[p, j]) / 2
+#     return out
+check_hrst(my_hrst)
+
+# %% [markdown]
+# **Exercise 2.** Write `my_count(frames, width, depth, heads=8, mlp_ratio=2.0)`: the number of
+# parameters of `HSTDenoiser` with HRST, HRTT and the level embedding on. Read `HSTDenoiser`'s
+# `__init__` (and `Block`, `Mlp`, the attention classes) in `ddhpose_lite/model.py`. Hints: a
+# `nn.Linear(a, b)` has a·b + b parameters, a `LayerNorm(w)` 2w; the skeleton has 17 joints in
+# 6 levels; the head regresses 3 numbers per joint.
+
+# %%
+def check_count(function) -> None:
+    if function is None:
+        print("Exercise 2: not yet. Define my_count(frames, width, depth, heads, mlp_ratio) and pass it in.")
+        return
+    for frames, width, depth in ((27, 64, 4), (9, 32, 2), (243, 512, 8), (1, 16, 1)):
+        expected = count_parameters(HSTDenoiser(DenoiserConfig(frames=frames, width=width, depth=depth, heads=8 if width > 8 else 1)))
+        got = function(frames, width, depth, 8 if width > 8 else 1, 2.0)
+        assert got == expected, f"frames {frames}, width {width}, depth {depth}: got {got:,}, expected {expected:,}"
+    print("Correct! The blocks' projections dominate: about 8·w² per block.")
+
+
+my_count = None
+# Worked solution:
+# def my_count(frames, width, depth, heads=8, mlp_ratio=2.0):
+#     w, hidden = width, int(width * mlp_ratio)
+#     linear = lambda a, b: a * b + b
+#     embeddings = linear(6, w) + 17 * w + 6 * w + frames * w + linear(w, 2 * w) + linear(2 * w, w)
+#     block = 4 * w + linear(w, 3 * w) + linear(w, w) + linear(w, hidden) + linear(hidden, w)  # 2 LayerNorms, attention, MLP
+#     child_keys = (depth - 1) * linear(w, w)
+#     return embeddings + 2 * depth * block + child_keys + 2 * w + linear(w, 3)
+check_count(my_count)
+
+# %% [markdown]
+# **Exercise 3.** Write HRTT's child features without the model: `my_child_features(x)` takes
+# features [frames, 17, channels] and returns f_c of the same shape, row j the mean of joint j
+# and its children (`H36M.children[j]`). Bonus: do it with one matrix product.
+
+# %%
+def check_child_features(function) -> None:
+    if function is None:
+        print("Exercise 3: not yet. Define my_child_features(x) and pass it in.")
+        return
+    x = torch.randn(5, 17, 6, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    expected = torch.einsum("jk,fkc->fjc", temporal.child_mean.double(), x)
+    got = function(x)
+    assert got.shape == x.shape, f"expected shape {tuple(x.shape)}, got {tuple(got.shape)}"
+    assert torch.allclose(got, expected, atol=1e-12), "not quite: a leaf keeps its own feature; a joint averages itself and its children"
+    print("Correct! The Thorax averages 4 joints, a leaf just itself.")
+
+
+my_child_features = None
+# Worked solution:
+# def my_child_features(x):
+#     return torch.stack([x[:, [j, *H36M.children[j]]].mean(1) for j in range(17)], dim=1)
+# or with one product: M[j, m] = 1 / (1 + number of children of j) for m in {j} ∪ children(j),
+# then torch.einsum("jk,fkc->fjc", M, x).
+check_child_features(my_child_features)
