@@ -98,6 +98,7 @@ def lab(py: Path, extra: list[str]) -> int:
 def test(py: Path, extra: list[str]) -> int:
     env_note = "unit tests + every notebook through nbval"
     log(f"running the test suite ({env_note})")
+    os.environ.setdefault("DDHPOSE_QUICK", "1")  # lessons that train pick their short set-up
     return run(py, "-m", "pytest", "tests", "--nbval-lax", "notebooks", *extra, check=False)
 
 
