@@ -153,19 +153,26 @@ class Mlp(nn.Sequential):
                          nn.Dropout(dropout))
 
 
-class SpatialAttention(nn.Module):
+class MultiHeadAttention(nn.Module):
+    """The projections every attention block shares: qkv in, one linear out (Eq. 5)."""
+
+    def __init__(self, config: DenoiserConfig) -> None:
+        super().__init__()
+        self.heads, self.dropout = config.heads, config.dropout
+        self.qkv = nn.Linear(config.width, 3 * config.width)
+        self.proj = nn.Linear(config.width, config.width)
+        self.capture: _Capture | None = None
+
+
+class SpatialAttention(MultiHeadAttention):
     """Multi-head self-attention over the joints of each frame; HRST (Algorithm 1) if enabled."""
 
     def __init__(self, config: DenoiserConfig, hrst: bool) -> None:
-        super().__init__()
-        self.heads, self.hrst = config.heads, hrst
-        self.qkv = nn.Linear(config.width, 3 * config.width)
-        self.proj = nn.Linear(config.width, config.width)
-        self.dropout = config.dropout
+        super().__init__(config)
+        self.hrst = hrst
         child, parent = _hrst_masks(config.skeleton)
         self.register_buffer("child_mask", child, persistent=False)
         self.register_buffer("parent_mask", parent, persistent=False)
-        self.capture: _Capture | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x [N, J, C]
         q, k, v = rearrange(self.qkv(x), "n j (three h d) -> three n h j d", three=3, h=self.heads)
@@ -182,7 +189,7 @@ class SpatialAttention(nn.Module):
         return self.proj(rearrange(out, "n h j d -> n j (h d)"))
 
 
-class TemporalAttention(nn.Module):
+class TemporalAttention(MultiHeadAttention):
     """Multi-head self-attention over the frames of each joint; HRTT (Eq. 6) if enabled.
 
     HRTT adds a child cross-attention term: f_c is the mean of a joint's feature and its
@@ -193,15 +200,11 @@ class TemporalAttention(nn.Module):
     """
 
     def __init__(self, config: DenoiserConfig, hrtt: bool) -> None:
-        super().__init__()
-        self.heads, self.hrtt = config.heads, hrtt
-        self.qkv = nn.Linear(config.width, 3 * config.width)
-        self.proj = nn.Linear(config.width, config.width)
-        self.dropout = config.dropout
+        super().__init__(config)
+        self.hrtt = hrtt
         if hrtt:
             self.child_key = nn.Linear(config.width, config.width)
             self.register_buffer("child_mean", _child_mean_matrix(config.skeleton), persistent=False)
-        self.capture: _Capture | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x [B, F, J, C]
         batch = x.shape[0]
@@ -348,7 +351,7 @@ def capture_attention(model: HSTDenoiser):
     >>> maps.temporal[layer]         # [B*J, heads, F, F]
     """
     capture = _Capture()
-    attentions = [m for m in model.modules() if isinstance(m, (SpatialAttention, TemporalAttention))]
+    attentions = [m for m in model.modules() if isinstance(m, MultiHeadAttention)]
     for attention in attentions:
         attention.capture = capture
     try:
