@@ -18,16 +18,20 @@ from .skeleton import H36M, Skeleton
 __all__ = ["disentangle", "compose", "bone_vectors"]
 
 
+# Cached index tensors are made outside inference mode: an inference tensor kept in a cache would
+# break every later autograd use ("Inference tensors cannot be saved for backward").
 @lru_cache(maxsize=64)
 def _indices(skeleton: Skeleton, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    children = torch.arange(1, skeleton.num_joints, device=device)
-    parents = torch.tensor(skeleton.parents[1:], device=device)
+    with torch.inference_mode(False):
+        children = torch.arange(1, skeleton.num_joints, device=device)
+        parents = torch.tensor(skeleton.parents[1:], device=device)
     return parents, children
 
 
 @lru_cache(maxsize=64)
 def _ancestors(skeleton: Skeleton, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
-    return torch.from_numpy(skeleton.ancestor_matrix()).to(device=device, dtype=dtype)
+    with torch.inference_mode(False):
+        return torch.from_numpy(skeleton.ancestor_matrix()).to(device=device, dtype=dtype)
 
 
 def bone_vectors(pose: torch.Tensor, skeleton: Skeleton = H36M) -> torch.Tensor:

@@ -358,3 +358,102 @@ def attention_explorer(source, keypoints_2d=None, noisy_bones=None, t: int = 999
     container = ipywidgets.VBox([ipywidgets.HBox([layer_box, head_box, joint_box, frame_slider]), figure])
     return AttentionExplorer(container, layer_box, head_box, joint_box, frame_slider, figure, update, state,
                              arrays, points, maps, prediction)
+
+
+# ---------------------------------------------------------------- hypothesis scrubber (lesson 06)
+
+__all__ += ["HypothesisScrubber", "hypothesis_scrubber"]
+
+
+@dataclass(eq=False)
+class HypothesisScrubber:
+    """The parts of a hypothesis scrubber. Displays itself in Jupyter (it shows ``container``).
+
+    ``update(iteration=..., hypothesis=..., frame=...)`` is the sliders' callback as a plain
+    function (arguments left out keep their value; it also moves the sliders); ``state`` is the
+    current view and ``arrays`` everything precomputed (``viz._hypothesis_arrays``): moving a
+    slider only indexes into them and rewrites the figure's data in place, never the model.
+    """
+
+    container: ipywidgets.Box
+    iteration: ipywidgets.IntSlider
+    hypothesis: ipywidgets.SelectionSlider
+    frame: ipywidgets.IntSlider
+    figure: go.FigureWidget
+    update: Callable[..., None]
+    state: dict
+    arrays: dict
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.container._repr_mimebundle_(**kwargs)
+
+
+def hypothesis_scrubber(result, keypoints_2d=None, *, camera=None, trajectory=None, reprojections=None,
+                        truth=None, iteration: int = -1, hypothesis="all", frame: int | None = None,
+                        skeleton: Skeleton = H36M, width: int = 1000, height: int = 480) -> HypothesisScrubber:
+    """Sliders for DDIM iteration, hypothesis ("all" or one) and frame over a finished lift.
+
+    ``result``: a ``lifter.LiftResult`` (or poses [K, H, F, 17, 3] with ``keypoints_2d``
+    [F, 17, 2]). The 2D panel shows each hypothesis reprojected onto the input: with ``camera``
+    and ``trajectory`` [F, 3] the pinhole projection J-Agg uses (``LiftResult.reproject``), else
+    the weak-perspective fit; or pass ``reprojections`` [K, H, F, 17, 2] yourself. Joints are
+    coloured by the hypotheses' spread; ``truth`` [F, 17, 3] is drawn dashed. ``frame`` defaults
+    to the frame where the hypotheses disagree most. Kernel-free twin: ``viz.hypothesis_explorer``.
+    """
+    if camera is not None or trajectory is not None:
+        if reprojections is not None or not hasattr(result, "reproject"):
+            raise ValueError("expected camera and trajectory only with a LiftResult and no reprojections")
+        reprojections = result.reproject(camera, trajectory)
+    arrays = viz._hypothesis_arrays(result, keypoints_2d, reprojections, truth, skeleton)
+    if frame is None:
+        frame = int(arrays["spread"][-1, :, 1:].mean(-1).argmax())
+    k, h, f = viz._hypothesis_state(arrays, iteration, hypothesis, frame)
+    state = dict(iteration=k, hypothesis=h, frame=f)
+    figure = go.FigureWidget(viz._hypothesis_figure(arrays, k, h, f, skeleton, None, width, height))
+    iteration_slider = ipywidgets.IntSlider(value=k + 1, min=1, max=arrays["K"], description="iteration",
+                                            continuous_update=True, layout=ipywidgets.Layout(width="260px"))
+    options = [("all", "all")] + [(str(i + 1), i) for i in range(arrays["H"])]
+    hypothesis_slider = ipywidgets.SelectionSlider(options=options, value=h, description="hypothesis",
+                                                   continuous_update=True, layout=ipywidgets.Layout(width="300px"))
+    frame_slider = ipywidgets.IntSlider(value=f, min=0, max=arrays["F"] - 1, description="frame",
+                                        continuous_update=True, layout=ipywidgets.Layout(width="380px"))
+    syncing = [False]
+
+    def update(*, iteration=None, hypothesis=None, frame=None) -> None:
+        """iteration: 0-based (negative from the end); hypothesis: 'all' or 0-based; frame: index."""
+        new = dict(state)
+        if iteration is not None:
+            new["iteration"] = iteration
+        if hypothesis is not None:
+            new["hypothesis"] = hypothesis
+        if frame is not None:
+            new["frame"] = frame
+        k, h, f = viz._hypothesis_state(arrays, new["iteration"], new["hypothesis"], new["frame"])
+        state.update(iteration=k, hypothesis=h, frame=f)
+        props, layout = viz._hypothesis_updates(arrays, k, h, f, skeleton)
+        with figure.batch_update():
+            for trace, prop in zip(figure.data, props):
+                trace.update(prop)
+            figure.layout.title.text = layout["title.text"]
+            figure.layout.xaxis.range = layout["xaxis.range"]
+            figure.layout.yaxis.range = layout["yaxis.range"]
+        syncing[0] = True  # move the sliders without running update again
+        try:
+            for control, value in ((iteration_slider, k + 1), (hypothesis_slider, h), (frame_slider, f)):
+                if control.value != value:
+                    control.value = value
+        finally:
+            syncing[0] = False
+
+    def observer(key, convert=lambda v: v):
+        def changed(change):
+            if not syncing[0]:
+                update(**{key: convert(change["new"])})
+        return changed
+
+    iteration_slider.observe(observer("iteration", lambda v: v - 1), names="value")
+    hypothesis_slider.observe(observer("hypothesis"), names="value")
+    frame_slider.observe(observer("frame"), names="value")
+    controls = ipywidgets.HBox([iteration_slider, hypothesis_slider, frame_slider])
+    return HypothesisScrubber(ipywidgets.VBox([controls, figure]), iteration_slider, hypothesis_slider,
+                              frame_slider, figure, update, state, arrays)

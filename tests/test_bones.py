@@ -134,3 +134,16 @@ def test_works_on_any_skeleton():
 def test_bad_input_is_named(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_inference_mode_first_use_does_not_poison_autograd():
+    from ddhpose_lite import bones
+
+    bones._indices.cache_clear()
+    bones._ancestors.cache_clear()
+    with torch.inference_mode():
+        compose(*disentangle(rest_pose()))
+    pose = rest_pose().requires_grad_()
+    length, direction = disentangle(pose)
+    compose(length, direction).sum().backward()
+    assert pose.grad is not None
