@@ -51,9 +51,9 @@ def joint_picker(skeleton: Skeleton = H36M, pose=None, *, joint=None, frame: str
         from .bones import rest_pose
 
         pose = rest_pose()
-    points = viz.to_display(viz._check_pose(pose, skeleton), frame)
+    points = viz.to_display(viz.core._check_pose(pose, skeleton), frame)
     tree_points = viz.tree_positions(skeleton)
-    first = viz._joint_index(joint if joint is not None else viz._default_joint(skeleton), skeleton)
+    first = viz.core._joint_index(joint if joint is not None else viz.poses._default_joint(skeleton), skeleton)
 
     figure = go.FigureWidget(viz.skeleton_3d(pose, skeleton, frame=frame, highlight=first,
                                              width=400, height=440))
@@ -67,13 +67,13 @@ def joint_picker(skeleton: Skeleton = H36M, pose=None, *, joint=None, frame: str
     info = ipywidgets.HTML(_facts_html(skeleton, first))
 
     def update(joint) -> None:
-        j = viz._joint_index(joint, skeleton)
+        j = viz.core._joint_index(joint, skeleton)
         # The highlight is the last trace of the 3D figure and the first of the tree.
         with figure.batch_update():
-            figure.data[-1].update(viz._highlight_props(points, skeleton, j, viz._ROLE_SIZE_3D, None, 3))
+            figure.data[-1].update(viz.core._highlight_props(points, skeleton, j, viz.core._ROLE_SIZE_3D, None, 3))
         if tree is not None:
             with tree.batch_update():
-                tree.data[0].update(viz._highlight_props(tree_points, skeleton, j, viz._ROLE_SIZE_TREE,
+                tree.data[0].update(viz.core._highlight_props(tree_points, skeleton, j, viz.core._ROLE_SIZE_TREE,
                                                          viz.HIGHLIGHT_COLOR, 3))
         info.value = _facts_html(skeleton, j)
         if dropdown.value != j:
@@ -87,7 +87,7 @@ def joint_picker(skeleton: Skeleton = H36M, pose=None, *, joint=None, frame: str
 
 def _facts_html(skeleton: Skeleton, joint: int) -> str:
     """A small two-column table of the joint's facts (level, parent, children, chain, triplets)."""
-    facts = viz._joint_facts(skeleton, joint)
+    facts = viz.core._joint_facts(skeleton, joint)
     names = skeleton.names
     facts["triplets"] = ", ".join(
         "(" + ", ".join(names[k] for k in triplet) + ")" for triplet in skeleton.triplets if joint in triplet
@@ -122,9 +122,9 @@ class Scrubber:
 
 
 def _apply_pair(figure: go.FigureWidget, coords: list[dict], title: str) -> None:
-    """Write one view (``viz._pair_updates``) into the figure's traces, in one message."""
+    """Write one view (``viz.diffusion._pair_updates``) into the figure's traces, in one message."""
     with figure.batch_update():
-        for index, props in zip(viz._PAIR_UPDATED, coords):
+        for index, props in zip(viz.diffusion._PAIR_UPDATED, coords):
             figure.data[index].update(props)
         figure.layout.title.text = title
 
@@ -157,15 +157,15 @@ def timestep_scrubber(pose=None, schedule=None, *, seed: int = 0, t: int = 250, 
     pose = rest_pose() if pose is None else pose
     schedule = Schedule.cosine() if schedule is None else schedule
     path = forward_path(pose, None, schedule, seed)
-    t = viz._check_t(t, schedule.T)
+    t = viz.diffusion._check_t(t, schedule.T)
     bones_poses, joints, clean = path.bones_pose.numpy(), path.joints.numpy(), path.clean.numpy()
     alpha_bar = path.alpha_bar.numpy()
     figure = go.FigureWidget(viz.noising_view(bones_poses[t], joints[t], alpha_bar, t, reference=clean,
                                               margin=margin, width=width, height=height))
 
     def show(k: int) -> None:
-        coords = viz._pair_updates(bones_poses[k], joints[k], (k, alpha_bar[k]), H36M, f"t={k}")
-        _apply_pair(figure, coords, viz._noising_title(k, float(alpha_bar[k])))
+        coords = viz.diffusion._pair_updates(bones_poses[k], joints[k], (k, alpha_bar[k]), H36M, f"t={k}")
+        _apply_pair(figure, coords, viz.diffusion._noising_title(k, float(alpha_bar[k])))
 
     slider = ipywidgets.IntSlider(value=t, min=0, max=schedule.T - 1, step=1, description="t",
                                   continuous_update=True, layout=ipywidgets.Layout(width="600px"))
@@ -210,7 +210,7 @@ class AttentionExplorer:
 
     ``update(layer=..., head=..., joint=..., frame=...)`` is the controls' callback as a plain
     function (arguments left out keep their value; it also moves the controls); ``arrays`` holds
-    the precomputed maps (``viz._attention_arrays``: spatial [L, H+1, F, J, J], temporal
+    the precomputed maps (``viz.attention._attention_arrays``: spatial [L, H+1, F, J, J], temporal
     [L, H+1, J, F, F], head index H = mean of heads) and ``points`` the displayed poses [F, J, 3];
     ``maps`` is the capture and ``prediction`` the model's x̂_0 [F, J, 3] (None for given maps).
     """
@@ -294,17 +294,17 @@ def attention_explorer(source, keypoints_2d=None, noisy_bones=None, t: int = 999
         if keypoints_2d is not None or noisy_bones is not None:
             raise ValueError("expected keypoints_2d and noisy_bones only with a model, got captured maps")
         maps = source
-    arrays = viz._attention_arrays(maps, sample)
+    arrays = viz.attention._attention_arrays(maps, sample)
     if arrays["joints"] != skeleton.num_joints:
         raise ValueError(f"expected spatial maps over {skeleton.num_joints} joints, got {arrays['joints']}")
-    points, coordinates = viz._explorer_poses(pose, arrays["frames"], skeleton, coordinates)
+    points, coordinates = viz.attention._explorer_poses(pose, arrays["frames"], skeleton, coordinates)
     heads = arrays["heads"]
     frame = arrays["frames"] // 2 if frame is None else frame
-    state = dict(layer=viz._check_choice(layer, "layer", arrays["layers"]),
-                 head=viz._check_choice(head, "head", heads, allow_mean=True),
-                 joint=viz._joint_index(joint, skeleton),
-                 frame=viz._check_choice(frame, "frame", arrays["frames"]))
-    figure = go.FigureWidget(viz._explorer_figure(arrays, points, coordinates, state["layer"], state["head"],
+    state = dict(layer=viz.attention._check_choice(layer, "layer", arrays["layers"]),
+                 head=viz.attention._check_choice(head, "head", heads, allow_mean=True),
+                 joint=viz.core._joint_index(joint, skeleton),
+                 frame=viz.attention._check_choice(frame, "frame", arrays["frames"]))
+    figure = go.FigureWidget(viz.attention._explorer_figure(arrays, points, coordinates, state["layer"], state["head"],
                                                   state["joint"], state["frame"], skeleton, 4, None, width, height))
     small = ipywidgets.Layout(width="190px")
     layer_box = ipywidgets.Dropdown(options=[(f"{k}" + (" (plain)" if k == 0 else ""), k)
@@ -323,15 +323,15 @@ def attention_explorer(source, keypoints_2d=None, noisy_bones=None, t: int = 999
     def update(*, layer=None, head=None, joint=None, frame=None) -> None:
         new = dict(state)
         if layer is not None:
-            new["layer"] = viz._check_choice(layer, "layer", arrays["layers"])
+            new["layer"] = viz.attention._check_choice(layer, "layer", arrays["layers"])
         if head is not None:
-            new["head"] = viz._check_choice(head, "head", heads, allow_mean=True)
+            new["head"] = viz.attention._check_choice(head, "head", heads, allow_mean=True)
         if joint is not None:
-            new["joint"] = viz._joint_index(joint, skeleton)
+            new["joint"] = viz.core._joint_index(joint, skeleton)
         if frame is not None:
-            new["frame"] = viz._check_choice(frame, "frame", arrays["frames"])
+            new["frame"] = viz.attention._check_choice(frame, "frame", arrays["frames"])
         state.update(new)
-        props, outlines, title = viz._explorer_updates(arrays, points, new["layer"], new["head"], new["joint"],
+        props, outlines, title = viz.attention._explorer_updates(arrays, points, new["layer"], new["head"], new["joint"],
                                                        new["frame"], skeleton, 4)
         with figure.batch_update():
             for index, prop in zip(traces, props):
@@ -371,7 +371,7 @@ class HypothesisScrubber:
 
     ``update(iteration=..., hypothesis=..., frame=...)`` is the sliders' callback as a plain
     function (arguments left out keep their value; it also moves the sliders); ``state`` is the
-    current view and ``arrays`` everything precomputed (``viz._hypothesis_arrays``): moving a
+    current view and ``arrays`` everything precomputed (``viz.hypotheses._hypothesis_arrays``): moving a
     slider only indexes into them and rewrites the figure's data in place, never the model.
     """
 
@@ -404,12 +404,12 @@ def hypothesis_scrubber(result, keypoints_2d=None, *, camera=None, trajectory=No
         if reprojections is not None or not hasattr(result, "reproject"):
             raise ValueError("expected camera and trajectory only with a LiftResult and no reprojections")
         reprojections = result.reproject(camera, trajectory)
-    arrays = viz._hypothesis_arrays(result, keypoints_2d, reprojections, truth, skeleton)
+    arrays = viz.hypotheses._hypothesis_arrays(result, keypoints_2d, reprojections, truth, skeleton)
     if frame is None:
         frame = int(arrays["spread"][-1, :, 1:].mean(-1).argmax())
-    k, h, f = viz._hypothesis_state(arrays, iteration, hypothesis, frame)
+    k, h, f = viz.hypotheses._hypothesis_state(arrays, iteration, hypothesis, frame)
     state = dict(iteration=k, hypothesis=h, frame=f)
-    figure = go.FigureWidget(viz._hypothesis_figure(arrays, k, h, f, skeleton, None, width, height))
+    figure = go.FigureWidget(viz.hypotheses._hypothesis_figure(arrays, k, h, f, skeleton, None, width, height))
     iteration_slider = ipywidgets.IntSlider(value=k + 1, min=1, max=arrays["K"], description="iteration",
                                             continuous_update=True, layout=ipywidgets.Layout(width="260px"))
     options = [("all", "all")] + [(str(i + 1), i) for i in range(arrays["H"])]
@@ -428,9 +428,9 @@ def hypothesis_scrubber(result, keypoints_2d=None, *, camera=None, trajectory=No
             new["hypothesis"] = hypothesis
         if frame is not None:
             new["frame"] = frame
-        k, h, f = viz._hypothesis_state(arrays, new["iteration"], new["hypothesis"], new["frame"])
+        k, h, f = viz.hypotheses._hypothesis_state(arrays, new["iteration"], new["hypothesis"], new["frame"])
         state.update(iteration=k, hypothesis=h, frame=f)
-        props, layout = viz._hypothesis_updates(arrays, k, h, f, skeleton)
+        props, layout = viz.hypotheses._hypothesis_updates(arrays, k, h, f, skeleton)
         with figure.batch_update():
             for trace, prop in zip(figure.data, props):
                 trace.update(prop)

@@ -1,0 +1,24 @@
+"""Plotly figures for the lessons: skeletons in 3D and 2D, the kinematic tree, clips, charts.
+
+Every function here is pure: it takes poses (torch or NumPy, or nested lists) and returns a
+``plotly.graph_objects.Figure``; nothing is displayed or printed. Figures stay small when a
+notebook saves them: no default template, fixed sizes, coordinates rounded (millimetres for
+metres), and one colour per hierarchy level defined once in ``LEVEL_COLORS``.
+
+Display frames for 3D poses:
+- ``"world"``: z-up metres, as ``bones.rest_pose()`` (the person faces +y).
+- ``"camera"``: camera coordinates (x right, y down, z forward), drawn upright by plotting
+  (x, z, -y): depth runs into the screen and -y points up.
+
+One module per topic: ``core`` (colours, layout, checks), ``poses`` (lessons 01-02),
+``diffusion`` (03), ``attention`` (04), ``hypotheses`` (06). Everything public is importable from
+``ddhpose_lite.viz`` directly.
+"""
+from .core import *  # noqa: F401,F403
+from .poses import *  # noqa: F401,F403
+from .diffusion import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
+from .hypotheses import *  # noqa: F401,F403
+from . import core, poses, diffusion, attention, hypotheses  # noqa: E402
+
+__all__ = core.__all__ + poses.__all__ + diffusion.__all__ + attention.__all__ + hypotheses.__all__

@@ -1,0 +1,516 @@
+"""Attention figures (lesson 04): heatmaps, HRST before/after, attention on the skeleton, explorers."""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..skeleton import H36M, Skeleton
+from .core import (
+    FRAMES,
+    PoseLike,
+    _check_pose,
+    _checked,
+    _coords,
+    _describe,
+    _joint_index,
+    _polyline,
+    _to_numpy,
+    base_layout,
+    to_display,
+)
+from .poses import _animation_controls, _scene
+
+__all__ = [
+    "ATTENTION_COLORSCALE", "ATTENTION_EXPLORER_TRACES", "ATTENTION_SKELETON_TRACES",
+    "attention_browser", "attention_explorer_figure", "attention_heatmap", "attention_skeleton",
+    "hrst_before_after", "hrst_entries",
+]
+
+# ---------------------------------------------------------------- attention maps (lesson 04)
+#
+# Attention maps come from ``model.capture_attention`` (one forward pass): ``spatial[layer]``
+# [B*F, heads, J, J] (softmax weights after HRST), ``spatial_logits[layer]`` (before HRST) and
+# ``temporal[layer]`` [B*J, heads, F, F]. Rows are queries, columns keys; every row sums to 1.
+# Heatmaps use categorical axes (joint names or frame numbers), row 0 at the top, like a matrix.
+
+
+ATTENTION_COLORSCALE = "Blues"
+"""Colours of attention weights: white (0) to dark blue (the largest weight shown)."""
+
+ATTENTION_SKELETON_TRACES = dict(bones=0, rays=1, joints=2, query=3)
+"""Trace indices of ``attention_skeleton``: grey bones, query→key rays coloured by weight, the
+joints sized and coloured by weight, the query joint (a diamond)."""
+
+ATTENTION_EXPLORER_TRACES = dict(spatial=0, temporal=1, bones=2, rays=3, joints=4, query=5)
+"""Trace indices of ``attention_explorer_figure`` and ``attention_browser`` (the skeleton's
+traces as in ``ATTENTION_SKELETON_TRACES``, shifted by 2)."""
+
+_LOGIT_COLORSCALE = "Viridis"
+_DIFFERENCE_COLORSCALE = "RdBu_r"
+_ROW_OUTLINE = dict(color="#D55E00", width=2)
+
+
+def _check_square(matrix, name: str, size: int | None = None) -> np.ndarray:
+    spelled = f"[{size}, {size}]" if size is not None else "[N, N]"
+    array = _checked(matrix, name, [(size, size)], spelled)
+    if array.shape[0] != array.shape[1]:
+        raise ValueError(f"expected {name} of shape {spelled} (a square map), got {_describe(array.shape)}")
+    return array
+
+
+def _axis_labels(labels, n: int, skeleton: Skeleton) -> list[str]:
+    """Category labels of a map's rows and columns: 'joints' (names), 'frames' (numbers) or a sequence."""
+    if isinstance(labels, str):
+        if labels == "joints":
+            if n != skeleton.num_joints:
+                raise ValueError(f"expected a [{skeleton.num_joints}, {skeleton.num_joints}] map for "
+                                 f"labels='joints', got [{n}, {n}] (use labels='frames' for temporal maps)")
+            return list(skeleton.names)
+        if labels == "frames":
+            return [f"f{k}" for k in range(n)]
+        raise ValueError(f"expected labels 'joints', 'frames' or a sequence of {n} strings, got {labels!r}")
+    names = [str(label) for label in labels]
+    if len(names) != n or len(set(names)) != n:
+        raise ValueError(f"expected {n} distinct labels, got {len(names)} ({len(set(names))} distinct)")
+    return names
+
+
+def _heatmap_trace(z: np.ndarray, labels: list[str], colorscale: str, decimals: int, axes: str = "",
+                   zmin=None, zmax=None, zmid=None, colorbar: dict | None = None, name: str = "weights") -> dict:
+    trace = dict(
+        type="heatmap", name=name, x=labels, y=labels, z=np.round(z, decimals).tolist(),
+        colorscale=colorscale, xgap=1, ygap=1,
+        hovertemplate=f"query %{{y}} → key %{{x}}<br>%{{z:.{decimals}f}}<extra>{name}</extra>",
+        showscale=colorbar is not None,
+    )
+    if colorbar is not None:
+        trace["colorbar"] = dict(thickness=10, len=0.8, outlinewidth=0, tickfont=dict(size=10), **colorbar)
+    for key, value in (("zmin", zmin), ("zmax", zmax), ("zmid", zmid)):
+        if value is not None:
+            trace[key] = round(float(value), decimals)
+    if axes:
+        trace.update(xaxis=f"x{axes}", yaxis=f"y{axes}")
+    return trace
+
+
+def _matrix_axes(labels: list[str], domain: Sequence[float] | None, anchor: str, x_title: str,
+                 y_title: str) -> tuple[dict, dict]:
+    """A categorical x and y axis pair for an N x N map: square cells, row 0 at the top."""
+    tick_font = dict(size=9 if len(labels) > 20 else 10)
+    x = dict(type="category", categoryorder="array", categoryarray=labels, title=dict(text=x_title),
+             tickangle=-90, tickfont=tick_font, showgrid=False, zeroline=False, constrain="domain")
+    y = dict(type="category", categoryorder="array", categoryarray=labels, title=dict(text=y_title),
+             autorange="reversed", tickfont=tick_font, showgrid=False, zeroline=False,
+             scaleanchor=anchor, scaleratio=1, constrain="domain")
+    if domain is not None:
+        x["domain"] = list(domain)
+    return x, y
+
+
+def _cell_markers(cells: Sequence[tuple[int, int]], labels: list[str], symbol: str, size: float, color: str,
+                  name: str, axes: str = "", legend: bool = False) -> dict:
+    trace = dict(type="scatter", mode="markers", name=name, showlegend=legend, hoverinfo="skip",
+                 x=[labels[c] for _, c in cells], y=[labels[r] for r, _ in cells],
+                 marker=dict(symbol=symbol, size=round(size, 1), color=color, line=dict(color=color, width=2)))
+    if axes:
+        trace.update(xaxis=f"x{axes}", yaxis=f"y{axes}")
+    return trace
+
+
+def _cell_pixels(n: int, width: float, height: float) -> float:
+    """Roughly the on-screen size of one cell of an n x n map drawn in a width x height box."""
+    return max(3.0, 0.8 * min(width, height) / n)
+
+
+def _check_cells(cells, n: int, name: str) -> list[tuple[int, int]]:
+    out = []
+    for cell in cells:
+        try:
+            r, c = (int(v) for v in cell)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected {name} as (row, col) pairs, got {cell!r}") from None
+        if not (0 <= r < n and 0 <= c < n):
+            raise ValueError(f"expected {name} inside a [{n}, {n}] map, got ({r}, {c})")
+        out.append((r, c))
+    return out
+
+
+def attention_heatmap(weights, labels="joints", *, marked=None, skeleton: Skeleton = H36M,
+                      colorscale: str = ATTENTION_COLORSCALE, zmin: float | None = None, zmax: float | None = None,
+                      decimals: int = 4, colorbar_title: str = "weight", title: str | None = None,
+                      width: int = 470, height: int = 440) -> go.Figure:
+    """One attention map [N, N] as a heatmap: row = query, column = key (row 0 at the top).
+
+    ``weights``: a spatial map [17, 17] (e.g. ``maps.spatial[layer][frame, head]``) or a temporal
+    one [F, F] (``maps.temporal[layer][joint, head]``), or logits (then pass ``zmin=None`` and
+    another ``colorscale``). ``labels``: 'joints' (names; needs a 17 x 17 map), 'frames'
+    (f0, f1, ...) or a sequence of N strings. The kind is never guessed from the size: a
+    17-frame temporal map would look like a joint map. ``marked``: (row, col) cells to outline.
+    Colours stretch from the map's smallest to its largest value (read the colour bar); pass
+    ``zmin=0`` to start the scale at zero, so a near-uniform map looks uniform.
+    Traces: the heatmap, then (with ``marked``) the outlines. Values are rounded to ``decimals``.
+    """
+    z = _check_square(weights, "weights")
+    if zmin is not None or zmax is not None:  # plotly ignores one bound without the other
+        zmin = float(z.min()) if zmin is None else zmin
+        zmax = float(z.max()) if zmax is None else zmax
+    names = _axis_labels(labels, z.shape[0], skeleton)
+    data = [_heatmap_trace(z, names, colorscale, decimals, zmin=zmin, zmax=zmax,
+                           colorbar=dict(title=dict(text=colorbar_title, side="right")))]
+    if marked is not None:
+        cells = _check_cells(marked, z.shape[0], "marked")
+        data.append(_cell_markers(cells, names, "square-open", _cell_pixels(z.shape[0], width - 140, height - 120),
+                                  "#D55E00", "marked"))
+    kind = "frame" if labels == "frames" else "joint"
+    xaxis, yaxis = _matrix_axes(names, None, "x", f"key {kind} (attended to)", f"query {kind}")
+    layout = base_layout(width, height, title, xaxis=xaxis, yaxis=yaxis)
+    layout["margin"].update(l=80, b=80)
+    return go.Figure(data=data, layout=layout)
+
+
+def hrst_entries(skeleton: Skeleton = H36M) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(edited, read): the (row, col) logits Algorithm 1 changes, and the parent entries it reads.
+
+    For every triplet (p, j, c) HRST writes A[j][c] and A[c][j] and reads A[p][j]; both lists
+    are sorted and free of duplicates (a parent entry is read once per child of j).
+    """
+    edited = sorted({cell for p, j, c in skeleton.triplets for cell in ((j, c), (c, j))})
+    read = sorted({(p, j) for p, j, _ in skeleton.triplets})
+    return edited, read
+
+
+def hrst_before_after(logits, after=None, skeleton: Skeleton = H36M, *,
+                      names: Sequence[str] = ("before: A = QKᵀ/√d", "after Algorithm 1", "after − before"),
+                      decimals: int = 3, title: str | None = None, width: int = 1060,
+                      height: int = 420) -> go.Figure:
+    """Algorithm 1 (HRST) on one [J, J] logit map: before, after and their difference.
+
+    ``after`` defaults to ``model.hrst_logits(logits)``; pass another map (e.g. the official
+    sequential loop, ``model.hrst_logits_sequential``) to compare. Squares outline the entries
+    HRST edits, A[j][j_c] and A[j_c][j] for every triplet; circles in the first panel mark the
+    parent entries A[j_p][j] it reads (``hrst_entries``). Before and after share one colour
+    scale; the difference is red where a logit grew, blue where it shrank. A key at the top
+    right explains the marks. Traces: 3 heatmaps (before, after, difference), then the squares
+    (one trace per panel) and the circles.
+    """
+    before = _check_square(logits, "logits", skeleton.num_joints)
+    if after is None:
+        import torch
+
+        from ..model import hrst_logits
+
+        after = hrst_logits(torch.as_tensor(before), skeleton).numpy()
+    after = _check_square(after, "after", skeleton.num_joints)
+    if len(names) != 3:
+        raise ValueError(f"expected 3 panel names, got {len(names)}")
+    labels = list(skeleton.names)
+    difference = after - before
+    low, high = float(min(before.min(), after.min())), float(max(before.max(), after.max()))
+    spread = float(np.abs(difference).max()) or 1.0
+    gap = 0.06
+    panel = (1 - 2 * gap) / 3
+    domains = [(k * (panel + gap), k * (panel + gap) + panel - 0.035) for k in range(3)]
+    data = []
+    for k, (z, scale) in enumerate(((before, _LOGIT_COLORSCALE), (after, _LOGIT_COLORSCALE),
+                                    (difference, _DIFFERENCE_COLORSCALE))):
+        bar = dict(x=domains[k][1] + 0.004, xanchor="left")
+        data.append(_heatmap_trace(z, labels, scale, decimals, "" if k == 0 else str(k + 1),
+                                   zmin=low if k < 2 else -spread, zmax=high if k < 2 else spread,
+                                   colorbar=bar if k != 0 else None, name=names[k]))
+    edited, read = hrst_entries(skeleton)
+    margin = dict(l=80, r=10, b=95, t=75 if title else 45)
+    panel_px = (domains[0][1] - domains[0][0]) * (width - margin["l"] - margin["r"])
+    cell = min(panel_px, height - margin["t"] - margin["b"]) / skeleton.num_joints
+    for k in range(3):
+        data.append(_cell_markers(edited, labels, "square-open", 0.8 * cell, "#D55E00", "edited by HRST",
+                                  "" if k == 0 else str(k + 1)))
+    data.append(_cell_markers(read, labels, "circle-open", 0.55 * cell, "#E69F00", "read: A[j_p][j]", ""))
+    layout = base_layout(width, height, title)
+    annotations = [dict(text="<span style='color:#D55E00'>□</span> edited by HRST   "
+                             "<span style='color:#E69F00'>○</span> read: A[j<sub>p</sub>][j]",
+                        x=1.0, y=1.0, xref="paper", yref="paper", xanchor="right", yanchor="bottom",
+                        yshift=24, showarrow=False, font=dict(size=12))]
+    for k in range(3):
+        suffix = "" if k == 0 else str(k + 1)
+        xaxis, yaxis = _matrix_axes(labels, domains[k], f"x{suffix}", "key", "query" if k == 0 else "")
+        xaxis["tickfont"] = yaxis["tickfont"] = dict(size=9)
+        yaxis["showticklabels"] = k == 0
+        layout[f"xaxis{suffix}"], layout[f"yaxis{suffix}"] = xaxis, yaxis
+        layout[f"yaxis{suffix}"]["anchor"] = f"x{suffix}"
+        layout[f"xaxis{suffix}"]["anchor"] = f"y{suffix}"
+        annotations.append(dict(text=names[k], x=sum(domains[k]) / 2, y=1.0, xref="paper", yref="paper",
+                                xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=13)))
+    layout["annotations"] = annotations
+    layout["margin"] = margin
+    return go.Figure(data=data, layout=layout)
+
+
+# The attention skeleton: a query joint's attention row drawn on a pose.
+
+
+def _attention_row(weights, joint: int, skeleton: Skeleton) -> np.ndarray:
+    j = skeleton.num_joints
+    array = _checked(weights, "weights", [(j,), (j, j)], f"[{j}] (one query's row) or [{j}, {j}]")
+    return array[joint] if array.ndim == 2 else array
+
+
+def _attention_skeleton_props(points: np.ndarray, row: np.ndarray, joint: int, skeleton: Skeleton,
+                              decimals: int = 4) -> list[dict]:
+    """New data of the 4 skeleton traces (``ATTENTION_SKELETON_TRACES``) for one pose and row."""
+    keys = [k for k in range(skeleton.num_joints) if k != joint]
+    rays = _polyline(points, [(joint, k) for k in keys], 3)
+    weights = np.round(row, decimals)
+    low, high = round(float(row.min()), decimals), round(float(row.max()), decimals)
+    high = high if high > low else low + 10.0 ** -decimals
+    ray_colors = []
+    for k in keys:
+        ray_colors += [float(weights[k])] * 2 + [low]
+    text = [f"{skeleton.names[k]}: {weights[k]:.{decimals}f}" for k in range(skeleton.num_joints)]
+    size = np.round(3 + 30 * np.sqrt(np.clip(row, 0, 1)), 2)  # absolute: 1/17 gives about 10 px
+    return [
+        _polyline(points, skeleton.bones, 3),
+        dict(**rays, line=dict(color=ray_colors, cmin=low, cmax=high)),
+        dict(**_coords(points, range(skeleton.num_joints), 3), text=text,
+             marker=dict(size=size.tolist(), color=weights.tolist(), cmin=low, cmax=high)),
+        dict(**_coords(points, [joint], 3), text=[f"query: {skeleton.names[joint]}"]),
+    ]
+
+
+def _attention_skeleton_traces(points: np.ndarray, row: np.ndarray, joint: int, skeleton: Skeleton,
+                               scene: str = "scene", colorbar: dict | None = None) -> list[dict]:
+    bones, rays, joints, query = _attention_skeleton_props(points, row, joint, skeleton)
+    joint_marker = dict(joints.pop("marker"), colorscale=ATTENTION_COLORSCALE, showscale=colorbar is not None,
+                        line=dict(color="#555", width=1))
+    if colorbar is not None:
+        joint_marker["colorbar"] = dict(thickness=10, len=0.6, outlinewidth=0, tickfont=dict(size=10), **colorbar)
+    traces = [
+        dict(type="scatter3d", mode="lines", name="bones", hoverinfo="skip", **bones,
+             line=dict(color="rgba(70, 70, 70, 0.85)", width=5)),
+        dict(type="scatter3d", mode="lines", name="attention", hoverinfo="skip", **{k: rays[k] for k in "xyz"},
+             line=dict(rays["line"], colorscale=ATTENTION_COLORSCALE, width=7)),
+        dict(type="scatter3d", mode="markers", name="keys", hoverinfo="text", **joints, marker=joint_marker),
+        dict(type="scatter3d", mode="markers", name="query", hoverinfo="text", **query,
+             marker=dict(size=9, symbol="diamond", color="#D55E00")),
+    ]
+    for trace in traces:
+        trace["scene"] = scene
+    return traces
+
+
+def _check_coordinates(coordinates: str) -> str:
+    if coordinates not in FRAMES:
+        raise ValueError(f"expected coordinates 'world' or 'camera', got {coordinates!r}")
+    return coordinates
+
+
+def attention_skeleton(pose: PoseLike, weights, joint, skeleton: Skeleton = H36M, *,
+                       coordinates: str = "world", title: str | None = None, width: int = 440,
+                       height: int = 460) -> go.Figure:
+    """Where one query joint looks: its attention row drawn on a [J, 3] pose.
+
+    ``weights``: the query's row [J] or a whole spatial map [J, J] (then row ``joint`` is used);
+    ``joint``: the query (index or name), drawn as a diamond. A ray runs from the query to every
+    other joint, coloured by the weight, white for the row's smallest and dark blue for its
+    largest (the colour bar gives the range: a near-uniform row spans a narrow one); joints are
+    coloured the same way and sized by the weight itself (a uniform row, 1/17 each, gives
+    medium markers everywhere; hover for the numbers). ``coordinates``: the
+    pose's frame, 'world' (z up) or 'camera' (as the model's poses). Traces as in
+    ``ATTENTION_SKELETON_TRACES``.
+    """
+    coordinates = _check_coordinates(coordinates)
+    j = _joint_index(joint, skeleton)
+    points = to_display(_check_pose(pose, skeleton), coordinates)
+    row = _attention_row(weights, j, skeleton)
+    data = _attention_skeleton_traces(points, row, j, skeleton, colorbar=dict(title=dict(text="weight", side="right")))
+    title = title or f"where {skeleton.names[j]} looks (its attention row)"
+    return go.Figure(data=data, layout=base_layout(width, height, title, scene=_scene(points, coordinates)))
+
+
+# The explorer: spatial map, temporal map and attention skeleton of one (layer, head, joint, frame).
+
+
+def _attention_arrays(maps, sample: int = 0) -> dict:
+    """Captured maps of one sample as float64 NumPy: spatial [L, H+1, F, J, J] and temporal
+    [L, H+1, J, F, F] (index H is the mean over heads), spatial_logits [L, H, F, J, J] (or None)."""
+    def get(key):
+        value = maps.get(key) if isinstance(maps, Mapping) else getattr(maps, key, None)
+        return list(value) if value is not None else None
+
+    spatial, temporal = get("spatial"), get("temporal")
+    if not spatial or not temporal:
+        raise ValueError("expected captured attention maps with non-empty 'spatial' and 'temporal' lists "
+                         "(from model.capture_attention), got " + type(maps).__name__)
+    if len(spatial) != len(temporal):
+        raise ValueError(f"expected as many spatial as temporal layers, got {len(spatial)} and {len(temporal)}")
+    spatial = [_checked(s, f"spatial[{k}]", [(None, None, None, None)], "[B*F, heads, J, J]") for k, s in enumerate(spatial)]
+    temporal = [_checked(s, f"temporal[{k}]", [(None, None, None, None)], "[B*J, heads, F, F]") for k, s in enumerate(temporal)]
+    heads, joints = spatial[0].shape[1], spatial[0].shape[-1]
+    frames = temporal[0].shape[-1]
+    for k, (s, t) in enumerate(zip(spatial, temporal)):
+        if s.shape[1:] != (heads, joints, joints) or s.shape[0] % frames:
+            raise ValueError(f"expected spatial[{k}] of shape [B*{frames}, {heads}, {joints}, {joints}], "
+                             f"got {_describe(s.shape)}")
+        if t.shape[1:] != (heads, frames, frames) or t.shape[0] != s.shape[0] // frames * joints:
+            raise ValueError(f"expected temporal[{k}] of shape [{s.shape[0] // frames}*{joints}, {heads}, "
+                             f"{frames}, {frames}], got {_describe(t.shape)}")
+    batch = spatial[0].shape[0] // frames
+    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 0 <= sample < batch:
+        raise ValueError(f"expected sample as an int in 0..{batch - 1}, got {sample!r}")
+    s = np.stack([x[sample * frames:(sample + 1) * frames].transpose(1, 0, 2, 3) for x in spatial])
+    t = np.stack([x[sample * joints:(sample + 1) * joints].transpose(1, 0, 2, 3) for x in temporal])
+    logits = None
+    if get("spatial_logits") and len(get("spatial_logits")) == len(spatial):
+        logits = np.stack([_to_numpy(x, "spatial_logits")[sample * frames:(sample + 1) * frames].transpose(1, 0, 2, 3)
+                           for x in get("spatial_logits")])
+    return dict(spatial=np.concatenate([s, s.mean(1, keepdims=True)], 1),
+                temporal=np.concatenate([t, t.mean(1, keepdims=True)], 1),
+                spatial_logits=logits, layers=len(spatial), heads=heads, joints=joints, frames=frames)
+
+
+def _check_choice(value, name: str, count: int, allow_mean: bool = False) -> int:
+    if allow_mean and value == "mean":
+        return count
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < count:
+        extra = " or 'mean'" if allow_mean else ""
+        raise ValueError(f"expected {name} as an int in 0..{count - 1}{extra}, got {value!r}")
+    return int(value)
+
+
+def _explorer_poses(pose, frames: int, skeleton: Skeleton, coordinates: str):
+    """(display points [F, J, 3], coordinates): a clip, one pose for all frames, or the rest pose."""
+    if pose is None:
+        from ..bones import rest_pose
+
+        return np.repeat(rest_pose().numpy()[None].astype(np.float64), frames, 0), "world"
+    j = skeleton.num_joints
+    array = _checked(pose, "pose", [(j, 3), (frames, j, 3)], f"[{j}, 3] or [{frames}, {j}, 3]")
+    if array.ndim == 2:
+        array = np.repeat(array[None], frames, 0)
+    return to_display(array, _check_coordinates(coordinates)), coordinates
+
+
+def _explorer_title(layer: int, head: int, heads: int, joint: int, frame: int, skeleton: Skeleton) -> str:
+    head_text = "mean of heads" if head == heads else f"head {head}"
+    return (f"layer {layer} · {head_text} · spatial map of frame {frame} · "
+            f"temporal map of {skeleton.names[joint]}")
+
+
+def _explorer_updates(arrays: dict, points: np.ndarray, layer: int, head: int, joint: int, frame: int,
+                      skeleton: Skeleton, decimals: int) -> tuple[list[dict], list[dict], str]:
+    """(trace props in ATTENTION_EXPLORER_TRACES order, the two row outlines, the title)."""
+    spatial = arrays["spatial"][layer, head, frame]
+    temporal = arrays["temporal"][layer, head, joint]
+    props = [dict(z=np.round(m, decimals).tolist(), zmin=round(float(m.min()), decimals),
+                  zmax=round(float(m.max()), decimals)) for m in (spatial, temporal)]
+    props += _attention_skeleton_props(points[frame], spatial[joint], joint, skeleton, decimals)
+    outlines = [dict(y0=joint - 0.5, y1=joint + 0.5), dict(y0=frame - 0.5, y1=frame + 0.5)]
+    return props, outlines, _explorer_title(layer, head, arrays["heads"], joint, frame, skeleton)
+
+
+def _explorer_figure(arrays: dict, points: np.ndarray, coordinates: str, layer: int, head: int, joint: int,
+                     frame: int, skeleton: Skeleton, decimals: int, title: str | None, width: int,
+                     height: int) -> go.Figure:
+    props, outlines, auto_title = _explorer_updates(arrays, points, layer, head, joint, frame, skeleton, decimals)
+    joint_labels = list(skeleton.names)
+    frame_labels = _axis_labels("frames", arrays["frames"], skeleton)
+    spatial_domain, temporal_domain = (0.0, 0.27), (0.37, 0.64)
+    data = [
+        _heatmap_trace(np.asarray(props[0]["z"]), joint_labels, ATTENTION_COLORSCALE, decimals, zmin=props[0]["zmin"],
+                       zmax=props[0]["zmax"], colorbar=dict(x=spatial_domain[1] + 0.005, xanchor="left"),
+                       name="spatial"),
+        _heatmap_trace(np.asarray(props[1]["z"]), frame_labels, ATTENTION_COLORSCALE, decimals, "2",
+                       zmin=props[1]["zmin"], zmax=props[1]["zmax"],
+                       colorbar=dict(x=temporal_domain[1] + 0.005, xanchor="left"), name="temporal"),
+    ]
+    data += _attention_skeleton_traces(points[frame], arrays["spatial"][layer, head, frame, joint], joint, skeleton)
+    sx, sy = _matrix_axes(joint_labels, spatial_domain, "x", "key joint", "query joint")
+    tx, ty = _matrix_axes(frame_labels, temporal_domain, "x2", "key frame", "query frame")
+    sx["tickfont"] = sy["tickfont"] = dict(size=9)
+    tx["tickfont"] = ty["tickfont"] = dict(size=8)
+    tx["anchor"], ty["anchor"] = "y2", "x2"
+    scene = _scene(points.reshape(-1, 3), coordinates)
+    scene["domain"] = dict(x=[0.69, 1.0], y=[0.0, 1.0])
+    shapes = [dict(type="rect", xref=f"x{axis}", yref=f"y{axis}", x0=-0.5, x1=n - 0.5, line=_ROW_OUTLINE,
+                   fillcolor="rgba(0,0,0,0)", **outline)
+              for axis, n, outline in (("", arrays["joints"], outlines[0]), ("2", arrays["frames"], outlines[1]))]
+    layout = base_layout(width, height, title or auto_title, xaxis=sx, yaxis=sy, xaxis2=tx, yaxis2=ty,
+                         scene=scene, shapes=shapes)
+    layout["margin"].update(l=80, b=80)
+    return go.Figure(data=data, layout=layout)
+
+
+def attention_explorer_figure(maps, layer: int = 1, head=0, joint="LElbow", frame: int = 0, pose=None, *,
+                              sample: int = 0, skeleton: Skeleton = H36M, coordinates: str = "camera",
+                              decimals: int = 4, title: str | None = None, width: int = 1120,
+                              height: int = 440) -> go.Figure:
+    """One view of captured attention: the spatial map, the temporal map and the attention skeleton.
+
+    ``maps``: ``model.capture_attention``'s capture of ONE forward pass (or a mapping with
+    'spatial' and 'temporal' lists). ``layer``: 0 is the plain first block, 1.. use HRST / HRTT
+    (when enabled). ``head``: an int or 'mean' (the mean of the heads' weights).
+    Left: the spatial map [J, J] of ``frame`` (row ``joint`` outlined); middle: the temporal map
+    [F, F] of ``joint`` (row ``frame`` outlined); right: the pose of ``frame`` with the query
+    ``joint``'s spatial attention (as ``attention_skeleton``). ``pose``: [F, J, 3] (one pose per
+    frame), [J, 3] or None (the rest pose, world coordinates); ``coordinates`` is its frame,
+    'camera' (the model's poses) or 'world'. ``sample`` picks the batch item.
+    Each map's colours stretch from its smallest to its largest weight (read the colour bars).
+    Traces as in ``ATTENTION_EXPLORER_TRACES``; layout.shapes[0] and [1] are the row outlines.
+    """
+    arrays = _attention_arrays(maps, sample)
+    layer = _check_choice(layer, "layer", arrays["layers"])
+    head = _check_choice(head, "head", arrays["heads"], allow_mean=True)
+    j = _joint_index(joint, skeleton)
+    if arrays["joints"] != skeleton.num_joints:
+        raise ValueError(f"expected spatial maps over {skeleton.num_joints} joints, got {arrays['joints']}")
+    frame = _check_choice(frame, "frame", arrays["frames"])
+    points, coordinates = _explorer_poses(pose, arrays["frames"], skeleton, coordinates)
+    return _explorer_figure(arrays, points, coordinates, layer, head, j, frame, skeleton, decimals, title,
+                            width, height)
+
+
+def attention_browser(maps, pose=None, *, joint="LElbow", frame: int = 0, layers=None, heads=None,
+                      sample: int = 0, skeleton: Skeleton = H36M, coordinates: str = "camera",
+                      decimals: int = 3, width: int = 1120, height: int = 560) -> go.Figure:
+    """``attention_explorer_figure`` without a kernel: a plotly slider over (layer, head) views.
+
+    ``joint`` and ``frame`` stay fixed (the live widget ``widgets.attention_explorer`` moves
+    them too). ``layers`` (default: all) and ``heads`` (default: 'mean' then every head) choose
+    the slider's steps, layer by layer; each step (a plotly frame) stores the two maps and the
+    skeleton's colours, about 7 kB at 27 frames: the default 4 layers x 9 views of the shipped
+    model make about 280 kB, ``heads=["mean"]`` about 45 kB.
+    """
+    arrays = _attention_arrays(maps, sample)
+    layers = list(range(arrays["layers"])) if layers is None else list(layers)
+    heads = ["mean"] + list(range(arrays["heads"])) if heads is None else list(heads)
+    if not layers or not heads:
+        raise ValueError(f"expected at least one layer and one head, got layers={layers}, heads={heads}")
+    layer_ids = [_check_choice(v, "layer", arrays["layers"]) for v in layers]
+    head_ids = [_check_choice(v, "head", arrays["heads"], allow_mean=True) for v in heads]
+    j = _joint_index(joint, skeleton)
+    frame = _check_choice(frame, "frame", arrays["frames"])
+    points, coordinates = _explorer_poses(pose, arrays["frames"], skeleton, coordinates)
+    fig = _explorer_figure(arrays, points, coordinates, layer_ids[0], head_ids[0], j, frame, skeleton, decimals,
+                           None, width, height)
+    updated = [ATTENTION_EXPLORER_TRACES[key] for key in ("spatial", "temporal", "rays", "joints")]
+    frames, labels = [], []
+    for layer in layer_ids:
+        for head in head_ids:
+            props, _, text = _explorer_updates(arrays, points, layer, head, j, frame, skeleton, decimals)
+            rays, joints = props[3], props[4]
+            data = [dict(type="heatmap", **props[0]), dict(type="heatmap", **props[1]),
+                    dict(type="scatter3d", line=rays["line"]),
+                    dict(type="scatter3d", text=joints["text"], marker=joints["marker"])]
+            frames.append(go.Frame(name=str(len(frames)), data=data, traces=updated,
+                                   layout=dict(title=dict(text=text))))
+            labels.append(f"{layer}·{'μ' if head == arrays['heads'] else head}")
+    fig.frames = frames
+    controls = _animation_controls(labels, 600.0, True)
+    controls.pop("updatemenus")  # a slider over views, not a movie: no play button
+    controls["sliders"][0].update(x=0.0, len=1.0, y=0.0, yanchor="top", pad=dict(t=95), font=dict(size=9),
+                                  currentvalue=dict(prefix="layer·head (μ = mean of heads): ", xanchor="left",
+                                                    font=dict(size=12)))
+    fig.update_layout(**controls)
+    fig.update_layout(margin=dict(b=195))
+    return fig
