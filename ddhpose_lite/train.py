@@ -19,6 +19,7 @@ import dataclasses
 import logging
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,10 +184,12 @@ class Trainer:
     """
 
     def __init__(self, config: TrainConfig, out_dir: str | Path | None = None, device=None,
-                 train_sequences=None, val_sequences=None, compile_model: bool = False) -> None:
+                 train_sequences=None, val_sequences=None, compile_model: bool = False,
+                 progress: bool = False) -> None:
         from .datasets import ClipDataset, synthetic_sequences
 
         self.config = config
+        self.progress = progress  # a tqdm.auto bar with loss and frames/s (a widget in notebooks)
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.rank, self.world = _distributed_rank_and_world()
         self.device = torch.device(device) if device is not None else _local_device(self.rank)
@@ -237,10 +240,16 @@ class Trainer:
         return torch.where(pick, flipped_2d, keypoints_2d), torch.where(pick, flipped_3d, poses_3d)
 
     def train_epoch(self) -> dict:
+        from tqdm.auto import tqdm
+
         self.network.train()
-        totals = {"loss": 0.0, "pose": 0.0, "length": 0.0, "direction": 0.0}
+        totals = torch.zeros(4, device=self.device)  # loss, pose, length, direction: summed on the device
         batches = self._batches(self.epoch)
-        for step, indices in enumerate(_progress(batches, f"epoch {self.epoch + 1}", self.rank)):
+        frames_per_step = self.config.batch_size * self.config.model.frames * self.world
+        bar = tqdm(total=len(batches), desc=f"epoch {self.epoch + 1}", leave=False,
+                   disable=not (self.progress and self.rank == 0))
+        start = time.perf_counter()
+        for step, indices in enumerate(batches):
             batch = self.train_data.batch(indices)
             if self.device.type == "cuda":
                 batch = {k: v.pin_memory() for k, v in batch.items()}
@@ -257,12 +266,16 @@ class Trainer:
                 nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
             self.scaler.step(self.optimizer)
             self.scaler.update()
-            totals["loss"] += float(loss.detach())
-            for key, value in parts.items():
-                totals[key] += float(value)
+            totals += torch.stack([loss.detach(), parts["pose"], parts["length"], parts["direction"]]).float()
+            bar.update()
+            if not bar.disable and (step % 10 == 9 or step == len(batches) - 1):  # a sync every 10 steps only
+                rate = (step + 1) * frames_per_step / (time.perf_counter() - start)
+                bar.set_postfix(loss=f"{float(totals[0]) / (step + 1):.4f}", frames_per_s=f"{rate:,.0f}")
+        bar.close()
         self.scheduler.step()
         self.epoch += 1
-        return {key: value / max(1, len(batches)) for key, value in totals.items()}
+        means = (totals / max(1, len(batches))).tolist()
+        return dict(zip(("loss", "pose", "length", "direction"), means))
 
     @torch.no_grad()
     def validate(self, hypotheses: int = 1, iterations: int = 1, max_clips: int = 64) -> dict:
@@ -350,14 +363,6 @@ def _local_device(rank: int) -> torch.device:
     return torch.device("cpu")
 
 
-def _progress(items, description: str, rank: int):
-    if rank != 0 or not logging.getLogger().isEnabledFor(logging.INFO):
-        return items
-    from tqdm.auto import tqdm
-
-    return tqdm(items, desc=description, leave=False)
-
-
 # ---------------------------------------------------------------------------------------------
 # CLI
 
@@ -419,7 +424,7 @@ def main(argv=None) -> None:
         train_sequences = load_h36m(args.data_dir, args.keypoints, subjects=H36M_TRAIN_SUBJECTS)
         val_sequences = _validation_split(train_sequences)  # S8 by default; S9/S11 stay untouched for testing
     trainer = Trainer(config, args.out, train_sequences=train_sequences, val_sequences=val_sequences,
-                      compile_model=args.compile)
+                      compile_model=args.compile, progress=True)
     last = Path(args.out) / "last.pt"
     if args.resume and last.exists():
         trainer.load(last)

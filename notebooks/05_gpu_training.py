@@ -147,7 +147,7 @@ else:
 
 run_dir = Path(tempfile.mkdtemp(prefix="ddhpose_lesson05_"))
 start = time.time()
-trainer = Trainer(config, run_dir, device=device)
+trainer = Trainer(config, run_dir, device=device, progress=True)
 curve = go.FigureWidget(layout=viz.base_layout(620, 320, "Training loss and validation MPJPE",
                                                xaxis=dict(title="epoch"), yaxis=dict(title="metres")))
 curve.add_scatter(name="training loss L", mode="lines+markers")
