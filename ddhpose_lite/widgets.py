@@ -143,7 +143,7 @@ def _scrubber(figure: go.FigureWidget, slider: ipywidgets.IntSlider, show: Calla
 
 
 def timestep_scrubber(pose=None, schedule=None, *, seed: int = 0, t: int = 250, margin: float = 0.5,
-                      width: int = 980, height: int = 430) -> Scrubber:
+                      width: int = 900, height: int = 430) -> Scrubber:
     """A slider over t: the pose noised two ways (bones | joints) and the marker on the ᾱ_t curve.
 
     The noise ε is drawn once (``diffusion.forward_path(pose, all t, schedule, seed)``), so
@@ -173,7 +173,7 @@ def timestep_scrubber(pose=None, schedule=None, *, seed: int = 0, t: int = 250, 
 
 
 def ddim_scrubber(x0_poses, xt_poses, times, alpha_bar, *, truth=None, margin: float = 0.5,
-                  width: int = 980, height: int = 430) -> Scrubber:
+                  width: int = 900, height: int = 430) -> Scrubber:
     """A slider over DDIM steps 0..K: x_t and the predicted x̂_0 of ``viz.ddim_trajectory``.
 
     Arguments as in ``viz.ddim_trajectory`` (poses, not bone states: compose them first).
@@ -270,7 +270,7 @@ def _run_and_capture(model, keypoints_2d, noisy_bones, t: int, seed: int):
 def attention_explorer(source, keypoints_2d=None, noisy_bones=None, t: int = 999, *, pose=None,
                        layer: int = 1, head=0, joint="LElbow", frame: int | None = None, sample: int = 0,
                        coordinates: str = "camera", seed: int = 0, skeleton: Skeleton = H36M,
-                       width: int = 1120, height: int = 440) -> AttentionExplorer:
+                       width: int = 900, height: int = 440) -> AttentionExplorer:
     """Dropdowns for layer, head and joint and a frame slider driving ``viz.attention_explorer_figure``.
 
     ``source``: a trained ``HSTDenoiser`` (then ``keypoints_2d`` [F, 17, 2] is required; the model
@@ -390,7 +390,7 @@ class HypothesisScrubber:
 
 def hypothesis_scrubber(result, keypoints_2d=None, *, camera=None, trajectory=None, reprojections=None,
                         truth=None, iteration: int = -1, hypothesis="all", frame: int | None = None,
-                        skeleton: Skeleton = H36M, width: int = 1000, height: int = 480) -> HypothesisScrubber:
+                        skeleton: Skeleton = H36M, width: int = 900, height: int = 480) -> HypothesisScrubber:
     """Sliders for DDIM iteration, hypothesis ("all" or one) and frame over a finished lift.
 
     ``result``: a ``lifter.LiftResult`` (or poses [K, H, F, 17, 3] with ``keypoints_2d``

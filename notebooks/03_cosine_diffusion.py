@@ -326,12 +326,8 @@ viz.ddim_trajectory(as_pose(trajectory.x0[:, 0]), as_pose(trajectory.xt[:, 0]), 
 # Press ▶ or drag the slider. On the left, x_t starts as pure noise (a pose built from random
 # "lengths" and "directions" flies off the box), then gathers around the truth as t falls. On
 # the right, the oracle's x̂₀ is the truth at every step; a real network's x̂₀ would start
-# blurry and sharpen. The same view with a live slider:
-
-# %%
-ddim_view = widgets.ddim_scrubber(as_pose(trajectory.x0[:, 0]), as_pose(trajectory.xt[:, 0]),
-                                  trajectory.times, schedule.alpha_bar, truth=pose)
-ddim_view
+# blurry and sharpen. (`widgets.ddim_scrubber(...)`, with the same arguments, is the same view as
+# an ipywidgets slider, for use in your own code.)
 
 # %% [markdown]
 # ## 5 · What η and K do

@@ -148,8 +148,9 @@ else:
 run_dir = Path(tempfile.mkdtemp(prefix="ddhpose_lesson05_"))
 start = time.time()
 trainer = Trainer(config, run_dir, device=device, progress=True)
-curve = go.FigureWidget(layout=viz.base_layout(620, 320, "Training loss and validation MPJPE",
-                                               xaxis=dict(title="epoch"), yaxis=dict(title="metres")))
+curve = go.FigureWidget(layout=viz.base_layout(
+    620, 340, "Training loss and validation MPJPE", showlegend=True, legend=dict(x=0.98, xanchor="right", y=0.98),
+    xaxis=dict(title="epoch", dtick=1), yaxis=dict(title="loss / metres", rangemode="tozero")))
 curve.add_scatter(name="training loss L", mode="lines+markers")
 curve.add_scatter(name="validation MPJPE", mode="lines+markers")
 display(curve)

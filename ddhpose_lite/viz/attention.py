@@ -183,7 +183,7 @@ def hrst_entries(skeleton: Skeleton = H36M) -> tuple[list[tuple[int, int]], list
 
 def hrst_before_after(logits, after=None, skeleton: Skeleton = H36M, *,
                       names: Sequence[str] = ("before: A = QKᵀ/√d", "after Algorithm 1", "after − before"),
-                      decimals: int = 3, title: str | None = None, width: int = 1060,
+                      decimals: int = 3, title: str | None = None, width: int = 900,
                       height: int = 420) -> go.Figure:
     """Algorithm 1 (HRST) on one [J, J] logit map: before, after and their difference.
 
@@ -443,7 +443,7 @@ def _explorer_figure(arrays: dict, points: np.ndarray, coordinates: str, layer: 
 
 def attention_explorer_figure(maps, layer: int = 1, head=0, joint="LElbow", frame: int = 0, pose=None, *,
                               sample: int = 0, skeleton: Skeleton = H36M, coordinates: str = "camera",
-                              decimals: int = 4, title: str | None = None, width: int = 1120,
+                              decimals: int = 4, title: str | None = None, width: int = 900,
                               height: int = 440) -> go.Figure:
     """One view of captured attention: the spatial map, the temporal map and the attention skeleton.
 
@@ -472,7 +472,7 @@ def attention_explorer_figure(maps, layer: int = 1, head=0, joint="LElbow", fram
 
 def attention_browser(maps, pose=None, *, joint="LElbow", frame: int = 0, layers=None, heads=None,
                       sample: int = 0, skeleton: Skeleton = H36M, coordinates: str = "camera",
-                      decimals: int = 3, width: int = 1120, height: int = 560) -> go.Figure:
+                      decimals: int = 3, width: int = 900, height: int = 560) -> go.Figure:
     """``attention_explorer_figure`` without a kernel: a plotly slider over (layer, head) views.
 
     ``joint`` and ``frame`` stay fixed (the live widget ``widgets.attention_explorer`` moves

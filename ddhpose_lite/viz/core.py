@@ -58,6 +58,9 @@ def base_layout(width: int, height: int, title: str | None = None, **extra) -> d
     if title:
         layout["title"] = dict(text=title, x=0.02, xanchor="left", font=dict(size=15))
     layout.update(extra)
+    for axis in ["xaxis", "yaxis"] + [k for k in layout if k[1:5] == "axis" and k[0] in "xy"]:
+        # plotly's default template grows the margins to fit tick labels and titles; "none" does not
+        layout[axis] = {"automargin": True, **dict(layout.get(axis) or {})}
     return layout
 
 

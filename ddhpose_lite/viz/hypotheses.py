@@ -199,7 +199,7 @@ def _hypothesis_figure(arrays: dict, k: int, h, f: int, skeleton: Skeleton, titl
 
 def hypothesis_view(poses, keypoints_2d=None, *, reprojections=None, iteration: int = -1, hypothesis="all",
                     frame: int = 0, truth=None, skeleton: Skeleton = H36M, title: str | None = None,
-                    width: int = 1000, height: int = 480) -> go.Figure:
+                    width: int = 900, height: int = 480) -> go.Figure:
     """One view of a multi-hypothesis lift: the 3D hypotheses of one DDIM iteration and frame,
     and the 2D input with every hypothesis reprojected onto it (paper Fig. 5).
 
@@ -217,7 +217,7 @@ def hypothesis_view(poses, keypoints_2d=None, *, reprojections=None, iteration: 
 
 
 def hypothesis_explorer(poses, keypoints_2d=None, *, reprojections=None, truth=None, frame: int | None = None,
-                        frames: Sequence[int] | None = None, skeleton: Skeleton = H36M, width: int = 1000,
+                        frames: Sequence[int] | None = None, skeleton: Skeleton = H36M, width: int = 900,
                         height: int = 560) -> go.Figure:
     """``hypothesis_view`` without a kernel: plotly frames and two sliders.
 
