@@ -21,9 +21,9 @@ from .model import DenoiserConfig, HSTDenoiser, count_parameters
 CONFIGS = ((27, 64, 4, 8), (81, 128, 8, 2), (243, 512, 8, 1))
 
 
-def _timed(fn, repeats: int, device: torch.device) -> float:
-    """Median seconds per call after two warm-up calls."""
-    for _ in range(2):
+def _timed(fn, repeats: int, device: torch.device, warmup: int = 2) -> float:
+    """Median seconds per call after ``warmup`` calls."""
+    for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeats):
@@ -53,7 +53,8 @@ def _batch(config: DenoiserConfig, batch: int, device: torch.device):
     return kp, bones, target, t
 
 
-def training_step_seconds(config: DenoiserConfig, batch: int, device: torch.device, repeats: int):
+def _training_step(config: DenoiserConfig, batch: int, device: torch.device):
+    """A closure running one training step (forward + backward + AdamW) of a fresh model."""
     torch.manual_seed(0)
     model = HSTDenoiser(config).to(device).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
@@ -65,9 +66,23 @@ def training_step_seconds(config: DenoiserConfig, batch: int, device: torch.devi
         loss.backward()
         optimizer.step()
 
+    return step, model
+
+
+def training_step_seconds(configs: list[DenoiserConfig], batch: int, device: torch.device, repeats: int):
+    """Median seconds per step of each config, timed in alternation (config A, B, A, B, ...) so
+    that a noisy machine slows all of them alike, plus the FLOPs and parameters of the first."""
+    steps = [_training_step(config, batch, device) for config in configs]
     with FlopCounterMode(display=False) as counter:
+        steps[0][0]()
+    for step, _ in steps:
         step()
-    return _timed(step, repeats, device), counter.get_total_flops(), count_parameters(model)
+    times = [[] for _ in steps]
+    for _ in range(repeats):
+        for i, (step, _) in enumerate(steps):
+            times[i].append(_timed(step, 1, device, warmup=0))
+    medians = [sorted(t)[len(t) // 2] for t in times]
+    return medians, counter.get_total_flops(), count_parameters(steps[0][1])
 
 
 def sampling_seconds(config: DenoiserConfig, device: torch.device, hypotheses=5, steps=5, repeats=3) -> float:
@@ -91,7 +106,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the first two configs, fewer repeats")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--kernels", action="store_true",
                         help="also time the training step with each attention kernel (sdpa vs explicit)")
     args = parser.parse_args(argv)
@@ -105,9 +120,8 @@ def main(argv=None) -> None:
     for frames, width, depth, batch in configs:
         config = DenoiserConfig(frames=frames, width=width, depth=depth, heads=8)
         plain = DenoiserConfig(frames=frames, width=width, depth=depth, heads=8, hrst=False, hrtt=False)
-        repeats = max(2, args.repeats // (3 if frames > 100 else 1))
-        seconds, flops, params = training_step_seconds(config, batch, device, repeats)
-        plain_seconds, _, _ = training_step_seconds(plain, batch, device, repeats)
+        repeats = max(3, args.repeats // (4 if frames > 100 else 1))
+        (seconds, plain_seconds), flops, params = training_step_seconds([config, plain], batch, device, repeats)
         sample = sampling_seconds(config, device)
         gflops = flops / seconds / 1e9
         row = (frames, width, depth, batch, f"{params:,}", f"{seconds * 1e3:.1f}", f"{batch * frames / seconds:,.0f}",
@@ -116,12 +130,21 @@ def main(argv=None) -> None:
         print(" | ".join(str(x) for x in row), flush=True)
         if args.kernels:
             timings = {}
-            for kernel in ("sdpa", "explicit"):
+            for kernel in ("sdpa", "explicit"):  # alternate kernels step by step, like the configs
                 model_module.ATTENTION_KERNEL = kernel
-                timings[kernel] = training_step_seconds(config, batch, device, repeats)[0]
+                timings[kernel] = []
+            step, _ = _training_step(config, batch, device)
+            for kernel in timings:
+                model_module.ATTENTION_KERNEL = kernel
+                step()
+            for _ in range(repeats):
+                for kernel in timings:
+                    model_module.ATTENTION_KERNEL = kernel
+                    timings[kernel].append(_timed(step, 1, device, warmup=0))
             model_module.ATTENTION_KERNEL = "auto"
-            print(f"    attention kernels, step ms: sdpa {timings['sdpa'] * 1e3:.1f}, "
-                  f"explicit {timings['explicit'] * 1e3:.1f} (explicit/sdpa = {timings['explicit'] / timings['sdpa']:.2f})")
+            sdpa, explicit = (sorted(timings[k])[repeats // 2] for k in ("sdpa", "explicit"))
+            print(f"    attention kernels, step ms: sdpa {sdpa * 1e3:.1f}, explicit {explicit * 1e3:.1f} "
+                  f"(explicit/sdpa = {explicit / sdpa:.2f})")
 
 
 if __name__ == "__main__":

@@ -89,7 +89,8 @@ def hrst_logits(logits: torch.Tensor, skeleton: Skeleton = H36M, masks=None) -> 
     child, parent = masks if masks is not None else (m.to(logits) for m in _hrst_masks(skeleton))
     keep = 1 - 0.5 * (child + child.T)
     from_parent = (logits * parent).sum(-2)  # s_j = A[p(j)][j]
-    return logits * keep + 0.5 * (from_parent.unsqueeze(-1) * child + from_parent.unsqueeze(-2) * child.T)
+    out = torch.addcmul(logits * keep, from_parent.unsqueeze(-1), 0.5 * child)  # fused multiply-adds
+    return torch.addcmul(out, from_parent.unsqueeze(-2), 0.5 * child.T)
 
 
 def hrst_logits_sequential(logits: torch.Tensor, skeleton: Skeleton = H36M) -> torch.Tensor:
