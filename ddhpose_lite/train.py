@@ -199,7 +199,7 @@ class Trainer:
             train_sequences = synthetic_sequences("train", config.train_frames, config.seed,
                                                   noise_2d=config.noise_2d, outliers=config.outliers)
         if val_sequences is None:  # held-out subjects of the training population, never the test split
-            val_sequences = _validation_split(train_sequences)
+            train_sequences, val_sequences = _validation_split(train_sequences)
         self.train_data = ClipDataset(train_sequences, frames, stride)
         self.val_data = ClipDataset(val_sequences, frames, frames) if val_sequences else None
         torch.manual_seed(config.seed)
@@ -339,12 +339,10 @@ class Trainer:
 
 
 def _validation_split(sequences, fraction: float = 0.1):
-    """Move the sequences of the last ~10% of subjects out of training, for model selection."""
+    """(training, validation): the last ~10% of subjects are held out for model selection."""
     subjects = sorted({s.subject for s in sequences})
     held = set(subjects[-max(1, int(len(subjects) * fraction)):]) if len(subjects) > 1 else set()
-    validation = [s for s in sequences if s.subject in held]
-    sequences[:] = [s for s in sequences if s.subject not in held]
-    return validation
+    return [s for s in sequences if s.subject not in held], [s for s in sequences if s.subject in held]
 
 
 def _distributed_rank_and_world() -> tuple[int, int]:
@@ -422,7 +420,7 @@ def main(argv=None) -> None:
         from .datasets import H36M_TRAIN_SUBJECTS, load_h36m
 
         train_sequences = load_h36m(args.data_dir, args.keypoints, subjects=H36M_TRAIN_SUBJECTS)
-        val_sequences = _validation_split(train_sequences)  # S8 by default; S9/S11 stay untouched for testing
+        train_sequences, val_sequences = _validation_split(train_sequences)  # S8; S9/S11 stay for testing
     trainer = Trainer(config, args.out, train_sequences=train_sequences, val_sequences=val_sequences,
                       compile_model=args.compile, progress=True)
     last = Path(args.out) / "last.pt"
