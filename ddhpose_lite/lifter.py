@@ -12,6 +12,7 @@ off-the-shelf 2D detector) into the Human3.6M-17 layout the model was trained on
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from .datasets import window_starts
 from .model import HSTDenoiser
 from .skeleton import H36M, Skeleton
 
-__all__ = ["sample_poses", "Lifter", "LiftResult", "load_pretrained", "COCO_NAMES", "coco_to_h36m",
+__all__ = ["sample_poses", "denoise", "CPU_TOKENS_PER_PASS", "Lifter", "LiftResult", "load_pretrained", "COCO_NAMES", "coco_to_h36m",
            "load_keypoints_json", "EXAMPLE_COCO"]
 
 
@@ -39,13 +40,36 @@ def flip_bone_state(state: torch.Tensor, skeleton: Skeleton = H36M) -> torch.Ten
     return out
 
 
+CPU_TOKENS_PER_PASS = 8192
+"""On the CPU a batch goes through the denoiser in passes of at most this many tokens (clips x
+frames x joints), so that a pass's attention maps stay in the processor's cache: lifting 243
+frames at H = K = 5 measured about 30 % faster than one pass over all 100 clips
+(``benchmarks/lift_speed.py --tokens``). GPUs take the whole batch at once."""
+
+
+def denoise(model, keypoints_2d: torch.Tensor, noisy_bones: torch.Tensor, t: torch.Tensor,
+            max_tokens: int | None = None) -> torch.Tensor:
+    """``model(keypoints_2d, noisy_bones, t)`` in passes of at most ``max_tokens`` tokens
+    (default: ``CPU_TOKENS_PER_PASS`` on the CPU, everything at once elsewhere)."""
+    if max_tokens is None and keypoints_2d.device.type == "cpu":
+        max_tokens = CPU_TOKENS_PER_PASS
+    if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1):
+        raise ValueError(f"expected max_tokens as an int >= 1 or None, got {max_tokens!r}")
+    clips = len(keypoints_2d) if max_tokens is None else max(1, max_tokens // math.prod(keypoints_2d.shape[1:3]))
+    if clips >= len(keypoints_2d):
+        return model(keypoints_2d, noisy_bones, t)
+    parts = zip(keypoints_2d.split(clips), noisy_bones.split(clips), t.split(clips))
+    return torch.cat([model(*part) for part in parts])
+
+
 def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypotheses: int = 1, iterations: int = 1,
-                 seed=0, eta: float = 1.0, flip: bool = False) -> torch.Tensor:
+                 seed=0, eta: float = 1.0, flip: bool = False, max_tokens: int | None = None) -> torch.Tensor:
     """keypoints_2d [B, F, 17, 2] -> x̂_0 of every iteration and hypothesis [K, H, B, F, 17, 3].
 
     ``flip``: test-time augmentation; the mirrored input (and mirrored noisy bones) runs in the
-    same forward pass and its mirrored-back prediction is averaged with the direct one. All B
-    clips and H hypotheses (and their mirror images) go through the model as one batch.
+    same batch and its mirrored-back prediction is averaged with the direct one. All B clips and
+    H hypotheses (and their mirror images) form one batch per DDIM step, which ``denoise`` runs
+    in cache-sized passes on the CPU (``max_tokens``).
     """
     if keypoints_2d.ndim != 4 or keypoints_2d.shape[-2:] != (17, 2):
         raise ValueError(f"expected keypoints_2d of shape [B, F, 17, 2], got {list(keypoints_2d.shape)}")
@@ -59,7 +83,7 @@ def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypothes
         flat = state.reshape(hypotheses * batch, frames, 16, 4)
         if flip:
             flat = torch.cat([flat, flip_bone_state(flat)])
-        joints = model(condition, flat, torch.full((flat.shape[0],), t, device=state.device))
+        joints = denoise(model, condition, flat, torch.full((flat.shape[0],), t, device=state.device), max_tokens)
         if flip:
             direct, mirrored = joints.chunk(2)
             joints = (direct + mirror(None, mirrored)[1]) / 2
@@ -211,9 +235,10 @@ def _target(target, frames: int) -> torch.Tensor:
 class Lifter:
     """A trained denoiser with its diffusion schedule: 2D keypoint sequences -> 3D hypotheses."""
 
-    def __init__(self, model: HSTDenoiser, schedule: Schedule | None = None) -> None:
+    def __init__(self, model: HSTDenoiser, schedule: Schedule | None = None, max_tokens: int | None = None) -> None:
         self.model = model.eval()
         self.schedule = schedule or Schedule.cosine()
+        self.max_tokens = max_tokens  # tokens per forward pass (``denoise``); None: automatic
 
     @property
     def frames(self) -> int:
@@ -248,7 +273,8 @@ class Lifter:
         device = next(self.model.parameters()).device
         rows, weights = self.windows(kp.shape[0], overlap)
         clips = kp.float()[rows].to(device)  # [W, N, 17, 2]
-        poses = sample_poses(self.model, clips, self.schedule, hypotheses, iterations, seed, eta, flip).cpu()
+        poses = sample_poses(self.model, clips, self.schedule, hypotheses, iterations, seed, eta, flip,
+                             self.max_tokens).cpu()
         return LiftResult(poses=blend(poses, rows, weights, kp.shape[0]), keypoints_2d=kp.float(),
                           image_size=image_size)
 

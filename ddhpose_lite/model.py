@@ -63,34 +63,32 @@ class DenoiserConfig:
 # HRST: Algorithm 1 on the spatial logits
 
 
-def _hrst_masks(skeleton: Skeleton) -> tuple[torch.Tensor, torch.Tensor]:
-    """child[j, c] = 1 for every triplet (p, j, c); parent[p, j] = 1 for every bone (p, j)."""
+def _hrst_indices(skeleton: Skeleton) -> tuple[torch.Tensor, torch.Tensor]:
+    """Flat indices into a [J, J] map: the entries Algorithm 1 updates, (j, c) then (c, j) for every
+    triplet (p, j, c), and for each the entry (p, j) it is averaged with."""
     n = skeleton.num_joints
-    child = torch.zeros(n, n)
-    parent = torch.zeros(n, n)
-    for p, j, c in skeleton.triplets:
-        child[j, c] = 1.0
-    for p, j in skeleton.bones:
-        parent[p, j] = 1.0
-    return child, parent
+    updated = [j * n + c for p, j, c in skeleton.triplets] + [c * n + j for p, j, c in skeleton.triplets]
+    source = [p * n + j for p, j, c in skeleton.triplets] * 2
+    return torch.tensor(updated), torch.tensor(source)
 
 
-def hrst_logits(logits: torch.Tensor, skeleton: Skeleton = H36M, masks=None) -> torch.Tensor:
+def hrst_logits(logits: torch.Tensor, skeleton: Skeleton = H36M, indices=None, inplace: bool = False) -> torch.Tensor:
     """Algorithm 1 (HRST) on pre-softmax logits [..., J, J], every update reading the original A.
 
     For each triplet (j_p, j, j_c): A'[j][j_c] = (A[j][j_c] + A[j_p][j]) / 2 and
     A'[j_c][j] = (A[j_c][j] + A[j_p][j]) / 2; all other entries are unchanged.
-    Vectorised as A' = A ⊙ W + ½ (s ⊗ 1 ⊙ C + 1 ⊗ s ⊙ Cᵀ) with s_j = A[parent(j)][j], the triplet
-    mask C and W = 1 - ½ (C + Cᵀ): three element-wise products and a column sum, no indexing.
+    Vectorised over all triplets at once: one gather of the 2 x 13 updated entries and of their
+    A[j_p][j], one scatter back (no pass over the other 263 entries). ``inplace`` overwrites
+    ``logits`` (contiguous) instead of a copy.
     """
     n = skeleton.num_joints
     if logits.shape[-2:] != (n, n):
         raise ValueError(f"expected logits of shape [..., {n}, {n}], got {list(logits.shape)}")
-    child, parent = masks if masks is not None else (m.to(logits) for m in _hrst_masks(skeleton))
-    keep = 1 - 0.5 * (child + child.T)
-    from_parent = (logits * parent).sum(-2)  # s_j = A[p(j)][j]
-    out = torch.addcmul(logits * keep, from_parent.unsqueeze(-1), 0.5 * child)  # fused multiply-adds
-    return torch.addcmul(out, from_parent.unsqueeze(-2), 0.5 * child.T)
+    updated, source = indices if indices is not None else (i.to(logits.device) for i in _hrst_indices(skeleton))
+    out = logits if inplace else logits.clone(memory_format=torch.contiguous_format)
+    flat = out.view(-1, n * n)
+    flat[:, updated] = 0.5 * (flat[:, updated] + flat[:, source])  # the right side reads A before any write
+    return out
 
 
 def hrst_logits_sequential(logits: torch.Tensor, skeleton: Skeleton = H36M) -> torch.Tensor:
@@ -117,16 +115,19 @@ explicit on the CPU, where it measured 10-25% faster per training step for our s
 (d = 8-64) and short sequences (`python -m ddhpose_lite.bench --kernels`). Same maths either way."""
 
 
-def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, dropout: float = 0.0) -> torch.Tensor:
-    """softmax(QKᵀ/√d) V over the last two dims (Eq. 5 / Eq. 6 with K already K + K_c)."""
+def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, dropout: float = 0.0, scale: float | None = None) -> torch.Tensor:
+    """softmax(QKᵀ·scale) V over the last two dims (Eq. 5 / Eq. 6 with K already K + K_c);
+    ``scale`` defaults to 1/√d (pass 1.0 when Q is already scaled)."""
     kernel = ATTENTION_KERNEL
     if kernel == "auto":
         kernel = "explicit" if q.device.type == "cpu" else "sdpa"
     if kernel == "sdpa":
-        return F.scaled_dot_product_attention(q, k, v, dropout_p=dropout)
+        return F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, scale=scale)
     if kernel != "explicit":
         raise ValueError(f"expected ATTENTION_KERNEL 'auto', 'sdpa' or 'explicit', got {kernel!r}")
-    weights = ((q * q.shape[-1] ** -0.5) @ k.transpose(-1, -2)).softmax(-1)
+    if scale is None:
+        scale = q.shape[-1] ** -0.5
+    weights = ((q * scale if scale != 1 else q) @ k.transpose(-1, -2)).softmax(-1)
     return F.dropout(weights, dropout) @ v if dropout else weights @ v
 
 
@@ -163,6 +164,15 @@ class MultiHeadAttention(nn.Module):
         self.qkv = nn.Linear(config.width, 3 * config.width)
         self.proj = nn.Linear(config.width, config.width)
         self.capture: _Capture | None = None
+        head = config.width // config.heads  # Eq. 5's 1/√d, folded into W_q and b_q
+        self.register_buffer("qkv_scale", torch.tensor([head**-0.5] * config.width + [1.0] * 2 * config.width),
+                             persistent=False)
+
+    def project(self, x: torch.Tensor, *extra: nn.Linear) -> torch.Tensor:
+        """[Q/√d, K, V, extra projections...] of x in one matrix product."""
+        weights = [self.qkv.weight * self.qkv_scale[:, None], *(linear.weight for linear in extra)]
+        biases = [self.qkv.bias * self.qkv_scale, *(linear.bias for linear in extra)]
+        return F.linear(x, torch.cat(weights), torch.cat(biases))
 
 
 class SpatialAttention(MultiHeadAttention):
@@ -171,22 +181,24 @@ class SpatialAttention(MultiHeadAttention):
     def __init__(self, config: DenoiserConfig, hrst: bool) -> None:
         super().__init__(config)
         self.hrst = hrst
-        child, parent = _hrst_masks(config.skeleton)
-        self.register_buffer("child_mask", child, persistent=False)
-        self.register_buffer("parent_mask", parent, persistent=False)
+        updated, source = _hrst_indices(config.skeleton)
+        self.register_buffer("hrst_updated", updated, persistent=False)
+        self.register_buffer("hrst_source", source, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x [N, J, C]
-        q, k, v = rearrange(self.qkv(x), "n j (three h d) -> three n h j d", three=3, h=self.heads)
+        q, k, v = rearrange(self.project(x), "n j (three h d) -> three n h j d", three=3, h=self.heads)
         if self.hrst or self.capture is not None:
-            logits = (q * q.shape[-1] ** -0.5) @ k.transpose(-1, -2)
-            adjusted = hrst_logits(logits, masks=(self.child_mask, self.parent_mask)) if self.hrst else logits
-            weights = adjusted.softmax(-1)
+            logits = q @ k.transpose(-1, -2)  # Q already carries 1/√d
             if self.capture is not None:
-                self.capture.spatial_logits.append(logits.detach())
+                self.capture.spatial_logits.append(logits.detach().clone())
+            if self.hrst:
+                logits = hrst_logits(logits, indices=(self.hrst_updated, self.hrst_source), inplace=True)
+            weights = logits.softmax(-1)
+            if self.capture is not None:
                 self.capture.spatial.append(weights.detach())
             out = F.dropout(weights, self.dropout, self.training) @ v
         else:
-            out = attend(q, k, v, self.dropout if self.training else 0.0)
+            out = attend(q, k, v, self.dropout if self.training else 0.0, scale=1.0)
         return self.proj(rearrange(out, "n h j d -> n j (h d)"))
 
 
@@ -198,6 +210,10 @@ class TemporalAttention(MultiHeadAttention):
     the official code computes it once after the first layer). K_c is a separate key projection of
     f_c and softmax(QKᵀ/√d + QK_cᵀ/√d) V = softmax(Q(K + K_c)ᵀ/√d) V runs as one attention call
     (torch's fused scaled_dot_product_attention on GPUs, see ``attend``).
+
+    Computed as: K_c = child_key(mean over children of x) = mean over children of child_key(x)
+    (child_key is affine and the mean's weights sum to 1), so child_key joins the qkv product and
+    the mean mixes 17 rows of an already head-major tensor.
     """
 
     def __init__(self, config: DenoiserConfig, hrtt: bool) -> None:
@@ -208,15 +224,17 @@ class TemporalAttention(MultiHeadAttention):
             self.register_buffer("child_mean", _child_mean_matrix(config.skeleton), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x [B, F, J, C]
-        batch = x.shape[0]
-        q, k, v = rearrange(self.qkv(x), "b f j (three h d) -> three (b j) h f d", three=3, h=self.heads)
+        batch, frames, joints, _ = x.shape
         if self.hrtt:
-            child_features = torch.einsum("jk,bfkc->bfjc", self.child_mean, x)  # f_c
-            k = k + rearrange(self.child_key(child_features), "b f j (h d) -> (b j) h f d", h=self.heads)
+            q, k, v, k_c = rearrange(self.project(x, self.child_key), "b f j (four h d) -> four b j h f d", four=4,
+                                     h=self.heads)
+            k_c = (self.child_mean @ k_c.reshape(batch, joints, -1)).view_as(k)  # f_c's keys, Eq. 6
+            q, k, v = (t.reshape(batch * joints, *t.shape[2:]) for t in (q, k + k_c, v))
+        else:
+            q, k, v = rearrange(self.project(x), "b f j (three h d) -> three (b j) h f d", three=3, h=self.heads)
         if self.capture is not None:
-            weights = ((q * q.shape[-1] ** -0.5) @ k.transpose(-1, -2)).softmax(-1)
-            self.capture.temporal.append(weights.detach())
-        out = attend(q, k, v, self.dropout if self.training else 0.0)
+            self.capture.temporal.append((q @ k.transpose(-1, -2)).softmax(-1).detach())
+        out = attend(q, k, v, self.dropout if self.training else 0.0, scale=1.0)
         return self.proj(rearrange(out, "(b j) h f d -> b f j (h d)", b=batch))
 
 

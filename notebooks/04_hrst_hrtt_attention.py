@@ -292,7 +292,7 @@ for layer in range(1, model.config.depth):
 # The two readings are different functions: a network trained with one and run with the other
 # would see shifted logits, and results from the official code measure its variant, not
 # Algorithm 1 as printed. We implement the paper's algorithm (vectorised: no loop over joints,
-# three element-wise products; see `hrst_logits`).
+# one gather and one scatter of the 26 entries it updates; see `hrst_logits`).
 #
 # ## 5 · HRTT: the child cross-attention (Eq. 6)
 #

@@ -77,3 +77,32 @@ def test_shipped_checkpoint_lifts_a_synthetic_clip_sensibly():
     result = lifter.lift(seq.keypoints_2d[:60], hypotheses=2, iterations=1, seed=0)
     error = (result.p_agg() - seq.poses_3d[:60]).norm(dim=-1).mean()
     assert error < 0.25  # metres; an untrained model is about 0.5 m off
+
+
+@pytest.mark.parametrize("max_tokens", [1, 9 * 17 * 2, 9 * 17 * 3 - 1, 10**6])
+def test_denoise_in_passes_equals_one_pass(max_tokens):
+    from ddhpose_lite.lifter import denoise
+
+    torch.manual_seed(0)
+    model = HSTDenoiser(TINY).eval()
+    kp, bones, t = torch.randn(7, 9, 17, 2), torch.randn(7, 9, 16, 4), torch.randint(0, 1000, (7,))
+    calls = []
+    handle = model.register_forward_hook(lambda m, args, out: calls.append(len(args[0])))
+    with torch.no_grad():
+        whole = model(kp, bones, t)
+        calls.clear()
+        parts = denoise(model, kp, bones, t, max_tokens)
+    handle.remove()
+    torch.testing.assert_close(parts, whole, rtol=1e-5, atol=1e-6)
+    per_pass = max(1, max_tokens // (9 * 17))
+    assert calls == [min(per_pass, 7 - start) for start in range(0, 7, per_pass)]  # 7 clips, split in order
+
+
+def test_denoise_rejects_bad_max_tokens():
+    from ddhpose_lite.lifter import denoise
+
+    model = HSTDenoiser(TINY)
+    kp, bones, t = torch.randn(2, 9, 17, 2), torch.randn(2, 9, 16, 4), torch.zeros(2, dtype=torch.long)
+    for bad in (0, -5, 2.5, True):
+        with pytest.raises(ValueError, match=f"max_tokens as an int >= 1 or None, got {bad!r}"):
+            denoise(model, kp, bones, t, bad)

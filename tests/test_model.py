@@ -186,3 +186,22 @@ def test_attention_kernels_agree_and_bad_kernel_is_named(monkeypatch):
     monkeypatch.setattr(model_module, "ATTENTION_KERNEL", "flash")
     with pytest.raises(ValueError, match="ATTENTION_KERNEL 'auto', 'sdpa' or 'explicit', got 'flash'"):
         model(*x)
+
+
+def test_hrst_gradient_matches_the_loop_reference():
+    logits = torch.randn(3, 2, 17, 17, dtype=torch.float64, requires_grad=True)
+    weights = torch.randn(3, 2, 17, 17, dtype=torch.float64)
+    (grad,) = torch.autograd.grad((hrst_logits(logits) * weights).sum(), logits)
+    (expected,) = torch.autograd.grad((loop_hrst(logits) * weights).sum(), logits)
+    torch.testing.assert_close(grad, expected, rtol=0, atol=1e-12)
+
+
+def test_hrst_inplace_and_on_non_contiguous_input():
+    logits = torch.randn(2, 17, 17, dtype=torch.float64)
+    expected = loop_hrst(logits)
+    transposed = logits.transpose(-1, -2).contiguous().transpose(-1, -2)  # same values, other strides
+    torch.testing.assert_close(hrst_logits(transposed), expected, rtol=0, atol=1e-12)
+    assert torch.equal(transposed, logits)  # the default leaves its input alone
+    same = logits.clone()
+    assert hrst_logits(same, inplace=True) is same
+    torch.testing.assert_close(same, expected, rtol=0, atol=1e-12)
