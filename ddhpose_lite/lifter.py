@@ -44,7 +44,7 @@ CPU_TOKENS_PER_PASS = 8192
 """On the CPU a batch goes through the denoiser in passes of at most this many tokens (clips x
 frames x joints), so that a pass's attention maps stay in the processor's cache: lifting 243
 frames at H = K = 5 measured about 30 % faster than one pass over all 100 clips
-(``benchmarks/lift_speed.py --tokens``). GPUs take the whole batch at once."""
+(``benchmarks/lift_speed.py --passes``). GPUs take the whole batch at once."""
 
 
 def denoise(model, keypoints_2d: torch.Tensor, noisy_bones: torch.Tensor, t: torch.Tensor,
