@@ -42,9 +42,10 @@ def flip_bone_state(state: torch.Tensor, skeleton: Skeleton = H36M) -> torch.Ten
 
 CPU_TOKENS_PER_PASS = 8192
 """On the CPU a batch goes through the denoiser in passes of at most this many tokens (clips x
-frames x joints), so that a pass's attention maps stay in the processor's cache: lifting 243
-frames at H = K = 5 measured about 30 % faster than one pass over all 100 clips
-(``benchmarks/lift_speed.py --passes``). GPUs take the whole batch at once."""
+frames x joints), so that a pass's attention maps stay in the processor's cache and freed buffers
+are reused: lifting 243 frames at H = K = 5 took 0.71-0.79x the time of one pass over all 100
+clips; 4096-16384 tokens did about equally well, 2048 was slower (``benchmarks/lift_speed.py
+--passes``). GPUs take the whole batch at once."""
 
 
 def denoise(model, keypoints_2d: torch.Tensor, noisy_bones: torch.Tensor, t: torch.Tensor,
@@ -74,7 +75,7 @@ def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypothes
     if keypoints_2d.ndim != 4 or keypoints_2d.shape[-2:] != (17, 2):
         raise ValueError(f"expected keypoints_2d of shape [B, F, 17, 2], got {list(keypoints_2d.shape)}")
     batch, frames = keypoints_2d.shape[:2]
-    condition = keypoints_2d.repeat(hypotheses, 1, 1, 1)  # hypotheses batched into one forward pass
+    condition = keypoints_2d.repeat(hypotheses, 1, 1, 1)  # all hypotheses in one batch
     if flip:
         condition = torch.cat([condition, mirror(condition)])
     poses = []
