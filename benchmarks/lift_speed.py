@@ -60,7 +60,8 @@ def main() -> None:
         print(f"lift {args.frames} frames, H={args.hypotheses}, K={args.iterations}, flip={flip}: best "
               f"{min(timings):.2f} s, all {[round(t, 2) for t in timings]} ({clips} clips per DDIM step, "
               f"in {passes} pass{'es' if passes > 1 else ''})")
-    views = dict(camera=sequence.camera, trajectory=sequence.trajectory[: args.frames], truth=sequence.poses_3d[: args.frames])
+    views = dict(camera=sequence.camera, trajectory=sequence.trajectory[: args.frames],
+                 truth=sequence.poses_3d[: args.frames])
     first = _seconds(lambda: widgets.hypothesis_scrubber(result, **views))  # imports plotly's widget stack once
     start = time.perf_counter()
     scrubber = widgets.hypothesis_scrubber(result, **views)

@@ -28,8 +28,8 @@ from .datasets import window_starts
 from .model import HSTDenoiser
 from .skeleton import H36M, Skeleton
 
-__all__ = ["sample_poses", "denoise", "CPU_TOKENS_PER_PASS", "Lifter", "LiftResult", "load_pretrained", "COCO_NAMES", "coco_to_h36m",
-           "load_keypoints_json", "EXAMPLE_COCO"]
+__all__ = ["sample_poses", "denoise", "CPU_TOKENS_PER_PASS", "Lifter", "LiftResult", "load_pretrained",
+           "COCO_NAMES", "coco_to_h36m", "load_keypoints_json", "EXAMPLE_COCO"]
 
 
 def flip_bone_state(state: torch.Tensor, skeleton: Skeleton = H36M) -> torch.Tensor:

@@ -115,7 +115,8 @@ explicit on the CPU, where it measured 10-25% faster per training step for our s
 (d = 8-64) and short sequences (`python -m ddhpose_lite.bench --kernels`). Same maths either way."""
 
 
-def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, dropout: float = 0.0, scale: float | None = None) -> torch.Tensor:
+def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, dropout: float = 0.0,
+           scale: float | None = None) -> torch.Tensor:
     """softmax(QKᵀ·scale) V over the last two dims (Eq. 5 / Eq. 6 with K already K + K_c);
     ``scale`` defaults to 1/√d (pass 1.0 when Q is already scaled)."""
     kernel = ATTENTION_KERNEL
@@ -224,7 +225,7 @@ class TemporalAttention(MultiHeadAttention):
             self.register_buffer("child_mean", _child_mean_matrix(config.skeleton), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x [B, F, J, C]
-        batch, frames, joints, _ = x.shape
+        batch, _, joints, _ = x.shape
         if self.hrtt:
             q, k, v, k_c = rearrange(self.project(x, self.child_key), "b f j (four h d) -> four b j h f d", four=4,
                                      h=self.heads)

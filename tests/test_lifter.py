@@ -4,7 +4,7 @@ import torch
 from ddhpose_lite import load_pretrained
 from ddhpose_lite.datasets import flip, synthetic_sequences
 from ddhpose_lite.diffusion import Schedule
-from ddhpose_lite.lifter import Lifter, blend, flip_bone_state, sample_poses
+from ddhpose_lite.lifter import Lifter, blend, denoise, flip_bone_state, sample_poses
 from ddhpose_lite.bones import disentangle
 from ddhpose_lite.diffusion import bone_state
 from ddhpose_lite.model import DenoiserConfig, HSTDenoiser
@@ -81,8 +81,6 @@ def test_shipped_checkpoint_lifts_a_synthetic_clip_sensibly():
 
 @pytest.mark.parametrize("max_tokens", [1, 9 * 17 * 2, 9 * 17 * 3 - 1, 10**6])
 def test_denoise_in_passes_equals_one_pass(max_tokens):
-    from ddhpose_lite.lifter import denoise
-
     torch.manual_seed(0)
     model = HSTDenoiser(TINY).eval()
     kp, bones, t = torch.randn(7, 9, 17, 2), torch.randn(7, 9, 16, 4), torch.randint(0, 1000, (7,))
@@ -99,8 +97,6 @@ def test_denoise_in_passes_equals_one_pass(max_tokens):
 
 
 def test_denoise_rejects_bad_max_tokens():
-    from ddhpose_lite.lifter import denoise
-
     model = HSTDenoiser(TINY)
     kp, bones, t = torch.randn(2, 9, 17, 2), torch.randn(2, 9, 16, 4), torch.zeros(2, dtype=torch.long)
     for bad in (0, -5, 2.5, True):
