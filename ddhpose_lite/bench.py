@@ -1,6 +1,6 @@
 """Speed of the denoiser: `python -m ddhpose_lite.bench [--quick] [--device cuda]`.
 
-For each (frames, width, depth, batch) config it prints the parameter count, the training-step
+For each (frames, width, depth, heads, batch) config it prints the parameter count, the training-step
 time (forward + backward + AdamW) and frames/s, the sampling latency for H = 5 hypotheses and
 K = 5 DDIM steps on one clip, the achieved GFLOP/s against a measured matmul peak, and the cost
 of HRST + HRTT (the same model with both switched off, measured in the same run).
@@ -8,6 +8,7 @@ of HRST + HRTT (the same model with both switched off, measured in the same run)
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import torch
@@ -18,7 +19,7 @@ from .diffusion import Schedule, ddim_sample
 from . import model as model_module
 from .model import DenoiserConfig, HSTDenoiser, count_parameters
 
-CONFIGS = ((27, 64, 4, 8), (81, 128, 8, 2), (243, 512, 8, 1))
+CONFIGS = ((27, 64, 4, 4, 8), (81, 128, 8, 8, 2), (243, 512, 8, 8, 1))  # the cpu profile, a middle size, the paper
 
 
 def _timed(fn, repeats: int, device: torch.device, warmup: int = 2) -> float:
@@ -114,18 +115,18 @@ def main(argv=None) -> None:
     configs = CONFIGS[:2] if args.quick else CONFIGS
     peak = matmul_peak(device)
     print(f"device {device}, {torch.get_num_threads()} threads, float32 matmul peak {peak:.1f} GFLOP/s")
-    header = ("frames", "width", "depth", "batch", "params", "step ms", "frames/s", "GFLOP/s", "% peak",
+    header = ("frames", "width", "depth", "heads", "batch", "params", "step ms", "frames/s", "GFLOP/s", "% peak",
               "off ms", "HRST+HRTT cost", "sample H5K5 ms")
     print(" | ".join(header))
-    for frames, width, depth, batch in configs:
-        config = DenoiserConfig(frames=frames, width=width, depth=depth, heads=8)
-        plain = DenoiserConfig(frames=frames, width=width, depth=depth, heads=8, hrst=False, hrtt=False)
+    for frames, width, depth, heads, batch in configs:
+        config = DenoiserConfig(frames=frames, width=width, depth=depth, heads=heads)
+        plain = dataclasses.replace(config, hrst=False, hrtt=False)
         repeats = max(3, args.repeats // (4 if frames > 100 else 1))
         (seconds, plain_seconds), flops, params = training_step_seconds([config, plain], batch, device, repeats)
         sample = sampling_seconds(config, device)
         gflops = flops / seconds / 1e9
-        row = (frames, width, depth, batch, f"{params:,}", f"{seconds * 1e3:.1f}", f"{batch * frames / seconds:,.0f}",
-               f"{gflops:.1f}", f"{100 * gflops / peak:.0f}%", f"{plain_seconds * 1e3:.1f}",
+        row = (frames, width, depth, heads, batch, f"{params:,}", f"{seconds * 1e3:.1f}",
+               f"{batch * frames / seconds:,.0f}", f"{gflops:.1f}", f"{100 * gflops / peak:.0f}%", f"{plain_seconds * 1e3:.1f}",
                f"{100 * (seconds / plain_seconds - 1):+.1f}%", f"{sample * 1e3:.0f}")
         print(" | ".join(str(x) for x in row), flush=True)
         if args.kernels:

@@ -130,7 +130,7 @@ print(f"x̂₀ at t = {t}: MPJPE {1000 * (prediction - truth).norm(dim=-1).mean(
 # ## 2 · Attention by hand (Eq. 5), and why it cannot know the skeleton
 #
 # Each joint token x_j (a vector of width 64) is projected to a query q_j, a key k_j and a
-# value v_j, split into 8 heads of d = 8 channels. Per head (paper Eq. 5):
+# value v_j, split into 4 heads of d = 16 channels. Per head (paper Eq. 5):
 #
 # Attention(Q, K, V) = softmax(QKᵀ / √d) V.
 #
@@ -408,10 +408,10 @@ for clip_frames in (27, 17):
 # %%
 # NBVAL_CHECK_OUTPUT
 configs = {
-    "small (27 frames, width 64, depth 4)": DenoiserConfig(frames=27, width=64, depth=4, heads=8),
-    "  without HRTT (no child keys)": DenoiserConfig(frames=27, width=64, depth=4, heads=8, hrtt=False),
-    "  without HRST (no parameters)": DenoiserConfig(frames=27, width=64, depth=4, heads=8, hrst=False),
-    "  without level embedding": DenoiserConfig(frames=27, width=64, depth=4, heads=8, hierarchical_embedding=False),
+    "small (27 frames, width 64, depth 4)": DenoiserConfig(frames=27, width=64, depth=4, heads=4),
+    "  without HRTT (no child keys)": DenoiserConfig(frames=27, width=64, depth=4, heads=4, hrtt=False),
+    "  without HRST (no parameters)": DenoiserConfig(frames=27, width=64, depth=4, heads=4, hrst=False),
+    "  without level embedding": DenoiserConfig(frames=27, width=64, depth=4, heads=4, hierarchical_embedding=False),
     "paper (243 frames, width 512, depth 8)": DenoiserConfig(frames=243, width=512, depth=8, heads=8),
 }
 for label, config in configs.items():

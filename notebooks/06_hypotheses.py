@@ -277,9 +277,10 @@ fig.update_layout(viz.base_layout(900, 360, "Error of each aggregation", showleg
 # - **J-Agg sits in between**: it recovers part of that gap using only the image, with no ground
 #   truth. It improves with H as long as the extra hypotheses contain better joints *and* the
 #   reprojection can tell them apart.
-# - **K matters much less than H**, and more is not automatically better: one DDIM step already
-#   predicts x̂₀ from the 2D; more steps revise it and give the hypotheses room to differ. The
-#   paper sees a small effect too (H = 1, K = 1: 39.7 mm; H = 20, K = 10: 39.0 mm on Human3.6M).
+# - **K helps for a few steps, then stops helping**: one DDIM step already predicts x̂₀ from the
+#   2D; the next few revise it from a less noisy state and give the hypotheses room to differ,
+#   but more is not automatically better (compare K = 5 with K = 10). The paper sees a small
+#   effect too (H = 1, K = 1: 39.7 mm; H = 20, K = 10: 39.0 mm on Human3.6M).
 #
 # ## 4 · Why J-Agg needs a camera, and what going without one costs
 #
@@ -470,7 +471,7 @@ viz.animate_clip({"P-Agg": viz.to_display(mine.p_agg(), "camera"),
 #   reprojection per joint; needs a camera and root, or a weak-perspective stand-in), and the
 #   oracles J-Best ≤ P-Best that show what the sample contains.
 # - **More hypotheses** help the oracles a lot and the practical aggregations little; **more
-#   iterations** help little, because each step already predicts x̂₀.
+#   iterations** help for the first few steps only, because each step already predicts x̂₀.
 # - Hypotheses disagree mostly in **depth** and at the **extremities**: exactly what a single
 #   image cannot tell. That spread is an uncertainty estimate for free.
 # - Your own detections work after a **COCO → H36M** conversion, with interpolation for

@@ -49,7 +49,7 @@ def cells_of(trace) -> set[tuple[int, int]]:
 
 
 def fake_maps(layers=4, heads=8, frames=27, joints=17, seed=0) -> dict:
-    """Row-stochastic random maps of the shipped model's size, without running a model."""
+    """Row-stochastic random maps (27 frames and 4 layers as the shipped model), without running a model."""
     g = torch.Generator().manual_seed(seed)
     return dict(spatial=[torch.randn(frames, heads, joints, joints, generator=g).mul(2).softmax(-1) for _ in range(layers)],
                 temporal=[torch.randn(joints, heads, frames, frames, generator=g).mul(2).softmax(-1) for _ in range(layers)])
@@ -249,7 +249,7 @@ def test_browser_has_one_step_per_layer_and_head(capture):
 
 
 def test_attention_figures_stay_small():
-    maps = fake_maps()  # the shipped model's size: 4 layers, 8 heads, 27 frames
+    maps = fake_maps()  # 4 layers and 27 frames as the shipped model, with 8 heads instead of its 4 (stricter)
     assert len(viz.attention_heatmap(maps["spatial"][1][0, 0]).to_json()) < 12_000
     assert len(viz.attention_heatmap(maps["temporal"][1][0, 0], "frames").to_json()) < 25_000
     assert len(viz.hrst_before_after(torch.randn(17, 17)).to_json()) < 25_000

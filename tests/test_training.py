@@ -10,7 +10,8 @@ from ddhpose_lite.diffusion import Schedule
 from ddhpose_lite.lifter import load_pretrained, sample_poses
 from ddhpose_lite.model import DenoiserConfig, HSTDenoiser
 from ddhpose_lite.skeleton import H36M
-from ddhpose_lite.train import LossWeights, Trainer, TrainConfig, diffusion_loss, load_checkpoint, save_checkpoint
+from ddhpose_lite.train import (PROFILES, LossWeights, Trainer, TrainConfig, diffusion_loss, load_checkpoint,
+                                save_checkpoint)
 
 TINY = DenoiserConfig(frames=9, width=16, depth=2, heads=2)
 
@@ -162,5 +163,6 @@ def test_shipped_checkpoint_is_small_and_loads_with_weights_only():
     assert ASSET.stat().st_size < 5_000_000
     state = torch.load(ASSET, weights_only=True)  # no pickled code can run
     config = TrainConfig.from_dict(state["config"])
+    assert config == PROFILES["cpu"]  # `python -m ddhpose_lite.train --profile cpu` reproduces it
     assert config.model.frames == load_pretrained().frames
     assert state["history"] and "val_mpjpe" in state["history"][-1]
