@@ -157,7 +157,7 @@ PROFILES = {
     # seconds: for tests and CI
     "tiny": TrainConfig(model=DenoiserConfig(frames=9, width=16, depth=2, heads=2), epochs=2, batch_size=8,
                         lr=2e-3, lr_decay=0.9, train_frames=2_000, val_frames=500),
-    # a useful model in <= 10 minutes on two CPU cores, < 1.5 GB RSS (the shipped checkpoint)
+    # a useful model on two CPU cores (7 epochs: about 11 min on a slow day), < 1.5 GB RSS (the shipped checkpoint)
     "cpu": TrainConfig(model=DenoiserConfig(frames=27, width=64, depth=4, heads=4), epochs=7, batch_size=8,
                        lr=5e-4, lr_decay=0.9, train_frames=50_000, val_frames=5_000),
     # one consumer / Colab GPU in about an hour
