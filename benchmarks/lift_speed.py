@@ -5,7 +5,7 @@ Run: ``python benchmarks/lift_speed.py [--frames 243] [--threads 2] [--repeats 3
 Prints the load average and this machine's float32 matrix-product speed (the machine may be
 shared, and its speed drifts), the windows used, seconds per lift with and without test-time
 flip (best of the repeats), and the scrubber's callback time (median). ``--passes`` also times
-forward passes of 2048..16384 tokens against one pass over the whole batch, alternating.
+forward passes of 1024..16384 tokens against one pass over the whole batch, alternating.
 Targets: <= 3 s per lift on two CPU cores; <= 50 ms per scrubber callback.
 """
 from __future__ import annotations
@@ -93,9 +93,9 @@ def _seconds(work) -> float:
 
 
 def compare_passes(lifter, kp, args) -> None:
-    """Passes of 2048..16384 tokens and one pass over all clips, lifted in turn (medians)."""
+    """Passes of 1024..16384 tokens and one pass over all clips, lifted in turn (medians)."""
     whole = 10**9
-    timings: dict[int, list[float]] = {tokens: [] for tokens in (2048, 4096, CPU_TOKENS_PER_PASS, 16384, whole)}
+    timings: dict[int, list[float]] = {tokens: [] for tokens in (1024, 2048, 4096, CPU_TOKENS_PER_PASS, 16384, whole)}
     for round_ in range(2 * args.repeats):
         for tokens in sorted(timings, reverse=bool(round_ % 2)):
             lifter.max_tokens = tokens
