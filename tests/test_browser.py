@@ -20,10 +20,11 @@ import numpy as np
 import pytest
 import torch
 
+from test_hypothesis_viz import make_result
+
 from ddhpose_lite import viz
-from ddhpose_lite.bones import compose, rest_pose
-from ddhpose_lite.diffusion import Schedule, ddim_sample, forward_path, split_bone_state
-from ddhpose_lite.lifter import LiftResult
+from ddhpose_lite.bones import compose, disentangle, rest_pose
+from ddhpose_lite.diffusion import Schedule, bone_state, ddim_sample, forward_path, split_bone_state
 from ddhpose_lite.model import DenoiserConfig, HSTDenoiser, capture_attention
 
 CHROMIUM = os.environ.get("DDHPOSE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -69,9 +70,6 @@ def _noising():
 
 def _ddim():
     schedule, pose = Schedule.cosine(), rest_pose()
-    from ddhpose_lite.bones import disentangle
-    from ddhpose_lite.diffusion import bone_state
-
     x0 = bone_state(*disentangle(pose))
     run = ddim_sample(lambda x_t, t: x0.expand_as(x_t), (16, 4), schedule, steps=3, hypotheses=2, seed=0)
     as_pose = lambda states: compose(*split_bone_state(states))  # noqa: E731
@@ -89,15 +87,6 @@ def _attention():
     return viz.attention_browser(maps, prediction[0], frame=1)
 
 
-def _hypotheses():
-    g = torch.Generator().manual_seed(0)
-    pose = rest_pose()[:, [0, 2, 1]] * torch.tensor([1.0, -1.0, 1.0])
-    poses = pose + 0.04 * torch.randn(2, 3, 4, 17, 3, generator=g)
-    poses = poses - poses[..., :1, :]
-    keypoints = pose[None, :, :2].repeat(4, 1, 1) / 4 + 0.01 * torch.randn(4, 17, 2, generator=g)
-    return viz.hypothesis_explorer(LiftResult(poses, keypoints), frames=[0, 2, 3])
-
-
 def _perturbation():
     pose, g = rest_pose(), torch.Generator().manual_seed(0)
     steps = {f"{s}": (pose + s * torch.randn(17, 3, generator=g), {"error": np.full(6, s)}) for s in (0.01, 0.05, 0.1)}
@@ -111,7 +100,7 @@ FIGURES = {
     "03 noising_explorer": _noising,
     "03 ddim_trajectory": _ddim,
     "04 attention_browser": _attention,
-    "06 hypothesis_explorer": _hypotheses,
+    "06 hypothesis_explorer": lambda: viz.hypothesis_explorer(make_result(), frames=[0, 3, 5]),
 }
 
 _FRAME_MATCHES = """([slider]) => {
