@@ -18,7 +18,9 @@ import time
 
 import torch
 
-from ddhpose_lite.lifter import CPU_TOKENS_PER_PASS
+from ddhpose_lite import load_pretrained, widgets
+from ddhpose_lite.datasets import synthetic_sequences
+from ddhpose_lite.sampling import CPU_TOKENS_PER_PASS
 
 
 def main() -> None:
@@ -32,9 +34,6 @@ def main() -> None:
     parser.add_argument("--passes", action="store_true", help="compare cache-sized passes with one whole-batch pass")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-
-    from ddhpose_lite import load_pretrained, widgets
-    from ddhpose_lite.datasets import synthetic_sequences
 
     lifter = load_pretrained()
     sequence = next(s for s in synthetic_sequences("test", 4 * args.frames, seed=0) if len(s) >= args.frames)

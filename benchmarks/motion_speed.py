@@ -11,7 +11,7 @@ import time
 
 import torch
 
-from ddhpose_lite.motion import synthetic_dataset
+from ddhpose_lite.datasets import synthetic_sequences
 
 
 def main() -> None:
@@ -26,8 +26,7 @@ def main() -> None:
     timings = []
     for repeat in range(args.repeats):
         start = time.perf_counter()
-        data = synthetic_dataset("train", args.frames, seed=repeat, noise_2d=args.noise,
-                                 outliers=args.outliers)
+        data = synthetic_sequences("train", args.frames, seed=repeat, noise_2d=args.noise, outliers=args.outliers)
         seconds = time.perf_counter() - start
         timings.append(seconds)
         print(f"repeat {repeat}: {seconds:6.2f} s  {args.frames / seconds:10,.0f} frames/s  "

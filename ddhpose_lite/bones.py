@@ -5,6 +5,10 @@ A pose of J joints becomes J-1 bones; bone k ends at joint k and starts at ``par
 the joints with C = C_p + l * d. Forward kinematics is one matrix product with the skeleton's
 ancestor matrix (bone k contributes to joint j when it lies on the path root -> j), so there is
 no per-joint Python work at run time and the whole thing is differentiable.
+
+``mirror`` reflects anything laid out per joint or per bone (poses, 2D keypoints, directions,
+bone states); ``perturb_pose`` adds noise in one representation (joints, bone directions or bone
+lengths) to show why errors accumulate down the tree (lesson 02).
 """
 from __future__ import annotations
 
@@ -12,10 +16,11 @@ from functools import lru_cache
 
 import torch
 
-from ._tensors import as_torch, check_finite, check_tail
+from ._tensors import as_torch, check_finite, check_number, check_tail, torch_generator
 from .skeleton import H36M, Skeleton
 
-__all__ = ["disentangle", "compose", "bone_vectors"]
+__all__ = ["disentangle", "compose", "bone_vectors", "mirror", "perturb_pose", "NOISE_TARGETS",
+           "H36M_BONE_LENGTHS", "rest_pose"]
 
 
 # Cached index tensors are made outside inference mode: an inference tensor kept in a cache would
@@ -117,3 +122,75 @@ def rest_pose(lengths=None) -> torch.Tensor:
     if lengths is None:
         lengths = torch.tensor(H36M_BONE_LENGTHS, dtype=torch.float64).unsqueeze(-1)
     return compose(torch.as_tensor(lengths, dtype=torch.float64), direction).float()
+
+
+@lru_cache(maxsize=64)
+def _mirror_index(skeleton: Skeleton, per_joint: bool, device: torch.device) -> torch.Tensor:
+    perm = skeleton.flip_permutation
+    if not per_joint:  # bone k ends at joint k: bone slots follow their joints
+        perm = tuple(perm[k] - 1 for k in range(1, skeleton.num_joints))
+    with torch.inference_mode(False):
+        return torch.tensor(perm, device=device)
+
+
+def mirror(x, skeleton: Skeleton = H36M):
+    """Reflect left and right: x -> -x, and every left joint (or bone) swaps with its right twin.
+
+    ``x`` is laid out per joint [..., J, C] (3D poses, 2D keypoints in normalised screen
+    coordinates, which are centred on the image, so mirroring the image is x -> -x) or per bone
+    [..., J-1, C] (directions, bone states (direction, length)). Channel 0, the x coordinate, is
+    negated; a one-channel array (bone lengths) is only permuted. Same kind (torch/NumPy) out;
+    differentiable; ``mirror(mirror(x)) == x``.
+    """
+    tensor, back = as_torch(x, "x")
+    j = skeleton.num_joints
+    if tensor.ndim < 2 or tensor.shape[-2] not in (j, j - 1):
+        raise ValueError(f"expected joints [..., {j}, C] or bones [..., {j - 1}, C], got {list(tensor.shape)}")
+    out = tensor.index_select(-2, _mirror_index(skeleton, tensor.shape[-2] == j, tensor.device))
+    if tensor.shape[-1] > 1:
+        out = torch.cat([-out[..., :1], out[..., 1:]], -1)
+    return back(out)
+
+
+NOISE_TARGETS = ("directions", "lengths", "joints")
+"""Where ``perturb_pose`` can put its noise."""
+
+
+def perturb_pose(poses, sigma: float, where: str = "directions", seed=0, skeleton: Skeleton = H36M):
+    """Gaussian noise added to poses [..., J, 3] in one representation, returned as joints.
+
+    - ``"directions"``: every bone direction d becomes normalise(d + sigma·ε), ε ~ N(0, I₃);
+      sigma is unitless (a small sigma turns a bone by about sigma radians per axis).
+    - ``"lengths"``: every bone length l becomes max(l + sigma·ε, 0), ε ~ N(0, 1); metres.
+    - ``"joints"``: every joint except the root moves by sigma·ε, ε ~ N(0, I₃); metres per axis.
+
+    Bone noise is turned back into joints by forward kinematics (``compose``, Eq. 1 inverted), so
+    it accumulates down the tree; joint noise does not. The root never moves. ``seed`` is an int
+    or a ``torch.Generator``; the same seed gives the same ε for every sigma, so the result
+    changes smoothly with sigma. Returns the input's kind (torch or NumPy) and dtype.
+    """
+    tensor, back = as_torch(poses, "poses")
+    j = skeleton.num_joints
+    check_tail(tensor, "poses", (j, 3), f"..., {j}, 3")
+    check_finite(tensor, "poses")
+    if where not in NOISE_TARGETS:
+        raise ValueError(f"expected where in {NOISE_TARGETS}, got {where!r}")
+    sigma = check_number(sigma, "sigma", low=0)
+    generator = torch_generator(seed)
+    work = tensor.detach().cpu()
+
+    def noise(shape) -> torch.Tensor:
+        return torch.randn(shape, generator=generator, dtype=work.dtype)
+
+    if where == "joints":
+        eps = noise(work.shape)
+        eps[..., 0, :] = 0.0
+        out = work + sigma * eps
+    else:
+        length, direction = disentangle(work, skeleton)
+        if where == "directions":
+            direction = torch.nn.functional.normalize(direction + sigma * noise(direction.shape), dim=-1)
+        else:
+            length = (length + sigma * noise(length.shape)).clamp_min(0.0)
+        out = compose(length, direction, root=work[..., 0, :], skeleton=skeleton)
+    return back(out.to(device=tensor.device, dtype=tensor.dtype))

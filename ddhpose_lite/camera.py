@@ -1,7 +1,7 @@
 """Cameras: world <-> camera frames, pinhole projection with lens distortion, screen
 normalisation and random cameras for the synthetic dataset.
 
-Conventions (Human3.6M / VideoPose3D, DESIGN.md "Facts: datasets"):
+Conventions (those of Human3.6M and VideoPose3D; docs/design.md, "Conventions"):
 
 * The world is z-up, in metres. A camera frame has x to the right of the image, y down and
   z forward along the optical axis, so a point in front of the camera has z > 0.
@@ -26,7 +26,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ._tensors import as_torch, check_finite, check_tail, describe
+from ._tensors import as_torch, check_finite, check_tail, describe, numpy_rng
 
 __all__ = [
     "Camera",
@@ -292,7 +292,7 @@ def project(points_camera, camera: Camera, distort: bool = True):
 
 
 # --------------------------------------------------------------------------------------------
-# Normalised screen coordinates (VideoPose3D convention, DESIGN.md)
+# Normalised screen coordinates (the VideoPose3D convention)
 # --------------------------------------------------------------------------------------------
 def _screen_args(x, w, h, name: str):
     tensor, back = as_torch(x, name)
@@ -335,27 +335,14 @@ class Sensor:
 
 
 SENSORS: tuple[Sensor, ...] = (
-    Sensor("h36m_1000x1002", 1000, 1002, 1145.0, 1150.0),  # Human3.6M (DESIGN.md)
+    Sensor("h36m_1000x1002", 1000, 1002, 1145.0, 1150.0),  # Human3.6M: 1000x1002 / 1000x1000, f 1145-1150 px
     Sensor("h36m_1000x1000", 1000, 1000, 1145.0, 1150.0),
     Sensor("video_1920x1080", 1920, 1080, 0.5 * 1920, 1.5 * 1920),  # wide-angle .. tele
     Sensor("video_1280x720", 1280, 720, 0.5 * 1280, 1.5 * 1280),
     Sensor("phone_1080x1920", 1080, 1920, 0.7 * 1080, 1.5 * 1080),  # portrait phone video
-    Sensor("mpi_2048x2048", 2048, 2048, 1480.0, 1520.0),  # MPI-INF-3DHP TS1-4 (DESIGN.md)
+    Sensor("mpi_2048x2048", 2048, 2048, 1480.0, 1520.0),  # MPI-INF-3DHP TS1-4: f about 1500 px
 )
 """Sensors random_camera draws from (uniformly)."""
-
-
-def _numpy_rng(seed) -> np.random.Generator:
-    """An int seed, a numpy Generator (used as is) or a torch.Generator -> numpy Generator."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, torch.Generator):
-        return np.random.default_rng(int(torch.randint(0, 2**62, (1,), generator=seed)))
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return np.random.default_rng(int(seed))
-    raise TypeError(
-        f"expected seed as an int, numpy.random.Generator or torch.Generator, got {type(seed).__name__}"
-    )
 
 
 def look_at(position: Sequence[float], target: Sequence[float], roll: float = 0.0) -> np.ndarray:
@@ -412,7 +399,7 @@ def random_camera(
         raise ValueError(
             f"expected subject_height > 0 and extent >= 0, got {subject_height} and {extent}"
         )
-    rng = _numpy_rng(seed)
+    rng = numpy_rng(seed)
     sensor = sensors[int(rng.integers(len(sensors)))]
     focal = rng.uniform(sensor.focal_min, sensor.focal_max)
     focal_xy = (focal, focal * rng.uniform(0.998, 1.002))

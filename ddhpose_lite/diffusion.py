@@ -6,7 +6,7 @@ Nichol & Dhariwal (s = 0.008, T = 1000, betas clipped at 0.999). Sampling runs K
 (Eq. 4) from pure noise; at every step a denoiser predicts x̂_0 and the implied noise carries the
 sample to the next, less noisy time.
 
-Our conventions, chosen explicitly (the official code differs, see DESIGN.md):
+Our conventions, chosen explicitly (docs/design.md lists where the official code differs):
 - state tensors hold 16 bones, no root slot (the official code keeps a 17th root slot whose
   sampling noise is never removed);
 - nothing is clamped: the official code clamps x_t and x̂_0 to ±1.1, which never binds for a
@@ -28,7 +28,9 @@ from typing import Callable
 
 import torch
 
-from ._tensors import as_torch, check_finite, check_tail
+from ._tensors import as_torch, check_finite, check_int, check_tail, torch_generator
+from .bones import compose, disentangle
+from .skeleton import H36M, Skeleton
 
 __all__ = [
     "cosine_beta_schedule", "linear_beta_schedule", "Schedule", "ddim_time_pairs", "q_sample",
@@ -116,14 +118,6 @@ class Schedule:
         return value.reshape(value.shape + (1,) * (like.ndim - value.ndim))
 
 
-def _generator(seed) -> torch.Generator:
-    if isinstance(seed, torch.Generator):
-        return seed
-    if not isinstance(seed, int):
-        raise TypeError(f"expected a seed as int or torch.Generator, got {type(seed).__name__}")
-    return torch.Generator().manual_seed(seed)
-
-
 def _randn_like(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return torch.randn(x.shape, generator=generator, dtype=x.dtype, device=generator.device).to(x.device)
 
@@ -135,7 +129,7 @@ def q_sample(x0, t, schedule: Schedule, seed=0, noise=None):
     """
     x, back = as_torch(x0, "x0")
     check_finite(x, "x0")
-    eps = _randn_like(x, _generator(seed)) if noise is None else as_torch(noise, "noise")[0].to(x)
+    eps = _randn_like(x, torch_generator(seed)) if noise is None else as_torch(noise, "noise")[0].to(x)
     if eps.shape != x.shape:
         raise ValueError(f"expected noise of shape {list(x.shape)}, got {list(eps.shape)}")
     t_tensor = torch.as_tensor(t)
@@ -151,7 +145,7 @@ def noise_bones(length, direction, t, schedule: Schedule, seed=0):
     Independent noise for each (the same ᾱ_t). Returns (noisy_length, noisy_direction); the noisy
     direction is not renormalised (that is what the denoiser sees).
     """
-    generator = _generator(seed)
+    generator = torch_generator(seed)
     noisy_length, _ = q_sample(length, t, schedule, seed=generator)
     noisy_direction, _ = q_sample(direction, t, schedule, seed=generator)
     return noisy_length, noisy_direction
@@ -164,8 +158,8 @@ def bone_state(length, direction):
     """
     direction_t, back = as_torch(direction, "direction")
     length_t, _ = as_torch(length, "length")
-    check_tail(length_t, "length", (None, 1), "..., 16, 1")
-    check_tail(direction_t, "direction", (None, 3), "..., 16, 3")
+    check_tail(length_t, "length", (None, 1), "..., B, 1")
+    check_tail(direction_t, "direction", (None, 3), "..., B, 3")
     if length_t.shape[:-1] != direction_t.shape[:-1]:
         raise ValueError(f"expected length [..., B, 1] and direction [..., B, 3] with the same leading "
                          f"dims, got {list(length_t.shape)} and {list(direction_t.shape)}")
@@ -175,7 +169,7 @@ def bone_state(length, direction):
 def split_bone_state(x):
     """The inverse of ``bone_state``: [..., 16, 4] -> (length [..., 16, 1], direction [..., 16, 3])."""
     x_t, back = as_torch(x, "bone state")
-    check_tail(x_t, "bone state", (None, 4), "..., 16, 4")
+    check_tail(x_t, "bone state", (None, 4), "..., B, 4")
     return back(x_t[..., 3:]), back(x_t[..., :3])
 
 
@@ -187,7 +181,7 @@ def noise_joints(pose, t, schedule: Schedule, seed=0, noise=None):
     ``noise`` [..., 16, 3] fixes ε. Returns (noisy pose [..., 17, 3], ε [..., 16, 3]).
     """
     x, back = as_torch(pose, "pose")
-    check_tail(x, "pose", (None, 3), "..., 17, 3")
+    check_tail(x, "pose", (None, 3), "..., J, 3")
     relative = x - x[..., :1, :]
     noisy, eps = q_sample(relative[..., 1:, :], t, schedule, seed=seed, noise=noise)
     return back(torch.cat([relative[..., :1, :], noisy], -2)), back(eps)
@@ -209,37 +203,35 @@ class ForwardPath:
     direction: torch.Tensor
     joints: torch.Tensor
     clean: torch.Tensor
+    skeleton: Skeleton = H36M
 
     @property
     def bones_pose(self) -> torch.Tensor:
-        """[N, 17, 3]: the skeleton rebuilt from the noisy bones, compose(noisy length, noisy direction)."""
-        from .bones import compose
-
-        return compose(self.length, self.direction)
+        """[N, J, 3]: the skeleton rebuilt from the noisy bones, compose(noisy length, noisy direction)."""
+        return compose(self.length, self.direction, skeleton=self.skeleton)
 
 
-def forward_path(pose, ts=None, schedule: Schedule | None = None, seed=0) -> ForwardPath:
+def forward_path(pose, ts=None, schedule: Schedule | None = None, seed=0, skeleton: Skeleton = H36M) -> ForwardPath:
     """Noise one pose [17, 3] at every time in ``ts`` (default 0..T-1; -1 = clean), both ways.
 
     ε is drawn once per seed, in this order: length [16, 1], direction [16, 3] (so a single t
     matches ``noise_bones(length, direction, t, schedule, seed)``), then joints [16, 3].
     ``schedule`` defaults to the cosine schedule.
     """
-    from .bones import disentangle
-
     schedule = Schedule.cosine() if schedule is None else schedule
     x, _ = as_torch(pose, "pose")
-    check_tail(x, "pose", (17, 3), "17, 3")
+    j = skeleton.num_joints
+    check_tail(x, "pose", (j, 3), f"{j}, 3")
     if x.ndim != 2:
-        raise ValueError(f"expected one pose of shape [17, 3], got {list(x.shape)}")
+        raise ValueError(f"expected one pose of shape [{j}, 3], got {list(x.shape)}")
     check_finite(x, "pose")
     relative = x - x[:1]
     ts = torch.arange(schedule.T) if ts is None else torch.as_tensor(ts)
     if ts.ndim != 1 or ts.numel() == 0 or ts.is_floating_point():
         raise ValueError(f"expected ts as a non-empty 1D sequence of integer times, got {ts!r}")
     ts = ts.long()
-    length, direction = disentangle(relative)
-    generator = _generator(seed)
+    length, direction = disentangle(relative, skeleton)
+    generator = torch_generator(seed)
     eps_length = _randn_like(length, generator)
     eps_direction = _randn_like(direction, generator)
     eps_joints = _randn_like(relative[1:], generator)
@@ -252,7 +244,7 @@ def forward_path(pose, ts=None, schedule: Schedule | None = None, seed=0) -> For
         length=signal * length + noise * eps_length,
         direction=signal * direction + noise * eps_direction,
         joints=torch.cat([torch.zeros_like(joints[:, :1]), joints], 1),
-        clean=relative,
+        clean=relative, skeleton=skeleton,
     )
 
 
@@ -331,7 +323,7 @@ def ddim_sample(
     if eta < 0:
         raise ValueError(f"expected eta >= 0, got {eta}")
     pairs = ddim_time_pairs(schedule.T, steps)
-    generator = _generator(seed)
+    generator = torch_generator(seed)
     x = torch.randn((hypotheses, *shape), generator=generator, dtype=dtype).to(device)
     xs, x0s = [x], []
     for t, t_next in pairs:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import torch
 
 from . import metrics
+from .datasets import H36M_TEST_SUBJECTS, load_h36m, load_mpi_inf_3dhp, synthetic_sequences
 from .lifter import Lifter, load_pretrained
 
 log = logging.getLogger(__name__)
@@ -76,11 +77,10 @@ def evaluate(lifter: Lifter, sequences, hypotheses: int = 1, iterations: int = 1
 
 
 def format_summary(table: dict[str, dict[str, float]]) -> str:
+    """``Evaluation.summary`` as a Markdown table in millimetres."""
     columns = list(next(iter(table.values())))
-    lines = ["| aggregation | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
-    for name, row in table.items():
-        lines.append(f"| {name} | " + " | ".join(f"{1000 * row[c]:.1f}" for c in columns) + " |")
-    return "\n".join(lines) + "\n(mm)"
+    rows = [[name, *(f"{1000 * row[c]:.1f}" for c in columns)] for name, row in table.items()]
+    return metrics.markdown_table(["aggregation", *columns], rows) + "\n(mm)"
 
 
 EXAMPLES = __doc__.split("\n\n")[1]
@@ -106,16 +106,10 @@ def main(argv=None) -> None:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     lifter = load_pretrained(args.checkpoint, device=device)
     if args.data == "synthetic":
-        from .datasets import synthetic_sequences
-
         sequences = synthetic_sequences("test", args.frames, seed=0, noise_2d=3.0, outliers=0.002)
     elif args.data == "h36m":
-        from .datasets import H36M_TEST_SUBJECTS, load_h36m
-
         sequences = load_h36m(args.data_dir or "data", args.keypoints, subjects=H36M_TEST_SUBJECTS)
     else:
-        from .datasets import load_mpi_inf_3dhp
-
         sequences = load_mpi_inf_3dhp(args.data_dir or "data/mpi_inf_3dhp")
     result = evaluate(lifter, sequences, args.hypotheses, args.iterations, args.seed, flip=not args.no_flip)
     print(f"{args.data}: {len(sequences)} sequences, {sum(len(t) for t in result.targets)} frames, "

@@ -18,6 +18,7 @@ import torch
 
 from ._tensors import as_torch, check_finite
 from .camera import Camera, normalize_screen, project
+from .datasets import H36M_ACTION_ABBREVIATIONS, h36m_action, table1_order
 from .skeleton import H36M, Skeleton
 
 PCK_THRESHOLD = 0.150
@@ -131,8 +132,6 @@ def per_action_errors(predictions, targets, actions, metric="mpjpe", group: bool
     action ("Directions 1" -> "Directions", see ``datasets.h36m_action``). The 15 Table 1
     actions come first in column order. Values are floats in the poses' units.
     """
-    from .datasets import H36M_ACTIONS, h36m_action
-
     if isinstance(predictions, (torch.Tensor, np.ndarray)):  # one sequence
         predictions, targets, actions = [predictions], [targets], [actions]
     actions = list(actions)
@@ -153,9 +152,8 @@ def per_action_errors(predictions, targets, actions, metric="mpjpe", group: bool
         pooled.setdefault(key, ([], []))
         pooled[key][0].append(pred_t.reshape(-1, *pred_t.shape[-2:]))
         pooled[key][1].append(target_t.reshape(-1, *target_t.shape[-2:]))
-    order = {name: i for i, name in enumerate(H36M_ACTIONS)}
     table = {}
-    for key in sorted(pooled, key=lambda k: (order.get(k, len(order)), k)):
+    for key in table1_order(pooled):
         preds, targs = pooled[key]
         table[key] = float(fn(torch.cat(preds), torch.cat([t.to(preds[0]) for t in targs])))
     table["Average"] = sum(table.values()) / len(table)
@@ -166,8 +164,6 @@ def format_action_table(rows: dict, scale: float = 1000.0, digits: int = 1, tran
     """A Markdown table like the paper's Table 1: one row per entry of ``rows`` (name -> the dict
     of ``per_action_errors``), actions as columns with Table 1's abbreviations, "Avg" last.
     ``scale`` 1000 turns metres into mm; ``transpose`` puts the actions in rows instead."""
-    from .datasets import H36M_ACTION_ABBREVIATIONS
-
     if not rows:
         raise ValueError("expected at least one row (name -> per-action errors), got none")
     columns = []
@@ -180,16 +176,21 @@ def format_action_table(rows: dict, scale: float = 1000.0, digits: int = 1, tran
         return f"{table[column] * scale:.{digits}f}" if column in table else "-"
 
     if transpose:
-        lines = ["| action | " + " | ".join(rows) + " |", "|---" * (len(rows) + 1) + "|"]
-        lines += [f"| {h} | " + " | ".join(cell(t, c) for t in rows.values()) + " |" for c, h in zip(columns, header)]
-    else:
-        lines = ["| | " + " | ".join(header) + " |", "|---" * (len(columns) + 1) + "|"]
-        lines += [f"| {name} | " + " | ".join(cell(t, c) for c in columns) + " |" for name, t in rows.items()]
-    return "\n".join(lines)
+        return markdown_table(["action", *rows], [[h, *(cell(t, c) for t in rows.values())]
+                                                  for c, h in zip(columns, header)])
+    return markdown_table(["", *header], [[name, *(cell(t, c) for c in columns)] for name, t in rows.items()])
+
+
+def markdown_table(header, rows) -> str:
+    """A Markdown table from a header row and rows of cells (anything printable)."""
+    def line(cells) -> str:
+        return "|" + "|".join(f" {c} " if str(c) else " " for c in cells) + "|"
+
+    return "\n".join([line(header), "|---" * len(header) + "|", *(line(row) for row in rows)])
 
 
 # --------------------------------------------------------------------------------------------
-# Aggregating multiple hypotheses (D3DP conventions; DESIGN.md "Hypothesis aggregation")
+# Aggregating multiple hypotheses (D3DP conventions; docs/design.md, "Hypothesis aggregation")
 # --------------------------------------------------------------------------------------------
 # Hypotheses are [H, ..., F, J, 3] (H first), root-relative metres. Every function returns one
 # pose per input pose, [..., F, J, 3], as the same kind (torch / NumPy) as ``hypotheses``.

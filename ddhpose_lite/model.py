@@ -14,6 +14,7 @@ so 17-frame models work (the official code tests ``q.shape[-2] == 17``).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
+from .bones import compose
 from .skeleton import H36M, Skeleton
 
 __all__ = ["DenoiserConfig", "HSTDenoiser", "hrst_logits", "hrst_logits_sequential", "capture_attention",
@@ -57,6 +59,24 @@ class DenoiserConfig:
         for name in ("dropout", "drop_path"):
             if not 0 <= getattr(self, name) < 1:
                 raise ValueError(f"expected {name} in [0, 1), got {getattr(self, name)}")
+        if not isinstance(self.skeleton, Skeleton):
+            raise TypeError(f"expected skeleton as a Skeleton, got {type(self.skeleton).__name__}")
+
+    def to_dict(self) -> dict:
+        """Plain data for checkpoints (the skeleton included, as ``Skeleton.to_dict``)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["skeleton"] = self.skeleton.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DenoiserConfig":
+        """The inverse of ``to_dict``; a dict without a skeleton (checkpoint format 1) means H36M."""
+        data = dict(data)
+        data["skeleton"] = Skeleton.from_dict(data["skeleton"]) if "skeleton" in data else H36M
+        unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"expected DenoiserConfig fields, got unknown {sorted(unknown)}")
+        return cls(**data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,7 +203,7 @@ class SpatialAttention(MultiHeadAttention):
 
     def __init__(self, config: DenoiserConfig, hrst: bool) -> None:
         super().__init__(config)
-        self.hrst = hrst
+        self.hrst, self.skeleton = hrst, config.skeleton
         updated, source = _hrst_indices(config.skeleton)
         self.register_buffer("hrst_updated", updated, persistent=False)
         self.register_buffer("hrst_source", source, persistent=False)
@@ -195,7 +215,7 @@ class SpatialAttention(MultiHeadAttention):
             if self.capture is not None:
                 self.capture.spatial_logits.append(logits.detach().clone())
             if self.hrst:
-                logits = hrst_logits(logits, indices=(self.hrst_updated, self.hrst_source), inplace=True)
+                logits = hrst_logits(logits, self.skeleton, (self.hrst_updated, self.hrst_source), inplace=True)
             weights = logits.softmax(-1)
             if self.capture is not None:
                 self.capture.spatial.append(weights.detach())
@@ -343,9 +363,7 @@ class HSTDenoiser(nn.Module):
         return out * self.root_mask
 
     def _compose(self, out: torch.Tensor) -> torch.Tensor:
-        """Table 4 'disentangled output': slots 1..16 hold direction (3) and length (1) of bone k."""
-        from .bones import compose
-
+        """Table 4 'disentangled output': slots 1..J-1 hold direction (3) and length (1) of bone k."""
         direction = F.normalize(out[..., 1:, :3], dim=-1)
         length = F.softplus(out[..., 1:, 3:])
         return compose(length, direction, skeleton=self.config.skeleton)

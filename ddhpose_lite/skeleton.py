@@ -100,6 +100,21 @@ class Skeleton:
                 matrix[j, k - 1] = 1.0
         return matrix
 
+    def to_dict(self) -> dict:
+        """Plain data (names, parents, left/right joints) for checkpoints and JSON."""
+        return {"names": list(self.names), "parents": list(self.parents),
+                "joints_left": list(self.joints_left), "joints_right": list(self.joints_right)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Skeleton":
+        """The inverse of ``to_dict`` (validated like any Skeleton)."""
+        missing = {"names", "parents", "joints_left", "joints_right"} - set(data)
+        if missing:
+            raise ValueError(f"expected a skeleton dict with keys names, parents, joints_left, joints_right, "
+                             f"got one without {sorted(missing)}")
+        return cls(tuple(data["names"]), tuple(int(p) for p in data["parents"]),
+                   tuple(int(j) for j in data["joints_left"]), tuple(int(j) for j in data["joints_right"]))
+
     def index(self, name: str) -> int:
         try:
             return self.names.index(name)
@@ -159,13 +174,13 @@ H36M = Skeleton(
     joints_left=(4, 5, 6, 11, 12, 13),
     joints_right=(1, 2, 3, 14, 15, 16),
 )
-"""Human3.6M, 17 joints, VideoPose3D order (DESIGN.md table)."""
+"""Human3.6M, 17 joints, in the order of VideoPose3D's files (docs/design.md lists them)."""
 
 MPI_INF_3DHP_NAMES = (
     "head_top", "neck", "r_shoulder", "r_elbow", "r_wrist", "l_shoulder", "l_elbow", "l_wrist",
     "r_hip", "r_knee", "r_ankle", "l_hip", "l_knee", "l_ankle", "pelvis", "spine", "head",
 )
-"""The 17-joint MPI-INF-3DHP test-set order."""
+"""The 17 MPI-INF-3DHP joints in the order of its annotation files (the root, pelvis, is 14)."""
 
 MPI_INF_3DHP_TO_H36M = (14, 8, 9, 10, 11, 12, 13, 15, 1, 16, 0, 5, 6, 7, 2, 3, 4)
 """For each H36M slot, the MPI-INF-3DHP joint index: ``h36m = mpi[..., MPI_INF_3DHP_TO_H36M, :]``."""
@@ -173,9 +188,29 @@ MPI_INF_3DHP_TO_H36M = (14, 8, 9, 10, 11, 12, 13, 15, 1, 16, 0, 5, 6, 7, 2, 3, 4
 H36M_TO_MPI_INF_3DHP = tuple(int(i) for i in np.argsort(MPI_INF_3DHP_TO_H36M))
 """The inverse permutation: ``mpi = h36m[..., H36M_TO_MPI_INF_3DHP, :]``."""
 
+MPI_INF_3DHP = Skeleton(
+    names=tuple(MPI_INF_3DHP_NAMES[i] for i in MPI_INF_3DHP_TO_H36M),
+    parents=(-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 8, 14, 15),
+    joints_left=(4, 5, 6, 11, 12, 13),
+    joints_right=(1, 2, 3, 14, 15, 16),
+)
+"""MPI-INF-3DHP's own 17 joints (pelvis, spine, neck, head, head_top, limbs), root first.
+
+The file order puts the root at index 14; here the joints are listed root first, in the slots
+``MPI_INF_3DHP_TO_H36M`` gives (so every parent precedes its child and bone k ends at joint k,
+as the package requires). The tree has the same shape as Human3.6M's, but the points differ:
+3DHP's ``head`` is the centre of the head where H36M has ``Nose``, its leaf is ``head_top``
+where H36M has ``Head``, and its ``neck`` is the throat (H36M ``Thorax``). Models trained on 3DHP
+carry this skeleton in their checkpoint."""
+
 
 def mpi_inf_3dhp_to_h36m(joints):
-    """Reorder the joint axis (second to last) from MPI-INF-3DHP to Human3.6M order."""
+    """Reorder the joint axis (second to last) from the MPI-INF-3DHP file order to the slot order
+    of ``H36M`` and ``MPI_INF_3DHP`` (root first)."""
     if joints.shape[-2] != 17:
         raise ValueError(f"expected joints of shape [..., 17, C], got {list(joints.shape)}")
     return joints[..., list(MPI_INF_3DHP_TO_H36M), :]
+
+
+SKELETONS = {"h36m": H36M, "mpi_inf_3dhp": MPI_INF_3DHP}
+"""The skeletons the package ships, by name."""

@@ -18,21 +18,26 @@ import argparse
 import dataclasses
 import logging
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
 from torch import nn
+from tqdm.auto import tqdm
 
-from .bones import disentangle
+from .bones import disentangle, mirror
+from .checkpoint import load_checkpoint, save_checkpoint
+from .datasets import H36M_TRAIN_SUBJECTS, ClipDataset, load_h36m, synthetic_sequences
 from .diffusion import Schedule, bone_state, q_sample
+from .metrics import mpjpe, p_mpjpe
 from .model import DenoiserConfig, HSTDenoiser
+from .sampling import sample_poses
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LossWeights", "TrainConfig", "Trainer", "diffusion_loss", "save_checkpoint", "load_checkpoint"]
+__all__ = ["LossWeights", "TrainConfig", "Trainer", "PROFILES", "diffusion_loss"]
 
 
 @dataclass(frozen=True)
@@ -72,40 +77,6 @@ def diffusion_loss(model: nn.Module, keypoints_2d: torch.Tensor, poses_3d: torch
 
 
 # ---------------------------------------------------------------------------------------------
-# Checkpoints
-
-
-def save_checkpoint(path: str | Path, state: dict) -> None:
-    """Write ``state`` with torch.save to a temporary file in the same folder, then rename it over
-    ``path``: a crash mid-write never leaves a truncated checkpoint behind."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            torch.save(state, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp creates 0600; a checkpoint is an ordinary file
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"expected a checkpoint file at {path}, found none")
-    return torch.load(path, map_location=map_location, weights_only=True)  # tensors and plain data only
-
-
-def config_to_dict(config) -> dict:
-    """A dataclass config as plain data (the skeleton is not stored: H36M is implied)."""
-    return {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name != "skeleton"}
-
-
-# ---------------------------------------------------------------------------------------------
 # The trainer
 
 
@@ -140,15 +111,16 @@ class TrainConfig:
             raise ValueError(f"expected lr > 0 and lr_decay in (0, 1], got {self.lr} and {self.lr_decay}")
 
     def to_dict(self) -> dict:
-        out = config_to_dict(self)
-        out["model"] = config_to_dict(self.model)
+        """Plain data for checkpoints (the model config with its skeleton)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["model"] = self.model.to_dict()
         out["loss"] = dataclasses.asdict(self.loss)
         return out
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
         data = dict(data)
-        data["model"] = DenoiserConfig(**data["model"])
+        data["model"] = DenoiserConfig.from_dict(data["model"])
         data["loss"] = LossWeights(**data["loss"])
         return cls(**data)
 
@@ -186,8 +158,6 @@ class Trainer:
     def __init__(self, config: TrainConfig, out_dir: str | Path | None = None, device=None,
                  train_sequences=None, val_sequences=None, compile_model: bool = False,
                  progress: bool = False) -> None:
-        from .datasets import ClipDataset, synthetic_sequences
-
         self.config = config
         self.progress = progress  # a tqdm.auto bar with loss and frames/s (a widget in notebooks)
         self.out_dir = Path(out_dir) if out_dir is not None else None
@@ -231,17 +201,14 @@ class Trainer:
         return batches[self.rank::self.world]
 
     def _flip_half(self, keypoints_2d, poses_3d, epoch: int, step: int):
-        from .datasets import flip
-
         g = torch.Generator().manual_seed(self.config.seed * 7919 + epoch * 100_000 + step)
         chosen = (torch.rand(keypoints_2d.shape[0], generator=g) < 0.5).to(keypoints_2d.device)
-        flipped_2d, flipped_3d = flip(keypoints_2d, poses_3d, self.config.model.skeleton)
+        skeleton = self.config.model.skeleton
+        flipped_2d, flipped_3d = mirror(keypoints_2d, skeleton), mirror(poses_3d, skeleton)
         pick = chosen[:, None, None, None]
         return torch.where(pick, flipped_2d, keypoints_2d), torch.where(pick, flipped_3d, poses_3d)
 
     def train_epoch(self) -> dict:
-        from tqdm.auto import tqdm
-
         self.network.train()
         totals = torch.zeros(4, device=self.device)  # loss, pose, length, direction: summed on the device
         batches = self._batches(self.epoch)
@@ -280,9 +247,6 @@ class Trainer:
     @torch.no_grad()
     def validate(self, hypotheses: int = 1, iterations: int = 1, max_clips: int = 64) -> dict:
         """MPJPE / P-MPJPE (metres) of the mean over hypotheses, on held-out training subjects."""
-        from .lifter import sample_poses
-        from .metrics import mpjpe, p_mpjpe
-
         if self.val_data is None:
             return {}
         self.model.eval()
@@ -310,7 +274,6 @@ class Trainer:
 
     def state_dict(self) -> dict:
         return {
-            "format": "ddhpose_lite/1",
             "config": self.config.to_dict(),
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
@@ -326,8 +289,8 @@ class Trainer:
 
     def load(self, path: str | Path) -> None:
         state = load_checkpoint(path, map_location=self.device)
-        if state.get("format") != "ddhpose_lite/1":
-            raise ValueError(f"expected a ddhpose_lite checkpoint (format ddhpose_lite/1) at {path}, got {state.get('format')!r}")
+        if "optimizer" not in state:
+            raise ValueError(f"expected a training checkpoint (with optimiser state) at {path}, got a model-only one")
         if state["config"] != self.config.to_dict():
             raise ValueError(f"expected the checkpoint at {path} to come from the same config, got {state['config']}")
         self.model.load_state_dict(state["model"])
@@ -346,8 +309,6 @@ def _validation_split(sequences, fraction: float = 0.1):
 
 
 def _distributed_rank_and_world() -> tuple[int, int]:
-    import torch.distributed as dist
-
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
@@ -409,16 +370,12 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     if distributed:
-        import torch.distributed as dist
-
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
         if not torch.cuda.is_available():  # share the cores between the processes
             torch.set_num_threads(max(1, (os.cpu_count() or 1) // dist.get_world_size()))
     config = config_from_args(args)
     train_sequences = val_sequences = None
     if args.data == "h36m":
-        from .datasets import H36M_TRAIN_SUBJECTS, load_h36m
-
         train_sequences = load_h36m(args.data_dir, args.keypoints, subjects=H36M_TRAIN_SUBJECTS)
         train_sequences, val_sequences = _validation_split(train_sequences)  # S8; S9/S11 stay for testing
     trainer = Trainer(config, args.out, train_sequences=train_sequences, val_sequences=val_sequences,
@@ -430,7 +387,7 @@ def main(argv=None) -> None:
     log.info("training on %s (world size %d): %s", trainer.device, trainer.world, config)
     trainer.fit()
     if distributed:
-        torch.distributed.destroy_process_group()
+        dist.destroy_process_group()
 
 
 if __name__ == "__main__":

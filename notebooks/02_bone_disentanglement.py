@@ -50,26 +50,19 @@ import torch
 from ipywidgets import FloatSlider, ToggleButtons, interact
 
 from ddhpose_lite import viz
-from ddhpose_lite.bones import H36M_BONE_LENGTHS, compose, disentangle
+from ddhpose_lite.bones import H36M_BONE_LENGTHS, NOISE_TARGETS, compose, disentangle, perturb_pose
 from ddhpose_lite.camera import project, random_camera, world_to_camera
+from ddhpose_lite.datasets import synthetic_sequences
 from ddhpose_lite.metrics import mpjpe_by_level
-from ddhpose_lite.motion import (
-    ACTIONS,
-    NOISE_TARGETS,
-    generate_motion,
-    generate_sequence,
-    perturb_pose,
-    sample_subject,
-    synthetic_dataset,
-)
 from ddhpose_lite.skeleton import H36M
+from ddhpose_lite.synthetic import ACTIONS, generate_motion, generate_sequence, sample_subject
 
 torch.set_num_threads(1)  # the tensors here are tiny: a second thread only adds overhead
 
 # %% [markdown]
 # ## 1 · The data: generated motion
 #
-# This course runs offline on procedurally generated people (`ddhpose_lite.motion`). The
+# This course runs offline on procedurally generated people (`ddhpose_lite.synthetic`). The
 # generator builds poses exactly the way this lesson takes them apart, only backwards: a person
 # is 16 **bone lengths** (fixed for that person), an action turns the bones (their
 # **directions** change every frame), and forward kinematics puts the joints together.
@@ -248,11 +241,10 @@ for k in true_lengths.argsort().tolist():
 # subjects, in camera coordinates, pelvis at the origin).
 
 # %%
-dataset = synthetic_dataset("test", frames=6000, seed=0)
-many = torch.cat([sequence.poses_camera for sequence in dataset])[::6]
-many = many - many[:, :1]  # [1000, 17, 3]
-actions_seen = sorted({name for sequence in dataset for name in sequence.action_names})
-print(f"{len(many)} poses from {len(dataset)} sequences, subjects {dataset.subject_ids}")
+dataset = synthetic_sequences("test", frames=6000, seed=0)
+many = torch.cat([sequence.poses_3d for sequence in dataset])[::6]  # [1000, 17, 3], pelvis at the origin
+actions_seen = sorted({name for sequence in dataset for name in sequence.action.split("+")})
+print(f"{len(many)} poses from {len(dataset)} sequences, subjects {sorted({s.subject for s in dataset})}")
 print(f"{len(actions_seen)} actions:", ", ".join(actions_seen))
 
 # %% [markdown]

@@ -61,7 +61,7 @@ from ddhpose_lite.diffusion import (
     noise_joints,
     split_bone_state,
 )
-from ddhpose_lite.motion import generate_motion
+from ddhpose_lite.synthetic import generate_motion
 
 # One frame of a synthetic walk, root-relative (pelvis at the origin), metres, z up.
 pose = generate_motion("walk", 50, seed=0)[25]
@@ -391,7 +391,7 @@ go.Figure(
 # ## 6 · The official code's conventions, and ours
 #
 # Our sampler differs from the official implementation in three places, on purpose
-# (see the docstring of `ddhpose_lite.diffusion` and DESIGN.md):
+# (see the docstring of `ddhpose_lite.diffusion` and docs/design.md):
 #
 # - **η = 1** is the official default and ours too (`eta=1.0`); η = 0 is one argument away.
 # - **Clamping.** The official code clamps x̂₀ and x_t to ±1.1 after every step. A clean bone

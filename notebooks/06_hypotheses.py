@@ -53,7 +53,8 @@ import ddhpose_lite
 from ddhpose_lite import metrics, viz, widgets
 from ddhpose_lite.datasets import synthetic_sequences
 from ddhpose_lite.diffusion import ddim_time_pairs
-from ddhpose_lite.lifter import COCO_NAMES, LiftResult, coco_to_h36m, load_keypoints_json
+from ddhpose_lite.keypoints import COCO_NAMES, coco_to_h36m, load_keypoints_json
+from ddhpose_lite.lifter import LiftResult
 from ddhpose_lite.skeleton import H36M
 
 lifter = ddhpose_lite.load_pretrained()  # a small HSTDenoiser trained on the synthetic data (lesson 05)

@@ -1,3 +1,6 @@
+import math
+from functools import lru_cache
+
 import numpy as np
 import pytest
 import torch
@@ -5,7 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from ddhpose_lite.bones import H36M_BONE_LENGTHS, compose, disentangle, rest_pose
+from ddhpose_lite.bones import (H36M_BONE_LENGTHS, NOISE_TARGETS, compose, disentangle, mirror, perturb_pose,
+                                rest_pose)
+from ddhpose_lite.diffusion import bone_state
+from ddhpose_lite.metrics import mpjpe_by_level
+from ddhpose_lite.synthetic import generate_motion, sample_subject
 from ddhpose_lite.skeleton import H36M, Skeleton
 
 coords = st.floats(-1.0, 1.0, allow_nan=False, width=64)
@@ -147,3 +154,106 @@ def test_inference_mode_first_use_does_not_poison_autograd():
     length, direction = disentangle(pose)
     compose(length, direction).sum().backward()
     assert pose.grad is not None
+
+
+# ---------------------------------------------------------------- mirror
+
+
+def test_mirror_reflects_swaps_and_is_an_involution():
+    pose = generate_motion("wave", 4, sample_subject(3, 0), seed=3)
+    pose = pose - pose[:, :1]
+    mirrored = mirror(pose)
+    assert torch.equal(mirrored[:, 4, 0], -pose[:, 1, 0])  # LHip <- mirrored RHip
+    assert torch.equal(mirrored[:, 4, 1:], pose[:, 1, 1:])
+    assert torch.equal(mirrored[:, 9], pose[:, 9] * torch.tensor([-1.0, 1, 1]))  # the nose stays put, x flipped
+    assert torch.equal(mirror(mirrored), pose)
+    keypoints = pose[..., :2]
+    assert torch.equal(mirror(keypoints), mirrored[..., :2])  # 2D keypoints: the same rule
+    mirrored_np = mirror(pose.double().numpy())
+    assert isinstance(mirrored_np, np.ndarray)
+    np.testing.assert_allclose(mirrored_np, mirrored.double().numpy())
+
+
+def test_mirror_commutes_with_disentangling():
+    """Mirroring bones (directions, lengths, bone states) equals disentangling the mirrored pose."""
+    pose = generate_motion("boxing", 3, sample_subject(2, 0), seed=2).double()
+    length, direction = disentangle(pose)
+    length_m, direction_m = disentangle(mirror(pose))
+    torch.testing.assert_close(mirror(direction), direction_m)
+    torch.testing.assert_close(mirror(length), length_m)  # one channel: only permuted
+    torch.testing.assert_close(length_m[:, [3, 4, 5]], length[:, [0, 1, 2]])  # left leg <- right leg
+    torch.testing.assert_close(mirror(bone_state(length, direction)), bone_state(length_m, direction_m))
+
+
+def test_mirror_bad_input():
+    with pytest.raises(ValueError, match=r"joints \[\.\.\., 17, C\] or bones \[\.\.\., 16, C\], got \[4, 15, 3\]"):
+        mirror(torch.zeros(4, 15, 3))
+
+
+# ---------------------------------------------------------------- perturb_pose (lesson 02)
+
+
+@lru_cache(maxsize=None)
+def noise_poses() -> torch.Tensor:
+    poses = generate_motion("wave", 250, sample_subject(0, 0), seed=0)[::5]
+    return poses - poses[:, :1]  # [50, 17, 3], root-relative
+
+
+@pytest.mark.parametrize("where", NOISE_TARGETS)
+def test_perturb_pose_keeps_kind_shape_root_and_is_seeded(where):
+    poses = noise_poses() + torch.tensor([0.3, -0.2, 1.0])  # the root need not be at the origin
+    noisy = perturb_pose(poses, 0.05, where, seed=3)
+    assert noisy.shape == poses.shape and noisy.dtype == torch.float32
+    torch.testing.assert_close(noisy[:, 0], poses[:, 0])
+    assert (noisy - poses).norm(dim=-1)[:, 1:].min() > 0
+    torch.testing.assert_close(perturb_pose(poses, 0.05, where, seed=3), noisy)
+    torch.testing.assert_close(perturb_pose(poses, 0.05, where, seed=torch.Generator().manual_seed(3)), noisy)
+    assert not torch.allclose(perturb_pose(poses, 0.05, where, seed=4), noisy)
+    torch.testing.assert_close(perturb_pose(poses, 0.0, where), poses, atol=1e-6, rtol=0)
+    as_numpy = perturb_pose(poses.double().numpy(), 0.05, where, seed=3)
+    assert isinstance(as_numpy, np.ndarray) and as_numpy.dtype == np.float64
+
+
+def test_perturb_pose_touches_only_its_own_representation():
+    poses = noise_poses()
+    length, direction = disentangle(poses)
+    l_dir, d_dir = disentangle(perturb_pose(poses, 0.1, "directions"))
+    torch.testing.assert_close(l_dir, length, atol=1e-5, rtol=0)
+    assert (d_dir - direction).norm(dim=-1).mean() > 0.05
+    l_len, d_len = disentangle(perturb_pose(poses, 0.02, "lengths"))
+    torch.testing.assert_close(d_len, direction, atol=1e-4, rtol=0)
+    assert (l_len - length).abs().mean() > 0.005
+
+
+def test_joint_noise_is_flat_and_bone_noise_grows_with_level():
+    poses = noise_poses().expand(20, -1, -1, -1)
+    sigma = 0.02
+    joints = mpjpe_by_level(perturb_pose(poses, sigma, "joints"), poses)
+    expected = sigma * math.sqrt(8 / math.pi)  # mean length of a 3D Gaussian vector
+    assert joints[0] == 0
+    torch.testing.assert_close(joints[1:], torch.full((5,), expected), atol=0.05 * expected, rtol=0)
+    for where in ("directions", "lengths"):
+        levels = mpjpe_by_level(perturb_pose(poses, sigma, where), poses)
+        assert levels[0] == 0 and levels[5] > 2 * levels[1], (where, levels)
+
+
+def test_length_noise_moves_level1_joints_by_half_normal_mean():
+    poses = noise_poses().expand(20, -1, -1, -1)
+    level1 = mpjpe_by_level(perturb_pose(poses, 0.03, "lengths", seed=1), poses)[1]
+    assert float(level1) == pytest.approx(0.03 * math.sqrt(2 / math.pi), rel=0.05)
+
+
+def test_perturb_pose_bad_inputs():
+    poses = noise_poses()
+    with pytest.raises(ValueError, match="where"):
+        perturb_pose(poses, 0.1, "bones")
+    with pytest.raises(ValueError, match="sigma"):
+        perturb_pose(poses, -0.1)
+    with pytest.raises(ValueError, match="sigma"):
+        perturb_pose(poses, float("nan"))
+    with pytest.raises(ValueError, match=r"\.\.\., 17, 3"):
+        perturb_pose(poses[:, :16], 0.1)
+    with pytest.raises(TypeError, match="seed"):
+        perturb_pose(poses, 0.1, seed="zero")
+    with pytest.raises(TypeError, match="poses"):
+        perturb_pose(poses.tolist(), 0.1)

@@ -390,6 +390,3 @@ def test_3dhp_errors(tmp_path, monkeypatch):
     (tmp_path / "TS4" / "annot_data.mat").write_bytes(b"MATLAB 5.0 MAT-file, not HDF5")
     with pytest.raises(ValueError, match="MATLAB v7.3"):
         load_mpi_inf_3dhp(tmp_path, sequences=["TS4"])
-    monkeypatch.setitem(sys.modules, "h5py", None)
-    with pytest.raises(ImportError, match="pip install h5py"):
-        load_mpi_inf_3dhp(tmp_path, sequences=["TS1"])

@@ -1,21 +1,17 @@
+"""Lifting whole sequences (``Lifter``): windows and blending, shapes, seeds, input handling,
+and ``LiftResult``'s aggregations checked against hand-computed values."""
+from __future__ import annotations
+
+import numpy as np
 import pytest
 import torch
 
-from ddhpose_lite import load_pretrained
-from ddhpose_lite.datasets import flip, synthetic_sequences
-from ddhpose_lite.diffusion import Schedule
-from ddhpose_lite.lifter import Lifter, blend, denoise, flip_bone_state, sample_poses
-from ddhpose_lite.bones import disentangle
-from ddhpose_lite.diffusion import bone_state
-from ddhpose_lite.model import DenoiserConfig, HSTDenoiser
-
-TINY = DenoiserConfig(frames=9, width=16, depth=2, heads=2)
+from ddhpose_lite.camera import Camera, normalize_screen
+from ddhpose_lite.datasets import synthetic_sequences
+from ddhpose_lite.lifter import LiftResult, blend
 
 
-@pytest.fixture(scope="module")
-def lifter():
-    torch.manual_seed(0)
-    return Lifter(HSTDenoiser(TINY))
+# ---------------------------------------------------------------- windows and blending
 
 
 @pytest.mark.parametrize("length", [1, 5, 9, 10, 31, 100])
@@ -29,6 +25,37 @@ def test_windows_cover_every_frame_and_blending_reproduces_a_signal(lifter, leng
     torch.testing.assert_close(blend(windowed, rows, weights, length), signal)
 
 
+@pytest.mark.parametrize("length", [1, 9, 10, 26, 81, 100])
+@pytest.mark.parametrize("overlap", [0, None, 4, 8])
+def test_windows_blend_to_weights_summing_to_one(lifter, length, overlap):
+    rows, weights = lifter.windows(length, overlap)
+    assert rows.shape == weights.shape and rows.shape[1] == lifter.frames
+    assert set(rows[weights > 0].tolist()) == set(range(length))  # every frame covered
+    norm = torch.zeros(length, dtype=torch.float64).index_add_(0, rows.flatten(), weights.flatten().double())
+    per_frame = torch.zeros(length, dtype=torch.float64)
+    per_frame.index_add_(0, rows.flatten(), (weights.double() / norm[rows]).flatten())
+    torch.testing.assert_close(per_frame, torch.ones(length, dtype=torch.float64))  # exactly once after blending
+    signal = torch.randn(length, 17, 3)
+    torch.testing.assert_close(blend(signal[rows], rows, weights, length), signal)
+
+
+def test_back_to_back_windows_use_each_frame_once(lifter):
+    rows, weights = lifter.windows(81, overlap=0)
+    assert rows.shape == (9, 9)
+    assert sorted(rows.flatten().tolist()) == list(range(81))
+    rows, _ = lifter.windows(243, overlap=None)  # default overlap frames // 8 = 1 for 9 frames
+    assert rows.shape[0] == 31
+
+
+@pytest.mark.parametrize("overlap", [-1, 9, 2.0, True])
+def test_bad_overlap(lifter, overlap):
+    with pytest.raises(ValueError, match="overlap as an int in 0..8"):
+        lifter.windows(20, overlap)
+
+
+# ---------------------------------------------------------------- lifting
+
+
 @pytest.mark.parametrize("length, hypotheses, iterations", [(1, 1, 1), (9, 2, 3), (20, 3, 2)])
 def test_lift_shapes_and_seeds(lifter, length, hypotheses, iterations):
     kp = torch.randn(length, 17, 2) * 0.3
@@ -39,12 +66,6 @@ def test_lift_shapes_and_seeds(lifter, length, hypotheses, iterations):
         assert not torch.equal(result.poses[:, 0], result.poses[:, 1])
     assert not torch.equal(result.poses, lifter.lift(kp, hypotheses, iterations, seed=1).poses)
     torch.testing.assert_close(result.p_agg(), result.poses[-1].mean(0))
-
-
-def test_flip_bone_state_matches_flipping_the_pose():
-    pose = synthetic_sequences("test", 100, seed=0)[0].poses_3d[:3]
-    mirrored = flip(None, pose)[1]
-    torch.testing.assert_close(flip_bone_state(bone_state(*disentangle(pose))), bone_state(*disentangle(mirrored)))
 
 
 def test_flip_augmentation_is_mirror_consistent(lifter):
@@ -71,34 +92,159 @@ def test_bad_counts(lifter, hypotheses, iterations):
         lifter.lift(torch.zeros(5, 17, 2), hypotheses, iterations)
 
 
-def test_shipped_checkpoint_lifts_a_synthetic_clip_sensibly():
-    lifter = load_pretrained()
+def test_shipped_checkpoint_lifts_a_synthetic_clip_sensibly(pretrained):
+    lifter = pretrained
     seq = synthetic_sequences("test", 300, seed=0, noise_2d=2.0)[0]
     result = lifter.lift(seq.keypoints_2d[:60], hypotheses=2, iterations=1, seed=0)
     error = (result.p_agg() - seq.poses_3d[:60]).norm(dim=-1).mean()
     assert error < 0.25  # metres; an untrained model is about 0.5 m off
 
 
-@pytest.mark.parametrize("max_tokens", [1, 9 * 17 * 2, 9 * 17 * 3 - 1, 10**6])
-def test_denoise_in_passes_equals_one_pass(max_tokens):
-    torch.manual_seed(0)
-    model = HSTDenoiser(TINY).eval()
-    kp, bones, t = torch.randn(7, 9, 17, 2), torch.randn(7, 9, 16, 4), torch.randint(0, 1000, (7,))
-    calls = []
-    handle = model.register_forward_hook(lambda m, args, out: calls.append(len(args[0])))
-    with torch.no_grad():
-        whole = model(kp, bones, t)
-        calls.clear()
-        parts = denoise(model, kp, bones, t, max_tokens)
-    handle.remove()
-    torch.testing.assert_close(parts, whole, rtol=1e-5, atol=1e-6)
-    per_pass = max(1, max_tokens // (9 * 17))
-    assert calls == [min(per_pass, 7 - start) for start in range(0, 7, per_pass)]  # 7 clips, split in order
+@pytest.mark.parametrize("length, hypotheses, iterations", [(2, 1, 2), (17, 4, 1), (40, 2, 3)])
+def test_shapes_with_the_default_flip(lifter, length, hypotheses, iterations):
+    kp = torch.randn(length, 17, 2) * 0.3
+    result = lifter.lift(kp, hypotheses=hypotheses, iterations=iterations)
+    assert (result.iterations, result.hypotheses, result.frames) == (iterations, hypotheses, length)
+    assert result.poses.shape == (iterations, hypotheses, length, 17, 3)
+    assert torch.equal(result.poses, lifter.lift(kp, hypotheses, iterations, flip=True).poses)  # flip is the default
+    assert result.p_agg().shape == result.uncertainty().shape[:1] + (17, 3)
+    assert result.uncertainty().shape == (length, 17)
+    assert result.reproject().shape == (iterations, hypotheses, length, 17, 2)
+    assert torch.all(result.poses[..., 0, :] == 0)  # root-relative
 
 
-def test_denoise_rejects_bad_max_tokens():
-    model = HSTDenoiser(TINY)
-    kp, bones, t = torch.randn(2, 9, 17, 2), torch.randn(2, 9, 16, 4), torch.zeros(2, dtype=torch.long)
-    for bad in (0, -5, 2.5, True):
-        with pytest.raises(ValueError, match=f"max_tokens as an int >= 1 or None, got {bad!r}"):
-            denoise(model, kp, bones, t, bad)
+def test_seeds_give_the_same_or_different_hypotheses(lifter):
+    kp = torch.randn(12, 17, 2) * 0.3
+    a = lifter.lift(kp, 3, 2, seed=5)
+    assert torch.equal(a.poses, lifter.lift(kp, 3, 2, seed=5).poses)
+    b = lifter.lift(kp, 3, 2, seed=6)
+    assert not torch.allclose(a.poses, b.poses)
+    assert not torch.allclose(a.poses[-1, 0], a.poses[-1, 1])  # hypotheses differ within one lift
+
+
+def test_pixels_with_image_size_equal_normalised_input(lifter):
+    w, h = 1280, 720
+    pixels = torch.rand(10, 17, 2, dtype=torch.float64) * torch.tensor([w, h])
+    from_pixels = lifter.lift(pixels, 2, 2, seed=1, image_size=(w, h))
+    normalised = normalize_screen(pixels, w, h)
+    direct = lifter.lift(normalised.float(), 2, 2, seed=1)
+    torch.testing.assert_close(from_pixels.poses, direct.poses)
+    torch.testing.assert_close(from_pixels.keypoints_2d, normalised.float())
+    assert from_pixels.image_size == (w, h) and direct.image_size is None
+    pixels_np = pixels.numpy().astype(np.float32)  # NumPy works too
+    assert lifter.lift(pixels_np, 1, 1, image_size=(w, h)).poses.shape == (1, 1, 10, 17, 3)
+
+
+@pytest.mark.parametrize("image_size", [(0, 100), (100,), "1920x1080", (100.5, 50), (-1, 5)])
+def test_bad_image_size(lifter, image_size):
+    with pytest.raises(ValueError, match="image_size as \\(width, height\\)"):
+        lifter.lift(torch.zeros(5, 17, 2), 1, 1, image_size=image_size)
+
+
+@pytest.mark.parametrize("bad", [True, 1.5, "2"])
+def test_counts_must_be_ints(lifter, bad):
+    with pytest.raises(ValueError, match="as an int >= 1"):
+        lifter.lift(torch.zeros(5, 17, 2), hypotheses=bad)
+
+
+def test_bad_keypoint_inputs(lifter):
+    with pytest.raises(ValueError, match=r"\[F, 17, 2\] with F >= 1, got \[5, 17, 3\]"):
+        lifter.lift(torch.zeros(5, 17, 3))
+    with pytest.raises(ValueError, match=r"got \[17, 2\]"):
+        lifter.lift(torch.zeros(17, 2))
+    kp = torch.zeros(5, 17, 2)
+    kp[2, 3, 0] = float("nan")
+    with pytest.raises(ValueError, match="finite keypoints_2d, got 1 NaN"):
+        lifter.lift(kp)
+    with pytest.raises(TypeError, match="torch.Tensor or numpy.ndarray"):
+        lifter.lift([[0.0, 0.0]] * 17)
+
+
+# ---------------------------------------------------------------- aggregations by hand
+
+
+def hand_result() -> tuple[LiftResult, torch.Tensor]:
+    """3 hypotheses of one frame that differ only at the left wrist (13) and the head (10)."""
+    base = torch.zeros(17, 3)
+    base[1:, 1] = -torch.arange(1, 17, dtype=torch.float32) * 0.05  # a vertical line of joints
+    hyps = base.repeat(3, 1, 1)
+    hyps[0, 13, 0], hyps[1, 13, 0], hyps[2, 13, 0] = 0.3, 0.0, -0.3  # wrist x: right, centre, left
+    hyps[0, 10, 2], hyps[1, 10, 2], hyps[2, 10, 2] = 0.0, 0.6, 0.25  # head depth
+    target = base.clone()
+    target[13, 0] = -0.2  # the wrist is really on the left
+    target[10, 2] = 0.5
+    kp = base[:, :2].clone() * 0.5
+    kp[13, 0] = -0.2 * 0.5
+    return LiftResult(poses=hyps[None, :, None], keypoints_2d=kp[None]), target[None]
+
+
+def test_aggregations_against_hand_computed_values():
+    result, target = hand_result()
+    p_agg = result.p_agg()[0]
+    assert p_agg[13, 0].item() == pytest.approx(0.0) and p_agg[10, 2].item() == pytest.approx(0.85 / 3)
+    j_best = result.j_best(target)[0]
+    assert j_best[13, 0].item() == pytest.approx(-0.3) and j_best[10, 2].item() == pytest.approx(0.6)
+    p_best = result.p_best(target)[0]
+    # per-pose errors (sum over joints): h0 = 0.5 + 0.5, h1 = 0.2 + 0.1, h2 = 0.1 + 0.25 -> h1
+    torch.testing.assert_close(p_best, result.poses[-1, 1, 0])
+    spread = result.uncertainty()[0]
+    assert spread[13].item() == pytest.approx((0.3 + 0.0 + 0.3) / 3)
+    assert spread[10].item() == pytest.approx((0.85 / 3 + (0.6 - 0.85 / 3) + (0.85 / 3 - 0.25)) / 3)
+    assert torch.count_nonzero(spread) == 2
+    errors = result.errors(target)
+    assert set(errors) == {"P-Agg", "J-Agg (weak persp.)", "J-Best", "P-Best"}
+    assert errors["J-Best"] <= errors["P-Best"]
+    assert errors["J-Best"] == pytest.approx((0.1 + 0.1) / 17)
+
+
+def test_camera_free_j_agg_picks_the_reprojection_closest_to_the_input():
+    result, _ = hand_result()
+    # weak perspective: the fitted scale is about 0.5 (input = pose_xy / 2), the wrist seen at x = -0.1
+    pick = result.j_agg_weak_perspective()[0]
+    assert pick[13, 0].item() == pytest.approx(-0.3)  # hypothesis 2, whose wrist projects to the left
+    assert pick[10, 2].item() == pytest.approx(0.0)  # depth is invisible in 2D: the tie keeps hypothesis 0
+
+
+def test_j_agg_with_a_camera():
+    result, _ = hand_result()
+    camera = Camera(1000, 1000, (1000.0, 1000.0), (500.0, 500.0))
+    trajectory = torch.tensor([[0.0, 0.0, 5.0]])
+    reproj = result.reproject(camera, trajectory)
+    assert reproj.shape == (1, 3, 1, 17, 2)
+    # put the input exactly where hypothesis 2 projects: J-Agg then returns hypothesis 2 for every joint
+    result.keypoints_2d = reproj[0, 2].clone()
+    torch.testing.assert_close(result.j_agg(camera, trajectory)[0, 13], result.poses[0, 2, 0, 13])
+    with pytest.raises(ValueError, match="trajectory"):
+        result.reproject(camera)
+    with pytest.raises(ValueError, match="camera"):
+        result.reproject(None, trajectory)
+    with pytest.raises(ValueError, match=r"trajectory of shape \[1, 3\]"):
+        result.reproject(camera, torch.zeros(2, 3))
+
+
+def test_iteration_argument_and_subset():
+    poses = torch.randn(3, 4, 2, 17, 3)
+    result = LiftResult(poses, torch.zeros(2, 17, 2))
+    torch.testing.assert_close(result.p_agg(0), poses[0].mean(0))
+    torch.testing.assert_close(result.p_agg(-2), poses[1].mean(0))
+    assert torch.equal(result.hypotheses_at(1), poses[1])
+    for bad in (3, -4, 1.0, True):
+        with pytest.raises(ValueError, match="iteration as an int in 0..2"):
+            result.p_agg(bad)
+    assert result.subset(2).poses.shape == (3, 2, 2, 17, 3)
+    with pytest.raises(ValueError, match="hypotheses as an int in 1..4"):
+        result.subset(5)
+    with pytest.raises(ValueError, match=r"target of shape \[2, 17, 3\]"):
+        result.j_best(torch.zeros(3, 17, 3))
+
+
+def test_j_best_with_twenty_hypotheses_is_not_worse_than_one(pretrained):
+    seq = synthetic_sequences("test", 300, seed=1, noise_2d=2.0)[0]
+    kp, truth = seq.keypoints_2d[:27], seq.poses_3d[:27]
+    many = pretrained.lift(kp, hypotheses=20, iterations=1, seed=0, flip=False)
+    one = pretrained.lift(kp, hypotheses=1, iterations=1, seed=1, flip=False)
+    best_of_20 = float((many.j_best(truth) - truth).norm(dim=-1).mean())
+    assert best_of_20 <= float((many.subset(1).j_best(truth) - truth).norm(dim=-1).mean())  # a superset: always
+    assert best_of_20 <= float((one.j_best(truth) - truth).norm(dim=-1).mean())  # an independent single draw
+    errors = many.errors(truth, seq.camera, seq.trajectory[:27])
+    assert errors["J-Best"] <= errors["P-Best"] <= errors["P-Agg"] + 0.05

@@ -12,7 +12,7 @@ from ddhpose_lite.skeleton import (
     mpi_inf_3dhp_to_h36m,
 )
 
-# The table in DESIGN.md, typed in by hand: (name, parent, level).
+# The table in docs/design.md, typed in by hand: (name, parent, level).
 H36M_TABLE = [
     ("Pelvis", -1, 0), ("RHip", 0, 1), ("RKnee", 1, 2), ("RAnkle", 2, 3), ("LHip", 0, 1),
     ("LKnee", 4, 2), ("LAnkle", 5, 3), ("Spine", 0, 1), ("Thorax", 7, 2), ("Nose", 8, 3),

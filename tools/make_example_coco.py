@@ -3,7 +3,7 @@
 
     python tools/make_example_coco.py            # rewrites the shipped file (deterministic)
 
-The person is our own synthetic motion (``motion.generate_sequence``, a held-out test subject)
+The person is our own synthetic motion (``synthetic.generate_sequence``, a held-out test subject)
 seen by a random camera (``camera.random_camera``). COCO has face points that H36M lacks, so
 they are approximated in 3D from the H36M head joints before projecting: with the head's up
 axis u (Nose -> Head), the facing direction f (from the shoulders) and the left axis l,
@@ -23,8 +23,8 @@ import numpy as np
 import torch
 
 from ddhpose_lite.camera import SENSORS, project, random_camera, world_to_camera
-from ddhpose_lite.lifter import COCO_NAMES, EXAMPLE_COCO
-from ddhpose_lite.motion import TEST_SUBJECTS, generate_sequence, sample_subject
+from ddhpose_lite.keypoints import COCO_NAMES, EXAMPLE_COCO
+from ddhpose_lite.synthetic import TEST_SUBJECTS, generate_sequence, sample_subject
 
 FRAMES = 120
 FPS = 50

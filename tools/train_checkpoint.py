@@ -18,7 +18,7 @@ import argparse
 from pathlib import Path
 
 from ddhpose_lite import train
-from ddhpose_lite.train import load_checkpoint, save_checkpoint
+from ddhpose_lite.checkpoint import load_checkpoint, save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSET = ROOT / "ddhpose_lite" / "assets" / "ddhpose_small.pt"
@@ -26,7 +26,6 @@ ASSET = ROOT / "ddhpose_lite" / "assets" / "ddhpose_small.pt"
 
 def export(checkpoint: dict, path: Path = ASSET) -> None:
     state = {
-        "format": checkpoint["format"],
         "config": checkpoint["config"],
         "model": {k: v.detach().cpu().float() for k, v in checkpoint["model"].items()},
         "epoch": checkpoint["epoch"],

@@ -1,4 +1,4 @@
-"""Tests for ddhpose_lite.motion: the procedural dataset must be deterministic, anatomically
+"""The procedural motion generator (``ddhpose_lite.synthetic``): deterministic, anatomically
 plausible (bone lengths, joint limits, bend directions, feet on the floor) and varied."""
 from __future__ import annotations
 
@@ -12,33 +12,27 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ddhpose_lite.bones import disentangle
-from ddhpose_lite.camera import normalize_screen, project, world_to_camera
-from ddhpose_lite.metrics import mpjpe_by_level
-from ddhpose_lite.motion import (
+from ddhpose_lite.synthetic import (
     ACTIONS,
-    NOISE_TARGETS,
     TEST_SUBJECTS,
     TRAIN_SUBJECTS,
     Subject,
     generate_motion,
     generate_sequence,
-    perturb_pose,
     sample_subject,
-    synthetic_dataset,
+    synthetic_motion,
 )
 
+
 FRAMES = 250  # 5 s at 50 fps: at least one full cycle of every action
+
+
 SEEDS = (0, 1, 2)
 
 
 @lru_cache(maxsize=None)
 def clip(action: str, seed: int) -> torch.Tensor:
     return generate_motion(action, FRAMES, sample_subject(seed, seed), seed=seed).double()
-
-
-@lru_cache(maxsize=None)
-def small_dataset(split: str, **kwargs) -> object:
-    return synthetic_dataset(split, frames=3000, seed=0, **kwargs)
 
 
 def unit(v: torch.Tensor) -> torch.Tensor:
@@ -59,7 +53,6 @@ def body_axes(pose: torch.Tensor):
 all_clips = pytest.mark.parametrize("action", ACTIONS)
 
 
-# --- determinism ----------------------------------------------------------------------------
 def test_same_seed_same_motion_different_seed_different():
     subject = sample_subject(1, 0)
     a = generate_motion("walk", 100, subject, seed=4)
@@ -71,18 +64,6 @@ def test_same_seed_same_motion_different_seed_different():
     assert not torch.equal(sample_subject(2, 0).bone_lengths, subject.bone_lengths)
 
 
-def test_dataset_is_deterministic():
-    one = synthetic_dataset("test", frames=800, seed=3, noise_2d=2.0, outliers=0.01)
-    two = synthetic_dataset("test", frames=800, seed=3, noise_2d=2.0, outliers=0.01)
-    other = synthetic_dataset("test", frames=800, seed=4, noise_2d=2.0, outliers=0.01)
-    for a, b in zip(one, two):
-        assert a.camera == b.camera
-        for name in ("labels", "poses_world", "poses_camera", "keypoints_2d"):
-            assert torch.equal(getattr(a, name), getattr(b, name))
-    assert not torch.equal(one[0].poses_world, other[0].poses_world)
-
-
-# --- anatomy --------------------------------------------------------------------------------
 @all_clips
 def test_every_action_is_finite_with_constant_bones(action):
     for seed in SEEDS:
@@ -176,7 +157,6 @@ def test_transition_blends_smoothly():
     assert motion.labels[160:].eq(ACTIONS.index("squat")).all()
 
 
-# --- variety --------------------------------------------------------------------------------
 def describe(pose: torch.Tensor) -> torch.Tensor:
     """Mean root-relative pose in the body frame and mean joint speeds (m/s)."""
     right, up, forward = body_axes(pose)
@@ -206,57 +186,34 @@ def test_subjects_vary_in_size_and_proportion():
         torch.testing.assert_close(left, right)  # left and right limbs match
 
 
-# --- the dataset ----------------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def motions(split: str, frames: int = 3000, seed: int = 0):
+    return synthetic_motion(split, frames, seed)
+
+
+def test_synthetic_motion_is_deterministic_and_sized():
+    one, two, other = motions("test", 800, 3), synthetic_motion("test", 800, 3), motions("test", 800, 4)
+    assert sum(m.num_frames for m in one) == 800
+    for a, b in zip(one, two):
+        assert torch.equal(a.poses_world, b.poses_world) and torch.equal(a.labels, b.labels)
+        assert a.seed == b.seed and a.subject == b.subject
+    assert not torch.equal(one[0].poses_world, other[0].poses_world)
+
+
 def test_train_and_test_subjects_are_disjoint():
     assert not set(TRAIN_SUBJECTS) & set(TEST_SUBJECTS)
-    assert set(small_dataset("train").subject_ids) <= set(TRAIN_SUBJECTS)
-    assert set(small_dataset("test").subject_ids) <= set(TEST_SUBJECTS)
+    assert {m.subject.id for m in motions("train")} <= set(TRAIN_SUBJECTS)
+    assert {m.subject.id for m in motions("test")} <= set(TEST_SUBJECTS)
 
 
-def test_dataset_shapes_and_consistency():
-    data = small_dataset("train")
-    assert data.num_frames == 3000 and len(data) >= 2
-    for seq in data:
-        n = seq.num_frames
-        assert seq.poses_world.shape == seq.poses_camera.shape == (n, 17, 3)
-        assert seq.keypoints_2d.shape == (n, 17, 2) and seq.labels.shape == (n,)
-        assert seq.keypoints_2d.dtype == torch.float32 and seq.labels.dtype == torch.int64
-        assert (seq.res_w, seq.res_h) == (seq.camera.res_w, seq.camera.res_h)
-        assert 0 <= seq.labels.min() and seq.labels.max() < len(ACTIONS)
-        assert set(seq.action_names) <= set(ACTIONS)
-        camera = world_to_camera(seq.poses_world.double(), seq.camera)
-        torch.testing.assert_close(seq.poses_camera, camera.float(), atol=1e-5, rtol=0)
-        assert (seq.poses_camera[..., 2] > 0.5).all()
-        clean = normalize_screen(project(camera, seq.camera), seq.res_w, seq.res_h)
-        torch.testing.assert_close(seq.keypoints_2d, clean.float(), atol=1e-5, rtol=0)
-
-
-def test_keypoints_mostly_inside_the_image():
-    x = torch.cat([seq.keypoints_2d[..., 0].flatten() for seq in small_dataset("train")])
-    assert ((x >= -1) & (x <= 1)).float().mean() > 0.99
-
-
-def test_detector_noise_and_outliers():
-    clean = small_dataset("test")
-    noisy = small_dataset("test", noise_2d=4.0, outliers=0.02)
-    errors = []
-    for a, b in zip(clean, noisy):
-        assert torch.equal(a.poses_world, b.poses_world)  # same motion, only 2D differs
-        errors.append(((b.keypoints_2d - a.keypoints_2d) * a.res_w / 2).norm(dim=-1).flatten())
-    error = torch.cat(errors)
-    assert 1.0 < error.median() < 10.0  # a few pixels
-    outlier_rate = (error > 60).float().mean()
-    assert 0.003 < outlier_rate < 0.03
-
-
-def test_dataset_covers_many_actions_and_cameras():
-    data = synthetic_dataset("train", frames=20_000, seed=1)
-    labels = torch.cat([seq.labels for seq in data])
+def test_motion_covers_every_action():
+    labels = torch.cat([m.labels for m in motions("train", 20_000, 1)])
     assert len(labels.unique()) == len(ACTIONS)
-    assert len({seq.camera.name for seq in data}) >= 4
+    for motion in motions("train"):
+        assert 0 <= motion.labels.min() and motion.labels.max() < len(ACTIONS)
+        assert set(motion.action_names) <= set(ACTIONS)
 
 
-# --- errors ---------------------------------------------------------------------------------
 def test_bad_inputs():
     with pytest.raises(ValueError, match="walk"):
         generate_motion("moonwalk", 10)
@@ -267,79 +224,9 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="at least one frame per action"):
         generate_sequence(["walk", "run", "jump"], 2)
     with pytest.raises(ValueError, match="split"):
-        synthetic_dataset("val")
-    with pytest.raises(ValueError, match="noise_2d"):
-        synthetic_dataset("train", 100, noise_2d=-1.0)
+        synthetic_motion("val")
     with pytest.raises(ValueError, match="subject_id"):
         sample_subject(-1)
     with pytest.raises(TypeError, match="Subject"):
         generate_motion("walk", 10, subject="S1")
     assert generate_motion("jump", 1).shape == (1, 17, 3)
-
-
-# --- perturb_pose (lesson 02: noise on directions, lengths or joints) -----------------------
-
-@lru_cache(maxsize=None)
-def noise_poses() -> torch.Tensor:
-    poses = clip("wave", 0)[::5].float()
-    return poses - poses[:, :1]  # [50, 17, 3], root-relative
-
-
-@pytest.mark.parametrize("where", NOISE_TARGETS)
-def test_perturb_pose_keeps_kind_shape_root_and_is_seeded(where):
-    poses = noise_poses() + torch.tensor([0.3, -0.2, 1.0])  # the root need not be at the origin
-    noisy = perturb_pose(poses, 0.05, where, seed=3)
-    assert noisy.shape == poses.shape and noisy.dtype == torch.float32
-    torch.testing.assert_close(noisy[:, 0], poses[:, 0])
-    assert (noisy - poses).norm(dim=-1)[:, 1:].min() > 0
-    torch.testing.assert_close(perturb_pose(poses, 0.05, where, seed=3), noisy)
-    torch.testing.assert_close(perturb_pose(poses, 0.05, where, seed=torch.Generator().manual_seed(3)), noisy)
-    assert not torch.allclose(perturb_pose(poses, 0.05, where, seed=4), noisy)
-    torch.testing.assert_close(perturb_pose(poses, 0.0, where), poses, atol=1e-6, rtol=0)
-    as_numpy = perturb_pose(poses.double().numpy(), 0.05, where, seed=3)
-    assert isinstance(as_numpy, np.ndarray) and as_numpy.dtype == np.float64
-
-
-def test_perturb_pose_touches_only_its_own_representation():
-    poses = noise_poses()
-    length, direction = disentangle(poses)
-    l_dir, d_dir = disentangle(perturb_pose(poses, 0.1, "directions"))
-    torch.testing.assert_close(l_dir, length, atol=1e-5, rtol=0)
-    assert (d_dir - direction).norm(dim=-1).mean() > 0.05
-    l_len, d_len = disentangle(perturb_pose(poses, 0.02, "lengths"))
-    torch.testing.assert_close(d_len, direction, atol=1e-4, rtol=0)
-    assert (l_len - length).abs().mean() > 0.005
-
-
-def test_joint_noise_is_flat_and_bone_noise_grows_with_level():
-    poses = noise_poses().expand(20, -1, -1, -1)
-    sigma = 0.02
-    joints = mpjpe_by_level(perturb_pose(poses, sigma, "joints"), poses)
-    expected = sigma * math.sqrt(8 / math.pi)  # mean length of a 3D Gaussian vector
-    assert joints[0] == 0
-    torch.testing.assert_close(joints[1:], torch.full((5,), expected), atol=0.05 * expected, rtol=0)
-    for where in ("directions", "lengths"):
-        levels = mpjpe_by_level(perturb_pose(poses, sigma, where), poses)
-        assert levels[0] == 0 and levels[5] > 2 * levels[1], (where, levels)
-
-
-def test_length_noise_moves_level1_joints_by_half_normal_mean():
-    poses = noise_poses().expand(20, -1, -1, -1)
-    level1 = mpjpe_by_level(perturb_pose(poses, 0.03, "lengths", seed=1), poses)[1]
-    assert float(level1) == pytest.approx(0.03 * math.sqrt(2 / math.pi), rel=0.05)
-
-
-def test_perturb_pose_bad_inputs():
-    poses = noise_poses()
-    with pytest.raises(ValueError, match="where"):
-        perturb_pose(poses, 0.1, "bones")
-    with pytest.raises(ValueError, match="sigma"):
-        perturb_pose(poses, -0.1)
-    with pytest.raises(ValueError, match="sigma"):
-        perturb_pose(poses, float("nan"))
-    with pytest.raises(ValueError, match=r"\.\.\., 17, 3"):
-        perturb_pose(poses[:, :16], 0.1)
-    with pytest.raises(TypeError, match="seed"):
-        perturb_pose(poses, 0.1, seed="zero")
-    with pytest.raises(TypeError, match="poses"):
-        perturb_pose(poses.tolist(), 0.1)

@@ -1,4 +1,4 @@
-"""Speed of the denoiser: `python -m ddhpose_lite.bench [--quick] [--device cuda]`.
+"""Speed of the denoiser: `python benchmarks/denoiser_speed.py [--quick] [--device cuda]`.
 
 For each (frames, width, depth, heads, batch) config it prints the parameter count, the training-step
 time (forward + backward + AdamW) and frames/s, the sampling latency for H = 5 hypotheses and
@@ -14,11 +14,11 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from .bones import disentangle
-from .diffusion import Schedule, ddim_sample
-from . import model as model_module
-from .model import DenoiserConfig, HSTDenoiser, count_parameters
-from .train import PROFILES
+from ddhpose_lite import model as model_module
+from ddhpose_lite.diffusion import Schedule
+from ddhpose_lite.model import DenoiserConfig, HSTDenoiser, count_parameters
+from ddhpose_lite.sampling import sample_poses
+from ddhpose_lite.train import PROFILES
 
 _CPU = PROFILES["cpu"]
 CONFIGS = ((_CPU.model.frames, _CPU.model.width, _CPU.model.depth, _CPU.model.heads, _CPU.batch_size),  # shipped
@@ -90,20 +90,11 @@ def training_step_seconds(configs: list[DenoiserConfig], batch: int, device: tor
 
 
 def sampling_seconds(config: DenoiserConfig, device: torch.device, hypotheses=5, steps=5, repeats=3) -> float:
+    """Median seconds of ``sampling.sample_poses`` on one clip (no flip), H hypotheses x K steps."""
     model = HSTDenoiser(config).to(device).eval()
-    kp = _batch(config, 1, device)[0].expand(hypotheses, -1, -1, -1)
-
-    def predict(x, t):
-        joints = model(kp, x, torch.full((hypotheses,), t, device=device))
-        length, direction = disentangle(joints)
-        return torch.cat([direction, length], -1)
-
-    @torch.inference_mode()
-    def sample():
-        ddim_sample(predict, (config.frames, 16, 4), Schedule.cosine(), steps=steps, hypotheses=hypotheses,
-                    device=device)
-
-    return _timed(sample, repeats, device)
+    kp = _batch(config, 1, device)[0]
+    schedule = Schedule.cosine()
+    return _timed(lambda: sample_poses(model, kp, schedule, hypotheses, steps), repeats, device)
 
 
 def main(argv=None) -> None:

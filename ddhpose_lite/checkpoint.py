@@ -1,0 +1,70 @@
+"""Checkpoints: written atomically, read with a format check, turned back into a model.
+
+A checkpoint is a dict saved with ``torch.save``: ``format``, ``config`` (the training config as
+plain data, the model's skeleton included), ``model`` (the denoiser's state dict) and, for
+training checkpoints, the optimiser, scheduler, scaler and RNG state, the epoch and the history.
+It loads with ``weights_only=True`` (tensors and plain data only: no pickled code runs).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .diffusion import Schedule
+from .model import DenoiserConfig, HSTDenoiser
+
+__all__ = ["FORMAT", "save_checkpoint", "load_checkpoint", "load_model"]
+
+FORMAT = "ddhpose_lite/2"
+"""Format 2 stores the skeleton in ``config["model"]["skeleton"]``; format 1 (without it) means
+Human3.6M and still loads."""
+_READABLE = (FORMAT, "ddhpose_lite/1")
+
+
+def save_checkpoint(path: str | Path, state: dict) -> None:
+    """Write ``state`` with torch.save to a temporary file in the same folder, then rename it over
+    ``path``: a crash mid-write never leaves a truncated checkpoint behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save({"format": FORMAT, **state}, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp creates 0600; a checkpoint is an ordinary file
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
+    """Read a checkpoint written by ``save_checkpoint`` and check its format and keys."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"expected a checkpoint file at {path}, found none")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as error:  # a truncated or foreign file
+        raise ValueError(f"expected a ddhpose_lite checkpoint at {path}, torch.load failed: {error}") from error
+    if not isinstance(state, dict) or state.get("format") not in _READABLE:
+        found = state.get("format") if isinstance(state, dict) else type(state).__name__
+        raise ValueError(f"expected a ddhpose_lite checkpoint (format {' or '.join(_READABLE)}) at {path}, "
+                         f"got {found!r}")
+    for key in ("config", "model"):
+        if key not in state:
+            raise ValueError(f"expected key {key!r} in the checkpoint at {path}, got keys {sorted(state)}")
+    return state
+
+
+def load_model(path: str | Path, device=None) -> tuple[HSTDenoiser, Schedule]:
+    """The denoiser of a checkpoint (in eval mode, on ``device``) and its diffusion schedule."""
+    state = load_checkpoint(path)
+    config = state["config"]
+    model = HSTDenoiser(DenoiserConfig.from_dict(config["model"]))
+    model.load_state_dict(state["model"])
+    return model.to(device or "cpu").eval(), Schedule.cosine(int(config.get("timesteps", 1000)))

@@ -1,0 +1,202 @@
+"""2D keypoints as detectors give them: the COCO-17 layout, keypoint files, detector-like noise.
+
+``coco_to_h36m`` turns COCO-17 detections (Detectron2, MMPose, YOLO-pose, ...) into the
+Human3.6M-17 layout the model is trained on; ``load_keypoints_json`` reads a keypoint file (the
+shipped ``EXAMPLE_COCO`` by default); ``detector_noise`` imitates what a 2D detector does to clean
+projections (jitter, temporally correlated drift, gross errors and left/right swaps).
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ._tensors import as_torch, check_number, numpy_rng
+from .skeleton import H36M, Skeleton
+
+__all__ = ["COCO_NAMES", "coco_to_h36m", "load_keypoints_json", "EXAMPLE_COCO", "detector_noise"]
+
+EXAMPLE_COCO = Path(__file__).resolve().parent / "assets" / "example_coco.json"
+"""A shipped 2D keypoint sequence in COCO-17 layout (pixels, image size, per-joint scores),
+made by ``tools/make_example_coco.py``."""
+
+COCO_NAMES: tuple[str, ...] = (
+    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
+    "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
+    "left_knee", "right_knee", "left_ankle", "right_ankle",
+)
+"""The COCO-17 keypoint order (as detectors such as Detectron2, MMPose or YOLO-pose return it)."""
+
+# Each H36M joint as the mean of some COCO points. Pelvis, thorax and spine are midpoints;
+# "Nose" (H36M's point between neck and face) is the COCO nose; "Head" is the centre of the
+# face points that were seen (eyes and ears), so a profile view with one eye and one ear hidden
+# still gives a head. Spine: the midpoint of pelvis and thorax = the mean of hips and shoulders.
+_H36M_FROM_COCO: tuple[tuple[int, ...], ...] = (
+    (11, 12),          # 0 Pelvis = mid-hips
+    (12,),             # 1 RHip
+    (14,),             # 2 RKnee
+    (16,),             # 3 RAnkle
+    (11,),             # 4 LHip
+    (13,),             # 5 LKnee
+    (15,),             # 6 LAnkle
+    (5, 6, 11, 12),    # 7 Spine = midpoint of pelvis and thorax
+    (5, 6),            # 8 Thorax = mid-shoulders
+    (0,),              # 9 Nose
+    (1, 2, 3, 4),      # 10 Head = centre of the visible eyes and ears
+    (5,),              # 11 LShoulder
+    (7,),              # 12 LElbow
+    (9,),              # 13 LWrist
+    (6,),              # 14 RShoulder
+    (8,),              # 15 RElbow
+    (10,),             # 16 RWrist
+)
+_ANY_OF = {10}  # joints that need at least one of their sources; the others need all of them
+
+
+def coco_to_h36m(keypoints, scores=None, min_score: float = 0.3, missing: str = "interpolate"):
+    """COCO-17 keypoints [F, 17, 2] (pixels or any coordinates) -> (H36M-17 keypoints [F, 17, 2],
+    confidence [F, 17]), as the same kind (torch / NumPy) as ``keypoints``.
+
+    Layout: pelvis = mid-hips, thorax = mid-shoulders, spine = midpoint of the two; Nose = the
+    COCO nose; Head = the centre of the eyes and ears that were seen (a few cm below H36M's head
+    joint, which sits higher on the skull: a small, systematic offset the model has to live
+    with); limbs map one to one. A derived joint's confidence is the lowest of its sources (Head:
+    the highest of its seen face points).
+
+    A COCO point is *missing* when its score is below ``min_score`` or its coordinates are NaN.
+    A joint is missing when a source it needs is (Head: when all four face points are).
+    ``missing="error"``: raise a ValueError that lists them; ``"interpolate"``: fill each
+    missing joint linearly in time from its nearest seen frames (held constant before the first
+    and after the last); a joint never seen raises. Filled joints get confidence 0.
+    """
+    kp, back = as_torch(keypoints, "keypoints")
+    if kp.ndim != 3 or kp.shape[1:] != (17, 2) or kp.shape[0] < 1:
+        raise ValueError(f"expected COCO keypoints of shape [F, 17, 2] with F >= 1, got {list(kp.shape)}")
+    if missing not in ("interpolate", "error"):
+        raise ValueError(f"expected missing='interpolate' or 'error', got {missing!r}")
+    if not (isinstance(min_score, (int, float)) and 0 <= min_score <= 1):
+        raise ValueError(f"expected min_score as a number in 0..1, got {min_score!r}")
+    dtype = kp.dtype
+    kp = kp.double()
+    if scores is None:
+        score = torch.ones(kp.shape[:2], dtype=torch.float64)
+    else:
+        score, _ = as_torch(scores, "scores")
+        if tuple(score.shape) != tuple(kp.shape[:2]):
+            raise ValueError(f"expected scores of shape {list(kp.shape[:2])} ([F, 17]), got {list(score.shape)}")
+        score = torch.nan_to_num(score.double(), nan=0.0)
+    if torch.isinf(kp).any():
+        raise ValueError("expected finite keypoints (NaN marks a missing point), got infinite values")
+    seen = (score >= min_score) & ~torch.isnan(kp).any(-1)  # [F, 17 COCO]
+    sources = torch.zeros(17, 17, dtype=torch.bool)  # [H36M joint, COCO point]
+    for j, members in enumerate(_H36M_FROM_COCO):
+        sources[j, list(members)] = True
+    use = sources[None] & seen[:, None, :]  # [F, 17 H36M, 17 COCO]: the seen sources of each joint
+    counts = use.sum(-1)
+    any_of = torch.zeros(17, dtype=torch.bool)
+    any_of[sorted(_ANY_OF)] = True
+    ok = torch.where(any_of, counts > 0, counts == sources.sum(-1))
+    out = torch.einsum("fjc,fcd->fjd", use.double(), torch.nan_to_num(kp)) / counts.clamp_min(1)[..., None]
+    source_scores = score[:, None, :].expand(use.shape)
+    lowest = torch.where(sources[None], source_scores, torch.inf).amin(-1)
+    highest_seen = torch.where(use, source_scores, 0.0).amax(-1)
+    confidence = torch.where(ok, torch.where(any_of, highest_seen, lowest), 0.0)
+    if not bool(ok.all()):
+        if missing == "error":
+            raise ValueError(f"expected every joint seen (score >= {min_score}), got {_describe_missing(~ok)}; "
+                             "pass missing='interpolate' to fill them in from neighbouring frames")
+        out = _interpolate(out, ok)
+    return back(out.to(dtype)), back(confidence.to(dtype))
+
+
+def _describe_missing(missing: torch.Tensor) -> str:
+    parts = []
+    for j in torch.nonzero(missing.any(0)).flatten().tolist():
+        frames = torch.nonzero(missing[:, j]).flatten().tolist()
+        shown = ", ".join(str(f) for f in frames[:6]) + (", ..." if len(frames) > 6 else "")
+        parts.append(f"{H36M.names[j]} in {len(frames)} frame(s) ({shown})")
+    return f"{int(missing.sum())} missing: " + "; ".join(parts)
+
+
+def _interpolate(values: torch.Tensor, ok: torch.Tensor) -> torch.Tensor:
+    """Fill values [F, J, 2] where not ok [F, J], linearly over frames per joint."""
+    never = ~ok.any(0)
+    if bool(never.any()):
+        names = [H36M.names[j] for j in torch.nonzero(never).flatten().tolist()]
+        raise ValueError(f"expected every joint seen in at least one frame to interpolate from, got none for {names}")
+    out = values.clone()
+    frames = np.arange(values.shape[0])
+    for j in torch.nonzero((~ok).any(0)).flatten().tolist():  # only the joints with gaps
+        good = ok[:, j].numpy()
+        for c in range(values.shape[-1]):
+            out[:, j, c] = torch.from_numpy(np.interp(frames, frames[good], values[good, j, c].numpy()))
+    return out
+
+
+def load_keypoints_json(path: str | Path | None = None) -> dict:
+    """A 2D keypoint file as written by ``tools/make_example_coco.py`` (default: the shipped
+    ``EXAMPLE_COCO``): a dict with ``keypoints`` [F, 17, 2] float32 pixels, ``scores`` [F, 17],
+    ``image_size`` (w, h), ``layout`` ("coco17"), ``fps`` and whatever else the file holds
+    (lists stay lists). JSON keys: "keypoints", "scores", "image_size" are required."""
+    path = Path(EXAMPLE_COCO if path is None else path)
+    data = json.loads(path.read_text())
+    for key in ("keypoints", "scores", "image_size"):
+        if key not in data:
+            raise ValueError(f"expected a key {key!r} in {path.name}, got keys {sorted(data)}")
+    data["keypoints"] = np.asarray(data["keypoints"], dtype=np.float32)
+    data["scores"] = np.asarray(data["scores"], dtype=np.float32)
+    data["image_size"] = tuple(int(v) for v in data["image_size"])
+    return data
+
+
+# Relative 2D noise per joint: detectors are least precise at hips (hidden by clothing),
+# wrists and ankles (fast, small), most at the face and shoulders.
+_JOINT_NOISE = torch.tensor(
+    (1.0, 1.3, 1.0, 1.1, 1.3, 1.0, 1.1, 1.2, 0.9, 0.7, 0.8, 0.8, 1.0, 1.3, 0.8, 1.0, 1.3),
+    dtype=torch.float64,
+)
+
+
+def detector_noise(pixels, sigma: float, outliers: float = 0.0, seed=0, skeleton: Skeleton = H36M):
+    """Detector-like errors added to clean pixels [F, J, 2] (same kind out): Gaussian noise
+    (sigma px, scaled per joint and per sequence) with half of its variance temporally correlated
+    (white noise smoothed by a Gaussian kernel of 1-3 frames, renormalised), and outliers: with
+    probability ``outliers`` per joint and frame, a jump of 10-50 % of the person's size (the
+    longer side of their bounding box) or, 1 time in 3, the position of the mirror joint (a
+    left/right swap). ``seed``: int, numpy or torch Generator."""
+    pixel_t, back = as_torch(pixels, "pixels")
+    j = skeleton.num_joints
+    if pixel_t.ndim != 3 or pixel_t.shape[1:] != (j, 2):
+        raise ValueError(f"expected pixels of shape [F, {j}, 2], got {list(pixel_t.shape)}")
+    check_number(sigma, "sigma", low=0)
+    check_number(outliers, "outliers", low=0, high=1)
+    rng = numpy_rng(seed)
+    pixels = pixel_t.double()
+    frames = pixels.shape[0]
+    weights = _JOINT_NOISE if skeleton == H36M else torch.ones(j, dtype=torch.float64)
+    mirror = torch.tensor(skeleton.flip_permutation)
+    noisy = pixels
+    if sigma > 0:
+        width = rng.uniform(1.0, 3.0)
+        radius = int(math.ceil(3 * width))
+        kernel = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=torch.float64) / width) ** 2)
+        kernel = kernel / kernel.square().sum().sqrt()  # unit gain for white noise variance
+        white = torch.from_numpy(rng.standard_normal((2 * j, 1, frames + 2 * radius)))
+        smooth = torch.nn.functional.conv1d(white, kernel.view(1, 1, -1))  # [2J, 1, F]
+        smooth = smooth.view(j, 2, frames).permute(2, 0, 1)
+        fresh = torch.from_numpy(rng.standard_normal((frames, j, 2)))
+        scale = sigma * rng.uniform(0.5, 1.5) * weights[:, None]
+        noisy = noisy + scale * math.sqrt(0.5) * (smooth + fresh)
+    if outliers > 0:
+        hit = torch.from_numpy(rng.random((frames, j)) < outliers)
+        swap = torch.from_numpy(rng.random((frames, j)) < 1 / 3) & (mirror != torch.arange(j))
+        extent = (pixels.amax(-2) - pixels.amin(-2)).amax(-1)[:, None, None]  # works lying down too
+        direction = torch.from_numpy(rng.standard_normal((frames, j, 2)))
+        direction = direction / direction.norm(dim=-1, keepdim=True).clamp_min(1e-9)
+        jump = torch.from_numpy(rng.uniform(0.1, 0.5, size=(frames, j, 1))) * extent * direction
+        wrong = torch.where(swap[..., None], noisy[:, mirror], noisy + jump)
+        noisy = torch.where(hit[..., None], wrong, noisy)
+    return back(noisy.to(pixel_t.dtype))

@@ -1,0 +1,79 @@
+"""DDHPose's reverse process: 2D keypoints -> 3D pose hypotheses (paper Fig. 5, Eq. 4).
+
+H hypotheses of bone states start as N(0, I). At each of the K DDIM steps the denoiser predicts
+x̂_0 as 3D joints from [2D, noisy direction, noisy length]; x̂_0 is disentangled again (Eq. 1)
+into the bone state that the DDIM update (Eq. 4) works on, and the last step returns x̂_0 itself.
+All clips, hypotheses (and their mirror images, for test-time flip) form one batch per step.
+Training (validation) and the lifter both sample through ``sample_poses``.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ._tensors import check_int
+from .bones import disentangle, mirror
+from .diffusion import Schedule, bone_state, ddim_sample
+
+__all__ = ["sample_poses", "denoise", "CPU_TOKENS_PER_PASS"]
+
+CPU_TOKENS_PER_PASS = 8192
+"""On the CPU a batch goes through the denoiser in passes of at most this many tokens (clips x
+frames x joints), so that a pass's attention maps stay in the processor's cache and freed buffers
+are reused (0.71-0.94x the time of one pass over a whole lift; docs/performance.md). GPUs take
+the whole batch at once."""
+
+
+def denoise(model, keypoints_2d: torch.Tensor, noisy_bones: torch.Tensor, t: torch.Tensor,
+            max_tokens: int | None = None) -> torch.Tensor:
+    """``model(keypoints_2d, noisy_bones, t)`` in passes of at most ``max_tokens`` tokens
+    (default: ``CPU_TOKENS_PER_PASS`` on the CPU, everything at once elsewhere)."""
+    if max_tokens is None and keypoints_2d.device.type == "cpu":
+        max_tokens = CPU_TOKENS_PER_PASS
+    if max_tokens is not None:
+        check_int(max_tokens, "max_tokens", low=1)
+    clips = len(keypoints_2d) if max_tokens is None else max(1, max_tokens // math.prod(keypoints_2d.shape[1:3]))
+    if clips >= len(keypoints_2d):
+        return model(keypoints_2d, noisy_bones, t)
+    parts = zip(keypoints_2d.split(clips), noisy_bones.split(clips), t.split(clips))
+    return torch.cat([model(*part) for part in parts])
+
+
+def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypotheses: int = 1, iterations: int = 1,
+                 seed=0, eta: float = 1.0, flip: bool = False, max_tokens: int | None = None) -> torch.Tensor:
+    """keypoints_2d [B, F, J, 2] -> x̂_0 of every iteration and hypothesis [K, H, B, F, J, 3].
+
+    ``flip``: test-time augmentation; the mirrored input (and mirrored noisy bones) runs in the
+    same batch and its mirrored-back prediction is averaged with the direct one. ``max_tokens``:
+    see ``denoise``. The skeleton is the model's (``model.config.skeleton``).
+    """
+    skeleton = model.config.skeleton
+    joints = skeleton.num_joints
+    if keypoints_2d.ndim != 4 or keypoints_2d.shape[-2:] != (joints, 2):
+        raise ValueError(f"expected keypoints_2d of shape [B, F, {joints}, 2], got {list(keypoints_2d.shape)}")
+    check_int(hypotheses, "hypotheses", low=1)
+    check_int(iterations, "iterations", low=1)
+    batch, frames = keypoints_2d.shape[:2]
+    condition = keypoints_2d.repeat(hypotheses, 1, 1, 1)  # all hypotheses in one batch
+    if flip:
+        condition = torch.cat([condition, mirror(condition, skeleton)])
+    poses = []
+
+    def predict_x0(state: torch.Tensor, t: int) -> torch.Tensor:
+        flat = state.reshape(hypotheses * batch, frames, joints - 1, 4)
+        if flip:
+            flat = torch.cat([flat, mirror(flat, skeleton)])
+        x0 = denoise(model, condition, flat, torch.full((flat.shape[0],), t, device=state.device), max_tokens)
+        if flip:
+            direct, mirrored = x0.chunk(2)
+            x0 = (direct + mirror(mirrored, skeleton)) / 2
+        poses.append(x0.reshape(hypotheses, batch, frames, joints, 3))
+        length, direction = disentangle(x0, skeleton)
+        return bone_state(length, direction).reshape(state.shape)
+
+    with torch.inference_mode():  # no autograd bookkeeping at all (a little faster than no_grad)
+        ddim_sample(predict_x0, (batch, frames, joints - 1, 4), schedule, steps=iterations, hypotheses=hypotheses,
+                    eta=eta, seed=seed, dtype=keypoints_2d.dtype, device=keypoints_2d.device)
+        stacked = torch.stack(poses)
+    return stacked.clone()  # a normal tensor again (inference tensors refuse in-place use later)

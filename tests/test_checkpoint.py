@@ -1,0 +1,97 @@
+"""Checkpoints: atomic writes, format checks, the skeleton travelling with the model, the shipped file."""
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+
+from conftest import TINY
+from ddhpose_lite.checkpoint import FORMAT, load_checkpoint, load_model, save_checkpoint
+from ddhpose_lite.lifter import ASSET, Lifter
+from ddhpose_lite.model import DenoiserConfig, HSTDenoiser
+from ddhpose_lite.skeleton import MPI_INF_3DHP, Skeleton
+from ddhpose_lite.train import PROFILES, TrainConfig
+
+
+def test_interrupted_save_keeps_the_previous_checkpoint(tmp_path):
+    path = tmp_path / "last.pt"
+    save_checkpoint(path, {"config": {}, "model": {}, "value": 1})
+
+    class Unpicklable:
+        def __reduce__(self):
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        save_checkpoint(path, {"config": {}, "model": {}, "value": Unpicklable()})
+    assert load_checkpoint(path)["value"] == 1
+    assert os.listdir(tmp_path) == ["last.pt"]
+    with pytest.raises(FileNotFoundError, match="expected a checkpoint file at"):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def save_model(path, config: DenoiserConfig, timesteps: int = 1000) -> HSTDenoiser:
+    torch.manual_seed(1)
+    model = HSTDenoiser(config)
+    train_config = TrainConfig(model=config, timesteps=timesteps)
+    save_checkpoint(path, {"config": train_config.to_dict(), "model": model.state_dict()})
+    return model
+
+
+def test_load_model_rebuilds_the_same_denoiser_and_schedule(tmp_path):
+    model = save_model(tmp_path / "m.pt", TINY, timesteps=500)
+    loaded, schedule = load_model(tmp_path / "m.pt")
+    assert loaded.config == TINY and not loaded.training and schedule.T == 500
+    for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert torch.equal(a, b), name
+    assert load_checkpoint(tmp_path / "m.pt")["format"] == FORMAT
+
+
+def test_the_skeleton_travels_in_the_checkpoint(tmp_path):
+    """A model of another skeleton (here a 7-joint toy and MPI-INF-3DHP's) comes back with it and lifts."""
+    toy = Skeleton(("root", "a", "b", "c", "l", "r", "tip"), (-1, 0, 1, 2, 0, 0, 3), (4,), (5,))
+    for skeleton in (toy, MPI_INF_3DHP):
+        config = DenoiserConfig(frames=9, width=16, depth=2, heads=2, skeleton=skeleton)
+        save_model(tmp_path / "s.pt", config)
+        loaded, schedule = load_model(tmp_path / "s.pt")
+        assert loaded.config.skeleton == skeleton
+        result = Lifter(loaded, schedule).lift(torch.randn(12, skeleton.num_joints, 2) * 0.3, 2, 2)
+        assert result.poses.shape == (2, 2, 12, skeleton.num_joints, 3)
+        assert torch.all(result.poses[..., 0, :] == 0)
+
+
+def test_format_1_checkpoints_mean_h36m(tmp_path):
+    config = TrainConfig(model=TINY).to_dict()
+    del config["model"]["skeleton"]  # format 1 did not store it
+    model = HSTDenoiser(TINY)
+    torch.save({"format": "ddhpose_lite/1", "config": config, "model": model.state_dict()}, tmp_path / "old.pt")
+    loaded, _ = load_model(tmp_path / "old.pt")
+    assert loaded.config == TINY
+
+
+@pytest.mark.parametrize("content, message", [
+    ({"format": "something/9", "config": {}, "model": {}}, "format ddhpose_lite/2 or ddhpose_lite/1"),
+    ({"format": FORMAT, "model": {}}, "key 'config'"),
+    ([1, 2, 3], "got 'list'"),
+])
+def test_foreign_files_are_refused_with_a_clear_error(tmp_path, content, message):
+    torch.save(content, tmp_path / "x.pt")
+    with pytest.raises(ValueError, match=message):
+        load_checkpoint(tmp_path / "x.pt")
+
+
+def test_a_truncated_file_is_refused(tmp_path):
+    save_model(tmp_path / "m.pt", TINY)
+    data = (tmp_path / "m.pt").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="torch.load failed"):
+        load_checkpoint(tmp_path / "cut.pt")
+
+
+def test_shipped_checkpoint_is_small_and_loads_with_weights_only(pretrained):
+    assert ASSET.stat().st_size < 5_000_000
+    state = torch.load(ASSET, weights_only=True)  # no pickled code can run
+    config = TrainConfig.from_dict(state["config"])
+    assert config == PROFILES["cpu"]  # `python -m ddhpose_lite.train --profile cpu` reproduces it
+    assert config.model.frames == pretrained.frames
+    assert state["history"] and "val_mpjpe" in state["history"][-1]

@@ -1,0 +1,136 @@
+"""Sequences, windows and clips, and the embedded data: procedural motion filmed by random cameras."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pytest
+import torch
+
+from ddhpose_lite.camera import normalize_screen, project, world_to_camera
+from ddhpose_lite.datasets import ClipDataset, Sequence, film, sliding_windows, synthetic_sequences, window_starts
+from ddhpose_lite.synthetic import generate_motion, sample_subject
+
+
+@lru_cache(maxsize=None)
+def small(split: str, **kwargs) -> list:
+    return synthetic_sequences(split, 3000, seed=0, **kwargs)
+
+
+# ---------------------------------------------------------------- windows and clips
+
+
+def test_window_starts_cover_every_frame():
+    for length, frames, stride in [(100, 27, 13), (27, 27, 5), (10, 27, 1), (50, 9, 9), (1, 5, 3)]:
+        starts = window_starts(length, frames, stride)
+        covered = torch.zeros(length, dtype=torch.bool)
+        for s in starts:
+            covered[max(s, 0):min(s + frames, length)] = True
+        assert covered.all(), (length, frames, stride)
+    assert window_starts(100, 27, 13) == [0, 13, 26, 39, 52, 65, 73]
+    with pytest.raises(ValueError, match="frames as an int >= 1, got 0"):
+        window_starts(10, 0, 1)
+    with pytest.raises(ValueError, match="stride as an int >= 1, got 0"):
+        window_starts(10, 5, 0)
+
+
+def test_clip_dataset_replicates_edges_and_masks_them():
+    kp = torch.arange(5 * 17 * 2, dtype=torch.float32).reshape(5, 17, 2)
+    pose = torch.zeros(5, 17, 3)
+    data = ClipDataset([Sequence(kp, pose)], frames=9)
+    item = data[0]
+    assert item["keypoints_2d"].shape == (9, 17, 2)
+    assert item["mask"].tolist() == [False, False, True, True, True, True, True, False, False]
+    assert torch.equal(item["keypoints_2d"][0], kp[0]) and torch.equal(item["keypoints_2d"][-1], kp[-1])
+    assert torch.equal(item["keypoints_2d"][2:7], kp)
+
+
+def test_clip_batches_match_items(sequences):
+    data = ClipDataset(sequences, 9, 4)
+    batch = data.batch([3, 10])
+    for row, index in enumerate([3, 10]):
+        seq, start = data.windows[index].tolist()
+        torch.testing.assert_close(batch["poses_3d"][row], sequences[seq].poses_3d[start:start + 9])
+
+
+def test_sequence_validation():
+    with pytest.raises(ValueError, match=r"poses_3d of shape \[5, 17, 3\]"):
+        Sequence(torch.zeros(5, 17, 2), torch.zeros(4, 17, 3))
+    with pytest.raises(ValueError, match="finite keypoints_2d"):
+        Sequence(torch.full((5, 17, 2), float("nan")), torch.zeros(5, 17, 3))
+
+
+@pytest.mark.parametrize("length, frames, stride", [(100, 27, 13), (27, 27, 5), (10, 27, 1), (1, 5, 3)])
+def test_sliding_windows_rows_match_starts_and_mask_padding(length, frames, stride):
+    rows, real, starts = sliding_windows(length, frames, stride)
+    assert starts.tolist() == window_starts(length, frames, stride)
+    positions = starts[:, None] + torch.arange(frames)
+    assert torch.equal(real, (positions >= 0) & (positions < length))
+    assert torch.equal(rows[real], positions[real])  # real frames index themselves
+    assert torch.equal(rows[~real], positions[~real].clamp(0, length - 1))  # padding repeats the edges
+
+
+# ---------------------------------------------------------------- filming and the synthetic dataset
+
+
+def test_synthetic_sequences_are_deterministic():
+    one = synthetic_sequences("test", 800, seed=3, noise_2d=2.0, outliers=0.01)
+    two = synthetic_sequences("test", 800, seed=3, noise_2d=2.0, outliers=0.01)
+    other = synthetic_sequences("test", 800, seed=4, noise_2d=2.0, outliers=0.01)
+    for a, b in zip(one, two):
+        assert a.camera == b.camera
+        for name in ("keypoints_2d", "poses_3d", "trajectory"):
+            assert torch.equal(getattr(a, name), getattr(b, name))
+    assert not torch.equal(one[0].poses_3d, other[0].poses_3d)
+
+
+def test_filmed_sequences_are_consistent_with_their_camera():
+    data = small("train")
+    assert sum(len(s) for s in data) == 3000 and len(data) >= 2
+    for seq in data:
+        n = len(seq)
+        world = seq.extra["poses_world"]
+        assert seq.poses_3d.shape == (n, 17, 3) and seq.keypoints_2d.shape == (n, 17, 2)
+        assert seq.keypoints_2d.dtype == torch.float32 and seq.extra["labels"].shape == (n,)
+        assert seq.image_size == (seq.camera.res_w, seq.camera.res_h)
+        assert seq.subject.startswith("synthetic-")
+        camera = world_to_camera(world.double(), seq.camera)
+        torch.testing.assert_close(seq.poses_3d, (camera - camera[:, :1]).float(), atol=1e-5, rtol=0)
+        torch.testing.assert_close(seq.trajectory, camera[:, 0].float(), atol=1e-5, rtol=0)
+        assert (camera[..., 2] > 0.5).all()
+        clean = normalize_screen(project(camera, seq.camera), *seq.image_size)
+        torch.testing.assert_close(seq.keypoints_2d, clean.float(), atol=1e-5, rtol=0)
+
+
+def test_keypoints_mostly_inside_the_image():
+    x = torch.cat([seq.keypoints_2d[..., 0].flatten() for seq in small("train")])
+    assert ((x >= -1) & (x <= 1)).float().mean() > 0.99
+
+
+def test_detector_noise_and_outliers_change_only_the_2d():
+    clean = small("test")
+    noisy = small("test", noise_2d=4.0, outliers=0.02)
+    errors = []
+    for a, b in zip(clean, noisy):
+        assert torch.equal(a.poses_3d, b.poses_3d) and a.camera == b.camera  # same motion and camera
+        errors.append(((b.keypoints_2d - a.keypoints_2d) * a.image_size[0] / 2).norm(dim=-1).flatten())
+    error = torch.cat(errors)
+    assert 1.0 < error.median() < 10.0  # a few pixels
+    outlier_rate = (error > 60).float().mean()
+    assert 0.003 < outlier_rate < 0.03
+
+
+def test_many_cameras():
+    assert len({seq.camera.name for seq in synthetic_sequences("train", 20_000, seed=1)}) >= 4
+
+
+def test_film_any_world_poses():
+    poses = generate_motion("walk", 60, sample_subject(1, 0), seed=1)
+    seq = film(poses, seed=5, noise_2d=0.0, subject="me", action="walk")
+    again = film(poses, seed=5)
+    assert seq.camera == again.camera and torch.equal(seq.keypoints_2d, again.keypoints_2d)
+    assert film(poses, seed=6).camera != seq.camera
+    assert (seq.subject, seq.action, len(seq)) == ("me", "walk", 60)
+    with pytest.raises(ValueError, match="noise_2d as a finite number >= 0"):
+        film(poses, seed=5, noise_2d=-1.0)
+    with pytest.raises(ValueError, match=r"outliers as a finite number in \[0, 1\]"):
+        film(poses, seed=5, outliers=2.0)
