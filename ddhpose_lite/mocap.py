@@ -13,6 +13,8 @@ How a BVH file becomes a clip (each step a function here):
 3. ``to_h36m``: the variant's table (``VARIANTS``) picks the 17 Human3.6M points, converts to
    metres and from BVH's Y-up to the package's z-up world, and drops the leading frames that
    are not capture (the added T-pose; Daz files also blend out of it over 9 frames).
+   ``capture_pieces`` also leaves out empty and frozen frames and cuts at glitches (a bone
+   turning faster than 3,600 deg/s); a clip is then stored as its pieces of 1 s or more.
 4. ``resample``: from the true frame rate (120 fps; the frame rate in ``index.csv`` wins over a
    file's header) to 50 fps by linear interpolation of positions.
 5. ``retarget``: proportions are normalised, not learned. Each frame keeps its captured bone
@@ -40,10 +42,11 @@ Public API::
     parse_bvh(text, source="<text>") -> Bvh;  read_bvh(path) -> Bvh
     forward_kinematics(bvh) -> ndarray [F, J, 3]          # file units and axes
     VARIANTS, variant_of(path) -> str                     # "mb", "raw", "max", "daz"
-    to_h36m(bvh, variant) -> Tensor [F, 17, 3]            # metres, z-up, capture frames only
+    to_h36m(bvh, variant) -> Tensor [F, 17, 3]            # metres, z-up, after the T-pose
+    capture_pieces(bvh, variant, fps) -> [(first, stop)]  # clean captured frame ranges
     resample(poses, fps_in, fps_out=50) -> poses
     retarget(poses_world, lengths) -> Tensor [F, 17, 3]
-    convert_clip(text, variant, fps, source) -> Tensor [F50, 17, 3]   # steps 1-5 and the floor
+    convert_clip(text, variant, fps, source) -> [(first, stop, Tensor [F50, 17, 3])]
     load_clips(split="train") -> list[Clip]               # the shipped asset
     TRAIN_SUBJECTS, TEST_SUBJECTS, ACKNOWLEDGEMENT, TERMS
 """
@@ -51,7 +54,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,6 +77,7 @@ __all__ = [
     "TRAIN_SUBJECTS",
     "VARIANTS",
     "Variant",
+    "capture_pieces",
     "convert_clip",
     "forward_kinematics",
     "load_clips",
@@ -151,6 +155,8 @@ class Bvh:
 
     def with_site(self, name: str, joint: str, offset) -> "Bvh":
         """A copy with one more end site: a point fixed in ``joint``'s frame at ``offset``."""
+        if name in self.names:
+            raise ValueError(f"{self.source}: expected a new point name, got {name!r} (a joint)")
         return Bvh(self.source, self.names + (name,), self.parents + (self.index(joint),),
                    np.vstack([self.offsets, np.asarray(offset, dtype=np.float64)]),
                    self.channels + ((),), self.columns + ((),), self.frame_time, self.motion)
@@ -377,24 +383,28 @@ def _table(hips, knees, ankles, spine, thorax, nose, head, shoulders, elbows, wr
 
 
 _CMU_SCALE = 0.056444  # CMU ASF length unit in metres: (1 / 0.45) * 0.0254
+_FACE = (0.0, 0.0, 1.1)  # CMU units: 6.2 cm in front of the head pivot (BVH +Z is forward)
 VARIANTS: dict[str, Variant] = {
     "mb": Variant("mb", _CMU_SCALE, 1, _table(
-        ("LeftUpLeg", "RightUpLeg"), ("LeftLeg", "RightLeg"),
-        ("LeftFoot", "RightFoot"), "Spine", "Spine1", "Head", "Head_End",
-        ("LeftArm", "RightArm"), ("LeftForeArm", "RightForeArm"), ("LeftHand", "RightHand"))),
+        ("LeftUpLeg", "RightUpLeg"), ("LeftLeg", "RightLeg"), ("LeftFoot", "RightFoot"),
+        "Spine", "Spine1", "face", "Head_End",
+        ("LeftArm", "RightArm"), ("LeftForeArm", "RightForeArm"), ("LeftHand", "RightHand")),
+        sites=(("face", "Head", _FACE),)),
     "raw": Variant("raw", _CMU_SCALE, 0, _table(
         ("lfemur", "rfemur"), ("ltibia", "rtibia"), ("lfoot", "rfoot"),
-        "upperback", "thorax", "head", "head_End",
-        ("lhumerus", "rhumerus"), ("lradius", "rradius"), ("lwrist", "rwrist"))),
+        "upperback", "thorax", "face", "head_End",
+        ("lhumerus", "rhumerus"), ("lradius", "rradius"), ("lwrist", "rwrist")),
+        sites=(("face", "head", _FACE),)),
     "max": Variant("max", _CMU_SCALE, 0, _table(
-        ("LeftHip", "RightHip"), ("LeftKnee", "RightKnee"),
-        ("LeftAnkle", "RightAnkle"), "Chest", "Chest2", "Head", "Head_End",
-        ("LeftShoulder", "RightShoulder"), ("LeftElbow", "RightElbow"), ("LeftWrist", "RightWrist"))),
+        ("LeftHip", "RightHip"), ("LeftKnee", "RightKnee"), ("LeftAnkle", "RightAnkle"),
+        "Chest", "Chest2", "face", "Head_End",
+        ("LeftShoulder", "RightShoulder"), ("LeftElbow", "RightElbow"), ("LeftWrist", "RightWrist")),
+        sites=(("face", "Head", _FACE),)),
     "daz": Variant("daz", 0.01, 10, _table(
         ("lThigh", "rThigh"), ("lShin", "rShin"), ("lFoot", "rFoot"),
-        "chest", ("lCollar", "rCollar"), "head", "head_top",
+        "chest", ("lCollar", "rCollar"), "face", "head_top",
         ("lShldr", "rShldr"), ("lForeArm", "rForeArm"), ("lHand", "rHand")),
-        sites=(("head_top", "head", (0.0, 18.0, 0.0)),)),
+        sites=(("face", "head", (0.0, 3.5, 6.0)), ("head_top", "head", (0.0, 18.0, 0.0)))),
 }
 """The four skeleton variants of the archive (folders bvh_mb, bvh_raw, bvh_max, bvh_daz).
 
@@ -408,8 +418,11 @@ ankle, LeftArm = shoulder, LeftForeArm = elbow, LeftHand = wrist). The same choi
 - Thorax: where the clavicles attach, as in H36M's tree (its collar joints sit on the thorax):
   mb Spine1 (the conversion puts neck and clavicles there at zero offset), Daz the midpoint
   of lCollar and rCollar (its neck joint sits 5 cm above its shoulder joints).
-- Nose: the top of the neck, where the head pivots (mb Head). In H36M's own tree this point
-  is the head joint whose end site is the Head point.
+- Nose: H36M's point between neck and face, where ``lifter.coco_to_h36m`` puts the COCO
+  nose and ``bones.rest_pose`` leans it forward: a point fixed in the head's frame in front
+  of the head pivot (mb Head, the top of the neck): 6.2 cm forward at pivot level (CMU), or
+  6 cm forward and 3.5 cm up for Daz (whose eyes sit 8 cm up). It turns with the head, so
+  the head's yaw is in the data; the pivot itself would not show it.
 - Head: the top of the head, the head's end site. Daz has none (its head ends in eyes), so a
   point 18 cm up in the Daz head's frame stands for it (the eyes are 8 cm up, 8 cm forward).
 - skip: mb and Daz files start with an added T-pose; Daz then blends out of it over 9 more
@@ -436,12 +449,18 @@ def _variant(variant) -> Variant:
 
 
 def to_h36m(bvh: Bvh, variant) -> torch.Tensor:
-    """[F - skip, 17, 3] float32 H36M joints in metres, world z-up, capture frames only."""
-    return torch.from_numpy(_h36m(bvh, variant)).float()
+    """[F - skip, 17, 3] float32 H36M joints in metres, world z-up, without the variant's
+    leading frames that are not capture (``capture_pieces`` also finds bad frames inside)."""
+    spec = _variant(variant)
+    joints = _h36m(bvh, spec)
+    if bvh.num_frames <= spec.skip:
+        raise ValueError(f"{bvh.source}: expected more than {spec.skip} frames for variant "
+                         f"{spec.name!r} (the first {spec.skip} are not capture), got {bvh.num_frames}")
+    return torch.from_numpy(joints[spec.skip:]).float()
 
 
 def _h36m(bvh: Bvh, variant) -> np.ndarray:
-    """``to_h36m`` in float64 NumPy (the asset is built from this)."""
+    """[F, 17, 3] float64 H36M joints in metres, world z-up, of every frame of the file."""
     spec = _variant(variant)
     for site, joint, offset in spec.sites:
         if joint not in bvh.names:
@@ -455,12 +474,50 @@ def _h36m(bvh: Bvh, variant) -> np.ndarray:
                 raise ValueError(f"{bvh.source}: variant {spec.name!r} needs joint {name!r} "
                                  f"(for H36M {h36m_name}), missing from the file")
         picks.append([bvh.index(n) for n in names])
-    if bvh.num_frames <= spec.skip:
-        raise ValueError(f"{bvh.source}: expected more than {spec.skip} frames for variant "
-                         f"{spec.name!r} (the first {spec.skip} are not capture), got {bvh.num_frames}")
-    points = forward_kinematics(bvh)[spec.skip:]
+    points = forward_kinematics(bvh)
     joints = np.stack([points[:, p].mean(1) for p in picks], 1)
     return joints @ (_AXES.T * spec.scale)
+
+
+MAX_TURN = 3600.0
+"""deg/s. A bone turning faster between two frames is a glitch ("pop") of the capture: human
+limbs peak near 1,000-2,000 deg/s; over the archive at 120 fps the fastest bone turns by 16
+deg per frame at the 99.9th percentile, and the pops (subject 5's right leg, 01_08, 01_14,
+03_02) by 31-92 deg in one frame."""
+MIN_PIECE = 1.0
+"""s. Captured pieces shorter than this are dropped (most are the stretch between two pops)."""
+
+
+def capture_pieces(bvh: Bvh, variant, fps: float | None = None) -> list[tuple[int, int]]:
+    """Frame ranges [first, stop) of ``bvh`` that hold clean captured motion.
+
+    Not capture: the variant's leading ``skip`` frames (T-pose, blend), empty frames (every
+    channel 0: 07_12 and 09_10 have them after the T-pose) and frozen frames (3 or more
+    identical rows: a held last frame or a dropout; real capture always jitters: 03_02, 06_02,
+    08_07). The rest is cut where a bone of the H36M skeleton turns faster than ``MAX_TURN``
+    between two frames, and pieces shorter than ``MIN_PIECE`` are dropped. ``fps`` defaults to
+    the header's rate.
+    """
+    spec = _variant(variant)
+    fps = fps or 1.0 / bvh.frame_time
+    motion = bvh.motion
+    bad = (motion == 0).all(1)
+    same = (np.diff(motion, axis=0) == 0).all(1)  # frame i equals frame i + 1
+    run = same[:-1] & same[1:]  # frames i, i + 1, i + 2 are identical
+    for k in range(3):
+        bad[k:k + len(run)] |= run
+    bad[:spec.skip] = True
+    directions = disentangle(torch.from_numpy(_h36m(bvh, spec)))[1]
+    cos = (directions[1:] * directions[:-1]).sum(-1).amin(-1).clamp(-1, 1)
+    cut = torch.rad2deg(torch.acos(cos)).numpy() > MAX_TURN / fps  # between frame i and i + 1
+    good = ~bad
+    starts = np.nonzero(good & np.concatenate(([True], bad[:-1] | cut)))[0]
+    stops = np.nonzero(good & np.concatenate((bad[1:] | cut, [True])))[0] + 1
+    keep = stops - starts >= MIN_PIECE * fps
+    if not keep.any():
+        raise ValueError(f"{bvh.source}: expected at least {MIN_PIECE} s of clean capture for "
+                         f"variant {spec.name!r}, got pieces of {(stops - starts).tolist()} frames")
+    return [(int(a), int(b)) for a, b in zip(starts[keep], stops[keep])]
 
 
 # --------------------------------------------------------------------------------------------
@@ -538,11 +595,13 @@ FLOOR_PERCENTILE = 5.0
 """z = 0 is the clip's 5th percentile of the lowest ankle's height (a planted ankle)."""
 
 
-def convert_clip(text: str, variant, fps: float | None = None, source: str = "<text>") -> torch.Tensor:
-    """One BVH text -> [F50, 17, 3] float32 poses: parsed, mapped (``to_h36m``), resampled to
-    50 fps, retargeted to ``REFERENCE_LENGTHS`` and shifted so that z = 0 is the planted
-    ankle's height (``FLOOR_PERCENTILE``). This is what the asset stores (before rounding to
-    millimetres).
+def convert_clip(text: str, variant, fps: float | None = None,
+                 source: str = "<text>") -> list[tuple[int, int, torch.Tensor]]:
+    """One BVH text -> its clean pieces (``capture_pieces``) as (first, stop, poses): the
+    source frames [first, stop) and float32 poses [F50, 17, 3], mapped (``to_h36m``),
+    resampled to 50 fps, retargeted to ``REFERENCE_LENGTHS``, and shifted so that z = 0 is
+    the planted ankle's height (``FLOOR_PERCENTILE`` over all pieces). This is what the
+    asset stores (before rounding to millimetres).
 
     The frame rate: ``fps`` when given (the archive's index.csv, which knows the true rate),
     else the header's 1 / Frame Time. When both exist and disagree, ``fps`` wins and a
@@ -557,11 +616,14 @@ def convert_clip(text: str, variant, fps: float | None = None, source: str = "<t
         fps = header
     elif header is not None and abs(header / fps - 1) > 0.01:
         log.warning("%s: header says %.3f fps, using the given %.3f fps", source, header, fps)
-    poses = resample(torch.from_numpy(_h36m(bvh, variant)), fps, FPS)
-    poses = retarget(poses, torch.tensor(REFERENCE_LENGTHS, dtype=torch.float64))
-    floor = np.percentile(poses[:, [3, 6], 2].amin(-1).numpy(), FLOOR_PERCENTILE)
-    poses[..., 2] -= float(floor)
-    return poses.float()
+    joints = torch.from_numpy(_h36m(bvh, variant))
+    lengths = torch.tensor(REFERENCE_LENGTHS, dtype=torch.float64)
+    pieces = [(first, stop, retarget(resample(joints[first:stop], fps, FPS), lengths))
+              for first, stop in capture_pieces(bvh, variant, fps)]
+    lowest = torch.cat([poses[:, [3, 6], 2].amin(-1) for *_, poses in pieces])
+    floor = float(np.percentile(lowest.numpy(), FLOOR_PERCENTILE))
+    return [(first, stop, (poses - torch.tensor([0.0, 0.0, floor], dtype=torch.float64)).float())
+            for first, stop, poses in pieces]
 
 
 # --------------------------------------------------------------------------------------------
@@ -573,7 +635,9 @@ SPLITS = ("train", "test", "all")
 @dataclass(frozen=True, eq=False)
 class Clip:
     """One captured clip: world poses [F, 17, 3] float32 (metres, z-up, 50 fps, reference
-    body), CMU subject and trial, CMU's description, name "SS_TT", and where it came from."""
+    body), CMU subject and trial, CMU's description, name "SS_TT", and where it came from:
+    the archive file, its skeleton variant and its frames [first, stop) at the capture's rate.
+    A trial cut at glitches gives several clips, numbered by ``part`` (0, 1, ...)."""
 
     name: str
     subject: int
@@ -581,8 +645,10 @@ class Clip:
     description: str
     poses_world: torch.Tensor
     fps: int = FPS
+    part: int = 0
     variant: str = ""
     source: str = ""
+    source_frames: tuple[int, int] = (0, 0)
 
     @property
     def num_frames(self) -> int:
@@ -624,6 +690,7 @@ def load_clips(split: str = "train", path=ASSET) -> list[Clip]:
         poses = data["poses_mm"][offsets[c]:offsets[c + 1]].astype(np.float32) * np.float32(scale)
         clips.append(Clip(str(data["name"][c]), int(subject), int(data["trial"][c]),
                           str(data["description"][c]), torch.from_numpy(poses), int(data["fps"]),
-                          str(data["variant"][c]), str(data["source"][c])))
+                          int(data["part"][c]), str(data["variant"][c]), str(data["source"][c]),
+                          (int(data["source_first_frame"][c]), int(data["source_stop_frame"][c]))))
     log.debug("loaded %d %s mocap clips from %s", len(clips), split, path)
     return clips

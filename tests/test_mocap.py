@@ -149,7 +149,8 @@ def test_leading_frames_that_are_not_capture_are_dropped(variant, skip):
     assert mocap.VARIANTS[variant].skip == skip
     assert poses.shape == (24 - skip, 17, 3) and poses.dtype == torch.float32
     every = mocap.to_h36m(bvh, mocap.Variant(variant, mocap.VARIANTS[variant].scale, 0,
-                                             mocap.VARIANTS[variant].joints, mocap.VARIANTS[variant].sites))
+                                             mocap.VARIANTS[variant].joints, mocap.VARIANTS[variant].sites),
+                          )
     assert torch.equal(poses, every[skip:])  # the first kept frame is captured motion ...
     if skip:
         assert not torch.allclose(every[skip - 1], every[skip])  # ... the one before is the T-pose
@@ -160,22 +161,40 @@ def test_leading_frames_that_are_not_capture_are_dropped(variant, skip):
 @pytest.mark.parametrize("variant", list(mocap.VARIANTS))
 def test_rest_pose_faces_plus_y_right_at_plus_x(variant):
     bvh = mocap.parse_bvh(bvh_text(humanoid(variant), rows_for(humanoid(variant), 12, 12)))
-    pose = mocap.to_h36m(bvh, variant)[0]
+    pose = mocap.to_h36m(bvh, variant)[0]  # all frames are the rest pose
     right, left = [1, 2, 3, 14, 15, 16], [4, 5, 6, 11, 12, 13]
     assert (pose[right, 0] > 0).all() and (pose[left, 0] < 0).all()
     assert pose[10, 2] > pose[8, 2] > pose[7, 2] > pose[0, 2] > pose[2, 2] > pose[3, 2]
     assert np.linalg.det(mocap._AXES) == pytest.approx(1.0)  # a rotation: no mirror
 
 
+def test_empty_frozen_and_glitched_frames_are_left_out():
+    tree = humanoid("mb")
+    rows = rows_for(tree, 520, 1)
+    arm = mocap.parse_bvh(bvh_text(tree, rows[:2])).columns[mocap.parse_bvh(bvh_text(tree, rows[:2])).index("LeftArm")][0]
+    rows[1:3] = 0  # empty frames after the T-pose (as in 07_12, 09_10)
+    rows[150:154] = rows[150]  # a dropout: 4 identical frames (as in 03_02)
+    rows[300:330, arm] = 100.0  # the upper arm pops by 90 deg for 30 frames (as subject 5's leg)
+    rows[480:] = rows[480]  # a held last frame (as in 06_02)
+    bvh = mocap.parse_bvh(bvh_text(tree, rows), "held.bvh")
+    # Pieces of 1 s (120 frames) or more: [3, 150) and [154, 300); [300, 330) is too short.
+    assert mocap.capture_pieces(bvh, "mb", fps=120) == [(3, 150), (154, 300), (330, 480)]
+    assert mocap.capture_pieces(bvh, "mb", fps=60) == [(3, 150), (154, 300), (330, 480)]  # 60 frames minimum
+    rows[320:] = rows[320]
+    with pytest.raises(ValueError, match=r"held\.bvh: expected at least 1.0 s of clean capture for variant 'mb', "
+                                         r"got pieces of \[147, 146, 20\] frames"):
+        mocap.capture_pieces(mocap.parse_bvh(bvh_text(tree, rows), "held.bvh"), "mb", fps=240)
+
+
 def test_index_fps_wins_over_a_wrong_header(caplog):
     tree = humanoid("raw")
     text = bvh_text(tree, rows_for(tree, 121, 0), frame_time=0.033333)  # 120 fps file, header says 30
     with caplog.at_level(logging.WARNING, logger="ddhpose_lite.mocap"):
-        clip = mocap.convert_clip(text, "raw", fps=120, source="16_01.bvh")
-    assert clip.shape == (51, 17, 3)  # 1 s at 50 fps: the index's 120 fps was used
+        (first, stop, clip), = mocap.convert_clip(text, "raw", fps=120, source="16_01.bvh")
+    assert (first, stop) == (0, 121) and clip.shape == (51, 17, 3)  # 1 s at 50 fps: 120 fps used
     assert "header says 30.000 fps, using the given 120.000 fps" in caplog.text
     # No index: the header rules (0.033333 s: 120 intervals last 3.99996 s, so t = 4 s is out).
-    assert mocap.convert_clip(text, "raw").shape == (200, 17, 3)
+    assert mocap.convert_clip(text, "raw")[0][2].shape == (200, 17, 3)
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -201,7 +220,7 @@ def test_a_missing_mapped_joint_is_named_with_the_variant():
     bvh = mocap.parse_bvh(text, "12_34.bvh")
     with pytest.raises(ValueError, match=r"12_34\.bvh: variant 'mb' needs joint 'RightForeArm' \(for H36M RElbow\)"):
         mocap.to_h36m(bvh, "mb")
-    with pytest.raises(ValueError, match=r"variant 'daz' needs joint 'head' \(for its point 'head_top'\)"):
+    with pytest.raises(ValueError, match=r"variant 'daz' needs joint 'head' \(for its point 'face'\)"):
         mocap.to_h36m(bvh, "daz")
     with pytest.raises(ValueError, match="expected a variant among mb, raw, max, daz, got 'biped'"):
         mocap.to_h36m(bvh, "biped")
@@ -298,3 +317,72 @@ def test_real_file_maps_to_a_plausible_body(variant):
     right = np.cross(forward, [0, 0, 1])
     for r, l in ((1, 4), (14, 11)):  # hips and shoulders (walking feet may cross the midline)
         assert float((stand[r] - stand[l]) @ torch.from_numpy(right)) > 0, (r, l)
+
+
+# --- the shipped asset --------------------------------------------------------------------------
+def test_subject_split_is_disjoint_and_covers_every_subject():
+    assert not set(mocap.TRAIN_SUBJECTS) & set(mocap.TEST_SUBJECTS)
+    assert len(mocap.TEST_SUBJECTS) == 3
+    subjects = {c.subject for c in mocap.load_clips("all")}
+    assert subjects == set(mocap.TRAIN_SUBJECTS) | set(mocap.TEST_SUBJECTS)
+    if ARCHIVE.is_file():
+        assert {int(r["subject"]) for r in index_rows().values()} == subjects
+
+
+def test_asset_loads_with_the_promised_shapes_and_metadata():
+    train, test, everything = (mocap.load_clips(s) for s in ("train", "test", "all"))
+    assert len(train) + len(test) == len(everything) == 113  # 101 trials, 12 of them cut in 2-3 parts
+    assert len({(c.name, c.part) for c in everything}) == 113 and len({c.name for c in everything}) == 101
+    assert {c.subject for c in train} <= set(mocap.TRAIN_SUBJECTS)
+    assert {c.subject for c in test} == set(mocap.TEST_SUBJECTS)
+    frames = sum(c.num_frames for c in everything)
+    assert 29_000 < frames < 29_800  # 71,463 frames at 120 fps, less the frames that are not capture
+    for clip in everything:
+        assert clip.poses_world.dtype == torch.float32 and clip.poses_world.shape[1:] == (17, 3)
+        assert clip.fps == 50 and clip.name == f"{clip.subject:02d}_{clip.trial:02d}" and clip.description
+        assert clip.variant in mocap.VARIANTS and clip.source.endswith(clip.name + ".bvh")
+        first, stop = clip.source_frames
+        assert clip.num_frames == (stop - first - 1) * 50 // 120 + 1 and first >= mocap.VARIANTS[clip.variant].skip
+    meta = mocap.asset_metadata()
+    assert meta["acknowledgement"] == mocap.ACKNOWLEDGEMENT == (
+        "The data used in this project was obtained from mocap.cs.cmu.edu. "
+        "The database was created with funding from NSF EIA-0196217.")
+    assert "free for use in research and commercial projects worldwide" in meta["terms"]
+    assert meta["fps"] == 50 and mocap.ASSET.stat().st_size < 4e6
+    np.testing.assert_allclose(meta["reference_lengths"], mocap.REFERENCE_LENGTHS, rtol=1e-6)
+
+
+def test_asset_clips_have_the_reference_body_and_stand_on_the_floor():
+    reference = torch.tensor(mocap.REFERENCE_LENGTHS)
+    lowest = {}
+    for clip in mocap.load_clips("all"):
+        lengths = disentangle(clip.poses_world.double())[0][..., 0]
+        assert (lengths - reference).abs().max() < 0.002  # mm rounding of both ends of a bone
+        lowest.setdefault(clip.name, []).append(clip.poses_world[:, [3, 6], 2].amin(-1).double())
+        speed = (clip.poses_world[1:] - clip.poses_world[:-1]).norm(dim=-1) * clip.fps
+        assert speed[:, 0].max() < 8 and speed.max() < 15, (clip.name, speed.max())  # no glitches left
+    for name, parts in lowest.items():  # the floor: z = 0 at the planted ankle, per trial
+        assert abs(float(np.percentile(torch.cat(parts).numpy(), mocap.FLOOR_PERCENTILE))) < 0.001, name
+
+
+@needs_archive
+def test_asset_matches_the_archive_within_the_rounding():
+    name = REAL["raw"]
+    clips = [c for c in mocap.load_clips("all") if c.source == name]
+    fresh = mocap.convert_clip(archive_members()[name], "raw", float(index_rows()[name]["fps"]), name)
+    assert len(fresh) == len(clips) == 1
+    for clip, (first, stop, poses) in zip(clips, fresh):
+        assert clip.source_frames == (first, stop) and poses.shape == clip.poses_world.shape
+        assert (poses - clip.poses_world).abs().max() <= 0.0005 + 1e-6
+
+
+def test_asset_writer_is_deterministic(tmp_path):
+    spec = importlib.util.spec_from_file_location("build_mocap_asset", ROOT / "tools" / "build_mocap_asset.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    arrays = {"a": np.arange(10, dtype=np.int16), "s": np.array("text")}
+    tool.write_npz(tmp_path / "x.npz", arrays)
+    with zipfile.ZipFile(tmp_path / "x.npz") as zf:
+        assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    with np.load(tmp_path / "x.npz") as data:
+        assert data["s"].item() == "text" and np.array_equal(data["a"], arrays["a"])
