@@ -1,8 +1,9 @@
 """Captured human motion: CMU mocap clips (BVH) as 17-joint Human3.6M poses.
 
-The package ships ``assets/cmu_mocap.npz``: 101 clips of 14 CMU subjects (walking, running,
-jumping, dance, basketball, playground, everyday actions), about 10 minutes, rebuilt from the
-BVH archive by ``tools/build_mocap_asset.py``. ``docs/data.md`` tells where it comes from.
+The package ships ``assets/cmu_mocap.npz``: 101 CMU trials of 14 subjects (walking, running,
+jumping, dance, basketball, playground, everyday actions) as 113 clips, 9.7 minutes at 50 fps,
+rebuilt from the BVH archive by ``tools/build_mocap_asset.py``; ``docs/data.md`` tells where
+it comes from and the terms (keep ``ACKNOWLEDGEMENT`` with anything made from it).
 
 How a BVH file becomes a clip (each step a function here):
 
@@ -14,7 +15,7 @@ How a BVH file becomes a clip (each step a function here):
    metres and from BVH's Y-up to the package's z-up world, and drops the leading frames that
    are not capture (the added T-pose; Daz files also blend out of it over 9 frames).
    ``capture_pieces`` also leaves out empty and frozen frames and cuts at glitches (a bone
-   turning faster than 3,600 deg/s); a clip is then stored as its pieces of 1 s or more.
+   turning faster than 3,600 deg/s); a trial is then stored as its pieces of 1 s or more.
 4. ``resample``: from the true frame rate (120 fps; the frame rate in ``index.csv`` wins over a
    file's header) to 50 fps by linear interpolation of positions.
 5. ``retarget``: proportions are normalised, not learned. Each frame keeps its captured bone
@@ -28,9 +29,9 @@ How a BVH file becomes a clip (each step a function here):
    of 1.40-1.50 m with short torsos) and the 13 Daz clips all share one retargeted figure,
    so raw lengths would teach a lifter one capture's proportions.
 
-The floor: the capture's floor (BVH y = 0) is kept up to a per-clip shift that puts z = 0 at
+The floor: the capture's floor (BVH y = 0) is kept up to a per-trial shift that puts z = 0 at
 the height of a planted ankle, as in ``motion.generate_sequence`` (the lowest ankle on the
-floor z = 0): the shift is the 5th percentile over frames of the lowest ankle's height (clips
+floor z = 0): the shift is the 5th percentile over frames of the lowest ankle's height (trials
 touch the floor in far more than 5 % of their frames; jumps and climbs stay above it).
 
 Units: metres, seconds, world z-up; the person of a BVH rest pose faces +y with the right at
@@ -54,7 +55,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -68,6 +69,9 @@ from .skeleton import H36M
 __all__ = [
     "ACKNOWLEDGEMENT",
     "ASSET",
+    "FLOOR_PERCENTILE",
+    "MAX_TURN",
+    "MIN_PIECE",
     "Bvh",
     "Clip",
     "FPS",
@@ -77,6 +81,7 @@ __all__ = [
     "TRAIN_SUBJECTS",
     "VARIANTS",
     "Variant",
+    "asset_metadata",
     "capture_pieces",
     "convert_clip",
     "forward_kinematics",
@@ -113,8 +118,8 @@ TEST_SUBJECTS = (2, 14, 131)
 """Held-out CMU subjects (never trained on), chosen for variety: 2 does the most different
 things (walk, run, jump and balance, punch, bend and scoop, swordplay, wash); 14 jumps up to
 grab and reaches on tiptoe (subject 13 does the same in training: a pure new-person test);
-131 walks, hops and stops in a stylised way. Together 22.6 % of the captured frames and three
-of the four skeleton variants (mb, daz, max)."""
+131 walks, hops and stops in a stylised way. Together 22.6 % of the archive's frames (23 %
+of the asset's) and three of the four skeleton variants (mb, daz, max)."""
 TRAIN_SUBJECTS = (1, 3, 5, 6, 7, 8, 9, 10, 12, 13, 16)
 """The other 11 subjects of the archive."""
 
@@ -203,17 +208,19 @@ def parse_bvh(text: str, source: str = "<text>") -> Bvh:
     width = 0
     for token, line in stream:
         where = (token, line)
-        if token in ("ROOT", "JOINT") or token == "End":
+        if token in ("ROOT", "JOINT", "End"):
             if token == "End":
                 take("Site")
                 name = f"{names[stack[-1]]}_End" if stack and stack[-1] >= 0 else "End"
             else:
                 name = take()[0]
-            if token != "ROOT" and not stack:
-                raise ValueError(f"{source}, line {line}: expected {token} inside a joint, got it at top level")
+            if (token == "ROOT") == bool(stack):
+                raise ValueError(f"{source}, line {line}: expected ROOT at the top level and "
+                                 f"JOINT or End Site inside a joint, got {token} {name}")
             parent = stack[-1] if stack else -1
             if parent == -1 and stack:
-                raise ValueError(f"{source}, line {line}: expected an End Site to have no children, got {token}")
+                raise ValueError(f"{source}, line {line}: expected an End Site to have no "
+                                 f"children, got {token}")
             take("{")
             take("OFFSET")
             offset = [number(f"the OFFSET of {name}") for _ in range(3)]
@@ -270,7 +277,9 @@ def _parse_motion(lines: list[str], start: int, width: int, source: str):
         raise ValueError(f"{source}, line {start + 1}: expected an integer frame count and a "
                          f"frame time in seconds, got {frames_text!r} and {time_text!r}") from None
     first = start + 2
-    rows = [line for line in lines[first:first + frames]]
+    if frames < 0:
+        raise ValueError(f"{source}, line {start + 1}: expected a frame count >= 0, got {frames}")
+    rows = lines[first:first + frames]
     extra = [i for i, line in enumerate(lines[first + frames:], first + frames) if line.strip()]
     if len(rows) < frames or any(not row.strip() for row in rows):
         got = next((i for i, row in enumerate(rows) if not row.strip()), len(rows))
@@ -427,6 +436,9 @@ ankle, LeftArm = shoulder, LeftForeArm = elbow, LeftHand = wrist). The same choi
   point 18 cm up in the Daz head's frame stands for it (the eyes are 8 cm up, 8 cm forward).
 - skip: mb and Daz files start with an added T-pose; Daz then blends out of it over 9 more
   frames (20 deg per frame against a median of 1-2 deg), so Daz drops 10 frames.
+
+Rotation orders are read from each CHANNELS line: the max files turn their arm joints Z X Y
+while the rest of the file is Z Y X, and Daz uses Z Y X at the root and Z X Y elsewhere.
 """
 
 
@@ -488,7 +500,7 @@ MIN_PIECE = 1.0
 """s. Captured pieces shorter than this are dropped (most are the stretch between two pops)."""
 
 
-def capture_pieces(bvh: Bvh, variant, fps: float | None = None) -> list[tuple[int, int]]:
+def capture_pieces(bvh: Bvh, variant, fps: float | None = None, joints=None) -> list[tuple[int, int]]:
     """Frame ranges [first, stop) of ``bvh`` that hold clean captured motion.
 
     Not capture: the variant's leading ``skip`` frames (T-pose, blend), empty frames (every
@@ -496,10 +508,14 @@ def capture_pieces(bvh: Bvh, variant, fps: float | None = None) -> list[tuple[in
     identical rows: a held last frame or a dropout; real capture always jitters: 03_02, 06_02,
     08_07). The rest is cut where a bone of the H36M skeleton turns faster than ``MAX_TURN``
     between two frames, and pieces shorter than ``MIN_PIECE`` are dropped. ``fps`` defaults to
-    the header's rate.
+    the header's rate; ``joints``: the file's H36M joints [F, 17, 3] if already computed.
     """
     spec = _variant(variant)
-    fps = fps or 1.0 / bvh.frame_time
+    if fps is None:
+        if not bvh.frame_time > 0:
+            raise ValueError(f"{bvh.source}: expected a positive Frame Time or an fps, got "
+                             f"Frame Time {bvh.frame_time}")
+        fps = 1.0 / bvh.frame_time
     motion = bvh.motion
     bad = (motion == 0).all(1)
     same = (np.diff(motion, axis=0) == 0).all(1)  # frame i equals frame i + 1
@@ -507,7 +523,8 @@ def capture_pieces(bvh: Bvh, variant, fps: float | None = None) -> list[tuple[in
     for k in range(3):
         bad[k:k + len(run)] |= run
     bad[:spec.skip] = True
-    directions = disentangle(torch.from_numpy(_h36m(bvh, spec)))[1]
+    joints = torch.from_numpy(_h36m(bvh, spec)) if joints is None else torch.as_tensor(joints)
+    directions = disentangle(joints.double())[1]
     cos = (directions[1:] * directions[:-1]).sum(-1).amin(-1).clamp(-1, 1)
     cut = torch.rad2deg(torch.acos(cos)).numpy() > MAX_TURN / fps  # between frame i and i + 1
     good = ~bad
@@ -535,7 +552,7 @@ def resample(poses, fps_in: float, fps_out: float = FPS):
     """
     tensor, back = as_torch(poses, "poses")
     for name, value in (("fps_in", fps_in), ("fps_out", fps_out)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not value > 0:
             raise ValueError(f"expected {name} as a positive number, got {value!r}")
     frames = tensor.shape[0] if tensor.ndim else 0
     if frames < 1:
@@ -569,9 +586,9 @@ def retarget(poses_world, lengths):
     if tensor.ndim != 3 or tensor.shape[0] < 1:
         raise ValueError(f"expected poses_world of shape [F, 17, 3], got {list(tensor.shape)}")
     check_finite(tensor, "poses_world")
-    new_lengths, _ = as_torch(lengths, "lengths") if not isinstance(lengths, (tuple, list)) else (
-        torch.tensor(lengths, dtype=torch.float64), None)
-    new_lengths = new_lengths.to(torch.float64)
+    if isinstance(lengths, (tuple, list)):
+        lengths = torch.tensor(lengths, dtype=torch.float64)
+    new_lengths = as_torch(lengths, "lengths")[0].to(torch.float64)
     if new_lengths.shape == (16,):
         new_lengths = new_lengths.unsqueeze(-1)
     if new_lengths.shape != (16, 1):
@@ -592,7 +609,7 @@ def retarget(poses_world, lengths):
 
 
 FLOOR_PERCENTILE = 5.0
-"""z = 0 is the clip's 5th percentile of the lowest ankle's height (a planted ankle)."""
+"""z = 0 is a trial's 5th percentile of the lowest ankle's height (a planted ankle)."""
 
 
 def convert_clip(text: str, variant, fps: float | None = None,
@@ -619,7 +636,7 @@ def convert_clip(text: str, variant, fps: float | None = None,
     joints = torch.from_numpy(_h36m(bvh, variant))
     lengths = torch.tensor(REFERENCE_LENGTHS, dtype=torch.float64)
     pieces = [(first, stop, retarget(resample(joints[first:stop], fps, FPS), lengths))
-              for first, stop in capture_pieces(bvh, variant, fps)]
+              for first, stop in capture_pieces(bvh, variant, fps, joints)]
     lowest = torch.cat([poses[:, [3, 6], 2].amin(-1) for *_, poses in pieces])
     floor = float(np.percentile(lowest.numpy(), FLOOR_PERCENTILE))
     return [(first, stop, (poses - torch.tensor([0.0, 0.0, floor], dtype=torch.float64)).float())
