@@ -679,7 +679,8 @@ def _asset(path: str) -> dict:
 
 
 def asset_metadata(path=ASSET) -> dict:
-    """The asset's scalar metadata (acknowledgement, terms, units, fps, reference lengths...)."""
+    """Everything in the asset but the poses: per-clip arrays (name, part, subject, source,
+    source frames...) and scalars (acknowledgement, terms, units, fps, reference lengths)."""
     data = _asset(str(path))
     return {key: value.item() if value.ndim == 0 else value.copy()
             for key, value in data.items() if key not in _PER_FRAME}
