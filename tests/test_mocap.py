@@ -4,6 +4,7 @@ files of the archive, retargeting, and the shipped asset."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.util
 import io
 import logging
@@ -132,7 +133,8 @@ def joint_count(tree) -> int:
 
 
 def rows_for(tree, frames: int, tpose: int) -> np.ndarray:
-    """Frames [0, tpose) are a T-pose; later ones walk along +Z with the arms down (column 5+)."""
+    """Frames [0, tpose) are the rest pose (a T-pose); later ones move one unit per frame along
+    +Z with every non-root joint turned by 10 deg about Z, Y and X."""
     rows = np.zeros((frames, 3 + 3 * joint_count(tree)))
     rows[:, 1] = 16.0
     rows[tpose:, 2] = np.arange(frames - tpose)  # one unit per frame forward
@@ -148,9 +150,7 @@ def test_leading_frames_that_are_not_capture_are_dropped(variant, skip):
     poses = mocap.to_h36m(bvh, variant)
     assert mocap.VARIANTS[variant].skip == skip
     assert poses.shape == (24 - skip, 17, 3) and poses.dtype == torch.float32
-    every = mocap.to_h36m(bvh, mocap.Variant(variant, mocap.VARIANTS[variant].scale, 0,
-                                             mocap.VARIANTS[variant].joints, mocap.VARIANTS[variant].sites),
-                          )
+    every = mocap.to_h36m(bvh, dataclasses.replace(mocap.VARIANTS[variant], skip=0))
     assert torch.equal(poses, every[skip:])  # the first kept frame is captured motion ...
     if skip:
         assert not torch.allclose(every[skip - 1], every[skip])  # ... the one before is the T-pose
@@ -171,7 +171,8 @@ def test_rest_pose_faces_plus_y_right_at_plus_x(variant):
 def test_empty_frozen_and_glitched_frames_are_left_out():
     tree = humanoid("mb")
     rows = rows_for(tree, 520, 1)
-    arm = mocap.parse_bvh(bvh_text(tree, rows[:2])).columns[mocap.parse_bvh(bvh_text(tree, rows[:2])).index("LeftArm")][0]
+    probe = mocap.parse_bvh(bvh_text(tree, rows[:2]))
+    arm = probe.columns[probe.index("LeftArm")][0]  # its Zrotation column
     rows[1:3] = 0  # empty frames after the T-pose (as in 07_12, 09_10)
     rows[150:154] = rows[150]  # a dropout: 4 identical frames (as in 03_02)
     rows[300:330, arm] = 100.0  # the upper arm pops by 90 deg for 30 frames (as subject 5's leg)
