@@ -24,13 +24,13 @@ How a BVH file becomes a clip (each step a function here):
    that the lowest ankle keeps its height above the floor. The asset holds every clip
    retargeted to one reference body (``REFERENCE_LENGTHS`` = ``bones.H36M_BONE_LENGTHS``,
    about 1.75 m tall); a dataset gives each clip a random body with
-   ``retarget(clip.poses_world, motion.sample_subject(i, seed).bone_lengths)``.
+   ``retarget(clip.poses_world, synthetic.sample_subject(i, seed).bone_lengths)``.
    Why: the CMU conversion sets the neck and shoulders at zero offset from the chest (bodies
    of 1.40-1.50 m with short torsos) and the 13 Daz clips all share one retargeted figure,
    so raw lengths would teach a lifter one capture's proportions.
 
 The floor: the capture's floor (BVH y = 0) is kept up to a per-trial shift that puts z = 0 at
-the height of a planted ankle, as in ``motion.generate_sequence`` (the lowest ankle on the
+the height of a planted ankle, as in ``synthetic.generate_sequence`` (the lowest ankle on the
 floor z = 0): the shift is the 5th percentile over frames of the lowest ankle's height (trials
 touch the floor in far more than 5 % of their frames; jumps and climbs stay above it).
 

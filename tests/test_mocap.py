@@ -19,7 +19,7 @@ import torch
 
 from ddhpose_lite import mocap
 from ddhpose_lite.bones import disentangle
-from ddhpose_lite.motion import generate_motion, sample_subject
+from ddhpose_lite.synthetic import generate_motion, sample_subject
 from ddhpose_lite.skeleton import H36M
 
 ROOT = Path(__file__).resolve().parents[1]
