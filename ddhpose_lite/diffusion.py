@@ -9,10 +9,11 @@ sample to the next, less noisy time.
 Our conventions, chosen explicitly (docs/design.md lists where the official code differs):
 - state tensors hold 16 bones, no root slot (the official code keeps a 17th root slot whose
   sampling noise is never removed);
-- nothing is clamped: the official code clamps x_t and x̂_0 to ±1.1, which never binds for a
-  good x̂_0 (unit directions, bone lengths under 1.1 m) but does clip x_t in the first steps
-  (about 27 % of the entries of x_T ~ N(0, I)) and hides diverging samples; pass ``clip=1.1``
-  to ``ddim_sample`` to reproduce it.
+- nothing is clamped by default. The official code clamps to ±1.1 the noisy inputs in training
+  and, in sampling, the copy of x_t it feeds to the network and x̂_0, while ε̂ is computed from the
+  unclamped x_t and the state itself is never clamped; ``ddim_sample(clip=1.1)`` reproduces that.
+  The clamp never binds for a good x̂_0 (unit directions, bone lengths under 1.1 m) but changes
+  the network's input in the first steps (about 27 % of the entries of x_T ~ N(0, I) exceed 1.1).
 - the bone state is direction (3) then length (1) per bone, [..., 16, 4] (``bone_state``,
   ``split_bone_state``), as the model's input; lengths are in metres and not rescaled (neither
   does the official code), so with the same noise a length (0.1-0.45 m) is corrupted far
@@ -260,12 +261,16 @@ def ddim_time_pairs(T: int, K: int) -> list[tuple[int, int]]:
     return list(zip(times[:-1], times[1:]))
 
 
-def ddim_step(x_t, x0_pred, t: int, t_next: int, schedule: Schedule, eta: float = 1.0, generator=None):
+def ddim_step(x_t, x0_pred, t: int, t_next: int, schedule: Schedule, eta: float = 1.0, generator=None,
+              x0_for_eps=None, noise=None):
     """One DDIM update (Eq. 4), x_t -> x_{t_next}, given the predicted x̂_0.
 
     ε̂ = (x_t - sqrt(ᾱ_t) x̂_0) / sqrt(1 - ᾱ_t)
     σ = η sqrt((1 - ᾱ_next) / (1 - ᾱ_t)) sqrt(1 - ᾱ_t / ᾱ_next)
     x_next = sqrt(ᾱ_next) x̂_0 + sqrt(1 - ᾱ_next - σ²) ε̂ + σ z.   At t_next = -1: x_next = x̂_0.
+    ``x0_for_eps`` (default x̂_0) is the x̂_0 that ε̂ is computed from (the official pose sampler
+    uses two slightly different ones, see ``sampling.sample_poses``); z is ``noise`` if given,
+    else drawn from ``generator``.
     """
     if t_next < 0:
         return x0_pred
@@ -273,13 +278,14 @@ def ddim_step(x_t, x0_pred, t: int, t_next: int, schedule: Schedule, eta: float 
         raise ValueError(f"expected t > t_next, got t={t}, t_next={t_next}")
     a_t = schedule.alpha_bar[t].item()  # coefficients in float64: 1 - ᾱ - σ² is tiny near t = T
     a_next = schedule.alpha_bar[t_next].item()
-    eps = (x_t - math.sqrt(a_t) * x0_pred) / math.sqrt(1 - a_t)
+    x0_eps = x0_pred if x0_for_eps is None else x0_for_eps
+    eps = (x_t - math.sqrt(a_t) * x0_eps) / math.sqrt(1 - a_t)
     sigma = eta * math.sqrt((1 - a_next) / (1 - a_t) * (1 - a_t / a_next))
     x_next = math.sqrt(a_next) * x0_pred + math.sqrt(max(1 - a_next - sigma**2, 0.0)) * eps
     if eta > 0:
-        if generator is None:
-            raise ValueError("expected a torch.Generator for eta > 0 (the step draws noise), got None")
-        x_next = x_next + sigma * _randn_like(x_t, generator)
+        if noise is None and generator is None:
+            raise ValueError("expected a torch.Generator or noise for eta > 0 (the step adds noise), got neither")
+        x_next = x_next + sigma * (noise if noise is not None else _randn_like(x_t, generator))
     return x_next
 
 
@@ -311,30 +317,45 @@ def ddim_sample(
     clip: float | None = None,
     dtype: torch.dtype = torch.float32,
     device=None,
+    noise: Callable[[torch.Generator], torch.Tensor] | None = None,
 ) -> Trajectory:
-    """Run H hypotheses × K DDIM steps in one batch, from x_T ~ N(0, I).
+    """Run H hypotheses × K DDIM steps (Eq. 4) in one batch, from x_T ~ N(0, I).
 
     ``predict_x0(x_t, t)`` gets x_t of shape [H, *shape] and the int time t and returns x̂_0 of
-    the same shape (any callable: a trained denoiser, or an oracle that returns the truth).
-    ``clip`` (e.g. 1.1, the official value) clamps x̂_0 and x_t; None (ours) leaves them free.
+    the same shape (any callable: a trained denoiser, or an oracle that returns the truth), or a
+    pair (x̂_0, x̂_0 for ε̂) (see ``ddim_step``).
+    ``clip`` (the official code uses 1.1): the predictor gets x_t clamped to ±clip and x̂_0 is
+    clamped, but ε̂ is computed from the unclamped x_t and the state is never clamped, exactly as
+    the official sampler; None (ours) clamps nothing.
+    ``noise(generator)`` draws the noise of one step, [H, *shape] (default: i.i.d. N(0, I));
+    the lifter uses it to give overlapping windows the same noise per frame.
     """
-    if not isinstance(hypotheses, int) or hypotheses < 1:
-        raise ValueError(f"expected hypotheses as an int >= 1, got {hypotheses!r}")
+    check_int(hypotheses, "hypotheses", low=1)
     if eta < 0:
         raise ValueError(f"expected eta >= 0, got {eta}")
+    if clip is not None and not clip > 0:
+        raise ValueError(f"expected clip > 0 or None, got {clip!r}")
     pairs = ddim_time_pairs(schedule.T, steps)
     generator = torch_generator(seed)
-    x = torch.randn((hypotheses, *shape), generator=generator, dtype=dtype).to(device)
+    full = (hypotheses, *shape)
+
+    def draw() -> torch.Tensor:
+        z = noise(generator) if noise is not None else torch.randn(full, generator=generator, dtype=dtype)
+        if tuple(z.shape) != full:
+            raise ValueError(f"expected noise of shape {list(full)}, got {list(z.shape)}")
+        return z.to(device=device, dtype=dtype)
+
+    x = draw()
     xs, x0s = [x], []
     for t, t_next in pairs:
-        x0 = predict_x0(x, t)
-        if x0.shape != x.shape:
+        out = predict_x0(x if clip is None else x.clamp(-clip, clip), t)
+        x0, x0_eps = out if isinstance(out, tuple) else (out, out)
+        if x0.shape != x.shape or x0_eps.shape != x.shape:
             raise ValueError(f"expected predict_x0 to return shape {list(x.shape)}, got {list(x0.shape)}")
         if clip is not None:
-            x0 = x0.clamp(-clip, clip)
-        x = ddim_step(x, x0, t, t_next, schedule, eta, generator)
-        if clip is not None and t_next >= 0:
-            x = x.clamp(-clip, clip)
+            x0, x0_eps = x0.clamp(-clip, clip), x0_eps.clamp(-clip, clip)
+        fresh = draw() if eta > 0 and t_next >= 0 else None
+        x = ddim_step(x, x0, t, t_next, schedule, eta, x0_for_eps=x0_eps, noise=fresh)
         x0s.append(x0)
         xs.append(x)
     return Trajectory(x0=torch.stack(x0s), xt=torch.stack(xs), times=pairs)

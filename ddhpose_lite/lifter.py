@@ -195,7 +195,7 @@ class Lifter:
         rows, weights = self.windows(kp.shape[0], overlap)
         clips = kp.float()[rows].to(device)  # [W, N, J, 2]
         poses = sample_poses(self.model, clips, self.schedule, hypotheses, iterations, seed, eta, flip,
-                             self.max_tokens).cpu()
+                             self.max_tokens, frame_index=rows).cpu()
         return LiftResult(poses=blend(poses, rows, weights, kp.shape[0]), keypoints_2d=kp.float(),
                           image_size=image_size)
 

@@ -45,6 +45,9 @@ class DenoiserConfig:
     hrst: bool = True  # Table 5: Algorithm 1 in the spatial blocks after the first
     hrtt: bool = True  # Table 5: child cross-attention in the temporal blocks after the first
     disentangled_output: bool = False  # Table 4: regress length + direction instead of joints
+    block_norms: bool = True  # a shared LayerNorm after every spatial and every temporal block (official)
+    frame_embedding_at: str = "temporal"  # TP added before the first temporal block (official) or at "input"
+    clip: float = 0.0  # > 0: noisy inputs (and sampled x̂_0) clamped to ±clip, as the official code with 1.1
     skeleton: Skeleton = field(default=H36M, repr=False)
 
     def __post_init__(self) -> None:
@@ -59,6 +62,10 @@ class DenoiserConfig:
         for name in ("dropout", "drop_path"):
             if not 0 <= getattr(self, name) < 1:
                 raise ValueError(f"expected {name} in [0, 1), got {getattr(self, name)}")
+        if not 0 <= self.clip < float("inf"):
+            raise ValueError(f"expected clip >= 0 (0 = off), got {self.clip!r}")
+        if self.frame_embedding_at not in ("temporal", "input"):
+            raise ValueError(f"expected frame_embedding_at 'temporal' or 'input', got {self.frame_embedding_at!r}")
         if not isinstance(self.skeleton, Skeleton):
             raise TypeError(f"expected skeleton as a Skeleton, got {type(self.skeleton).__name__}")
 
@@ -70,13 +77,18 @@ class DenoiserConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "DenoiserConfig":
-        """The inverse of ``to_dict``; a dict without a skeleton (checkpoint format 1) means H36M."""
-        data = dict(data)
+        """The inverse of ``to_dict``. Keys older checkpoints lack mean what those models were:
+        no skeleton -> H36M; no ``block_norms`` / ``frame_embedding_at`` -> the structure before
+        they existed (no norms between blocks, TP at the input)."""
+        data = {**_LEGACY, **data}
         data["skeleton"] = Skeleton.from_dict(data["skeleton"]) if "skeleton" in data else H36M
         unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise ValueError(f"expected DenoiserConfig fields, got unknown {sorted(unknown)}")
         return cls(**data)
+
+
+_LEGACY = {"block_norms": False, "frame_embedding_at": "input"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,14 +335,16 @@ class HSTDenoiser(nn.Module):
         self.frame_embedding = nn.Parameter(torch.zeros(config.frames, width))  # TP
         self.time_mlp = nn.Sequential(nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width))
         self.embedding_dropout = nn.Dropout(config.dropout)
-        steps = 2 * config.depth  # drop-path rate grows linearly from 0 to drop_path over the blocks
-        rates = [config.drop_path * i / max(1, steps - 1) for i in range(steps)]
+        # drop-path rate grows linearly from 0 to drop_path over the layers (both blocks of a layer share it)
+        rates = [config.drop_path * i / max(1, config.depth - 1) for i in range(config.depth)]
         blocks = []
         for layer in range(config.depth):
             hierarchical = layer > 0  # the first layer is a plain spatial + temporal block
-            blocks.append(SpatialBlock(config, SpatialAttention(config, config.hrst and hierarchical), rates[2 * layer]))
-            blocks.append(Block(config, TemporalAttention(config, config.hrtt and hierarchical), rates[2 * layer + 1]))
+            blocks.append(SpatialBlock(config, SpatialAttention(config, config.hrst and hierarchical), rates[layer]))
+            blocks.append(Block(config, TemporalAttention(config, config.hrtt and hierarchical), rates[layer]))
         self.blocks = nn.ModuleList(blocks)
+        if config.block_norms:  # one LayerNorm shared by all spatial blocks, one by all temporal blocks
+            self.spatial_norm, self.temporal_norm = nn.LayerNorm(width), nn.LayerNorm(width)
         self.norm = nn.LayerNorm(width)
         self.head = nn.Linear(width, 4 if config.disentangled_output else 3)
         self.register_buffer("root_mask", (torch.arange(joints) > 0).float().unsqueeze(-1), persistent=False)
@@ -353,10 +367,20 @@ class HSTDenoiser(nn.Module):
         if self.config.hierarchical_embedding:
             joint = joint + self.level_embedding[self.levels]
         time = self.time_mlp(timestep_embedding(t, self.config.width))
-        x = x + joint + self.frame_embedding.unsqueeze(1) + time[:, None, None, :]
+        x = x + joint + time[:, None, None, :]
+        at_input = self.config.frame_embedding_at == "input"
+        if at_input:
+            x = x + self.frame_embedding.unsqueeze(1)
         x = self.embedding_dropout(x)
-        for block in self.blocks:
-            x = block(x)
+        for layer, (spatial, temporal) in enumerate(zip(self.blocks[0::2], self.blocks[1::2])):
+            x = spatial(x)
+            if self.config.block_norms:
+                x = self.spatial_norm(x)
+            if layer == 0 and not at_input:  # TP before the first temporal block, as the official code
+                x = self.embedding_dropout(x + self.frame_embedding.unsqueeze(1))
+            x = temporal(x)
+            if self.config.block_norms:
+                x = self.temporal_norm(x)
         out = self.head(self.norm(x))
         if self.config.disentangled_output:
             return self._compose(out)

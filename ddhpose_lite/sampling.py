@@ -41,12 +41,22 @@ def denoise(model, keypoints_2d: torch.Tensor, noisy_bones: torch.Tensor, t: tor
 
 
 def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypotheses: int = 1, iterations: int = 1,
-                 seed=0, eta: float = 1.0, flip: bool = False, max_tokens: int | None = None) -> torch.Tensor:
+                 seed=0, eta: float = 1.0, flip: bool = False, max_tokens: int | None = None,
+                 frame_index: torch.Tensor | None = None) -> torch.Tensor:
     """keypoints_2d [B, F, J, 2] -> x̂_0 of every iteration and hypothesis [K, H, B, F, J, 3].
 
     ``flip``: test-time augmentation; the mirrored input (and mirrored noisy bones) runs in the
     same batch and its mirrored-back prediction is averaged with the direct one. ``max_tokens``:
     see ``denoise``. The skeleton is the model's (``model.config.skeleton``).
+
+    ``frame_index`` [B, F] (optional): which frame of one long sequence each clip frame shows.
+    The noise (x_T and every step's fresh noise) is then drawn once per sequence frame and shared
+    by all clips that show it, so hypothesis h is one draw across overlapping windows and blending
+    them does not average independent hypotheses.
+
+    With ``model.config.clip`` > 0 the sampler clamps as the official code: the network sees x_t
+    clamped, the predicted joints are clamped to ±clip and their bones are the x̂_0 of the update,
+    while ε̂ comes from the unclamped x_t and the (clamped) bones of the unclamped joints.
     """
     skeleton = model.config.skeleton
     joints = skeleton.num_joints
@@ -58,9 +68,10 @@ def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypothes
     condition = keypoints_2d.repeat(hypotheses, 1, 1, 1)  # all hypotheses in one batch
     if flip:
         condition = torch.cat([condition, mirror(condition, skeleton)])
+    clip = model.config.clip or None
     poses = []
 
-    def predict_x0(state: torch.Tensor, t: int) -> torch.Tensor:
+    def predict_x0(state: torch.Tensor, t: int):
         flat = state.reshape(hypotheses * batch, frames, joints - 1, 4)
         if flip:
             flat = torch.cat([flat, mirror(flat, skeleton)])
@@ -68,12 +79,26 @@ def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypothes
         if flip:
             direct, mirrored = x0.chunk(2)
             x0 = (direct + mirror(mirrored, skeleton)) / 2
-        poses.append(x0.reshape(hypotheses, batch, frames, joints, 3))
-        length, direction = disentangle(x0, skeleton)
-        return bone_state(length, direction).reshape(state.shape)
+        bones = bone_state(*disentangle(x0, skeleton)).reshape(state.shape)
+        if clip is None:
+            poses.append(x0.reshape(hypotheses, batch, frames, joints, 3))
+            return bones
+        clamped = x0.clamp(-clip, clip)
+        poses.append(clamped.reshape(hypotheses, batch, frames, joints, 3))
+        return bone_state(*disentangle(clamped, skeleton)).reshape(state.shape), bones
+
+    noise = None
+    if frame_index is not None:
+        if tuple(frame_index.shape) != (batch, frames):
+            raise ValueError(f"expected frame_index of shape [{batch}, {frames}], got {list(frame_index.shape)}")
+        rows = frame_index.to(torch.long)
+        total = int(rows.max()) + 1
+
+        def noise(generator: torch.Generator) -> torch.Tensor:  # one draw per sequence frame, gathered per clip
+            return torch.randn((hypotheses, total, joints - 1, 4), generator=generator)[:, rows]
 
     with torch.inference_mode():  # no autograd bookkeeping at all (a little faster than no_grad)
         ddim_sample(predict_x0, (batch, frames, joints - 1, 4), schedule, steps=iterations, hypotheses=hypotheses,
-                    eta=eta, seed=seed, dtype=keypoints_2d.dtype, device=keypoints_2d.device)
+                    eta=eta, seed=seed, clip=clip, dtype=keypoints_2d.dtype, device=keypoints_2d.device, noise=noise)
         stacked = torch.stack(poses)
     return stacked.clone()  # a normal tensor again (inference tensors refuse in-place use later)

@@ -1,10 +1,9 @@
 """Training DDHPose: the objective, a resumable trainer and a CLI.
 
-Objective (paper Sec. 3.4): take ground-truth root-relative 3D poses, disentangle them into bone
-lengths and directions (Eq. 1), noise both at a random t (Eq. 2-3), let the denoiser predict x̂_0
-as 3D joints from [2D, noisy direction, noisy length], and minimise L = L_pos + L_l + L_d:
-L_pos = MPJPE, L_l = |l̂ - l| on the bone lengths of x̂_0 (per frame; the official code compares
-frame-averaged lengths, ``length_loss="frame_averaged"``), L_d = ‖d̂ - d‖ on its directions.
+Objective (the paper's training section, Eq. 7-10): take ground-truth root-relative 3D poses,
+disentangle them into bone lengths and directions (Eq. 1), noise both at a random t (Eq. 2-3), let
+the denoiser predict x̂_0 as 3D joints from [2D, noisy direction, noisy length], and minimise
+L = L_pos + L_l + L_d on x̂_0 (``diffusion_loss``; the paper's form or the official code's).
 
     python -m ddhpose_lite.train --out runs/small --epochs 20          # synthetic data, CPU or GPU
     torchrun --nproc_per_node 4 -m ddhpose_lite.train --out runs/gpu4  # several GPUs (DDP)
@@ -33,6 +32,7 @@ from .datasets import H36M_TRAIN_SUBJECTS, ClipDataset, load_h36m, synthetic_seq
 from .diffusion import Schedule, bone_state, q_sample
 from .metrics import mpjpe, p_mpjpe
 from .model import DenoiserConfig, HSTDenoiser
+from .skeleton import H36M, Skeleton
 from .sampling import sample_poses
 
 log = logging.getLogger(__name__)
@@ -40,40 +40,74 @@ log = logging.getLogger(__name__)
 __all__ = ["LossWeights", "TrainConfig", "Trainer", "PROFILES", "diffusion_loss"]
 
 
+LOSS_FORMS = ("paper", "official")
+
+
 @dataclass(frozen=True)
 class LossWeights:
+    """Weights of L_pos, L_l and L_d, and which form of the loss (``diffusion_loss``)."""
+
     pose: float = 1.0
     length: float = 1.0
     direction: float = 1.0
-    length_loss: str = "per_frame"  # or "frame_averaged" (the official code)
+    form: str = "paper"
 
     def __post_init__(self) -> None:
-        if self.length_loss not in ("per_frame", "frame_averaged"):
-            raise ValueError(f"expected length_loss 'per_frame' or 'frame_averaged', got {self.length_loss!r}")
+        if self.form not in LOSS_FORMS:
+            raise ValueError(f"expected the loss form as one of {LOSS_FORMS}, got {self.form!r}")
         if min(self.pose, self.length, self.direction) < 0:
             raise ValueError(f"expected non-negative loss weights, got {self.pose}, {self.length}, {self.direction}")
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "LossWeights":
+        """From a checkpoint's config; older ones said ``length_loss="per_frame"`` for the paper form."""
+        data = dict(data)
+        legacy = data.pop("length_loss", None)
+        if legacy is not None and "form" not in data:
+            if legacy != "per_frame":
+                raise ValueError(f"expected length_loss 'per_frame' in an old checkpoint config, got {legacy!r}")
+            data["form"] = "paper"
+        return cls(**data)
+
 
 def diffusion_loss(model: nn.Module, keypoints_2d: torch.Tensor, poses_3d: torch.Tensor, schedule: Schedule,
-                   generator: torch.Generator, weights: LossWeights = LossWeights()):
-    """One training objective evaluation on a batch [B, F, 17, 2] / [B, F, 17, 3] (root-relative).
+                   generator: torch.Generator, weights: LossWeights = LossWeights(), clip: float = 0.0,
+                   skeleton: Skeleton = H36M):
+    """One evaluation of the training objective on a batch [B, F, J, 2] / [B, F, J, 3] (root-relative).
 
-    Returns (loss, parts) with parts = {"pose", "length", "direction"} as floats-in-tensors.
+    One t per clip, the bone state noised at t (Eq. 2-3; with ``clip`` > 0 the noisy state is
+    clamped to ±clip, as the official code does with 1.1), x̂_0 = model(2D, noisy state, t) and:
+
+    - ``form="paper"`` (Eq. 7-10, plain norms): L_pos = mean ‖ŷ − y‖ over joints and frames,
+      L_l = mean |l̂ − l| over bones and frames, L_d = mean ‖d̂ − d‖.
+    - ``form="official"`` (the official training loop): L_pos as above, L_l = mean over bones of
+      (mean_f l̂ − mean_f l)² (frame-averaged lengths, squared), L_d = mean ‖d̂ − d‖², and the
+      gradient is scaled by the loss value (``loss.backward(loss.detach())``): the objective to
+      differentiate is L · stop_gradient(L).
+
+    Returns (objective, parts): backpropagate ``objective``; ``parts`` holds the detached values
+    "loss" (L), "pose", "length" and "direction".
     """
-    length, direction = disentangle(poses_3d)
+    length, direction = disentangle(poses_3d, skeleton)
     t = torch.randint(0, schedule.T, (poses_3d.shape[0],), generator=generator, device=generator.device)
     t = t.to(poses_3d.device)
     noisy, _ = q_sample(bone_state(length, direction), t, schedule, seed=generator)  # Eq. 2-3
+    if clip > 0:
+        noisy = noisy.clamp(-clip, clip)
     predicted = model(keypoints_2d, noisy, t)  # x̂_0 as joints
-    pred_length, pred_direction = disentangle(predicted)
+    pred_length, pred_direction = disentangle(predicted, skeleton)
     pose = (predicted - poses_3d).norm(dim=-1).mean()  # L_pos, MPJPE
-    if weights.length_loss == "frame_averaged":
-        length_error = (pred_length.mean(1) - length.mean(1)).abs().mean()
+    if weights.form == "official":
+        length_error = (pred_length.mean(1) - length.mean(1)).square().mean()
+        direction_error = (pred_direction - direction).square().sum(-1).mean()
     else:
         length_error = (pred_length - length).abs().mean()
-    direction_error = (pred_direction - direction).norm(dim=-1).mean()
+        direction_error = (pred_direction - direction).norm(dim=-1).mean()
     loss = weights.pose * pose + weights.length * length_error + weights.direction * direction_error
-    return loss, {"pose": pose.detach(), "length": length_error.detach(), "direction": direction_error.detach()}
+    objective = loss * loss.detach() if weights.form == "official" else loss
+    parts = {"loss": loss.detach(), "pose": pose.detach(), "length": length_error.detach(),
+             "direction": direction_error.detach()}
+    return objective, parts
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,7 +155,7 @@ class TrainConfig:
     def from_dict(cls, data: dict) -> "TrainConfig":
         data = dict(data)
         data["model"] = DenoiserConfig.from_dict(data["model"])
-        data["loss"] = LossWeights(**data["loss"])
+        data["loss"] = LossWeights.from_dict(data["loss"])
         return cls(**data)
 
 
@@ -225,15 +259,16 @@ class Trainer:
             if self.config.flip:
                 kp, pose = self._flip_half(kp, pose, self.epoch, step)
             with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
-                loss, parts = diffusion_loss(self.network, kp, pose, self.schedule, self.generator, self.config.loss)
+                objective, parts = diffusion_loss(self.network, kp, pose, self.schedule, self.generator,
+                                                  self.config.loss, self.config.model.clip, self.config.model.skeleton)
             self.optimizer.zero_grad(set_to_none=True)
-            self.scaler.scale(loss).backward()
+            self.scaler.scale(objective).backward()
             if self.config.grad_clip > 0:
                 self.scaler.unscale_(self.optimizer)
                 nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
             self.scaler.step(self.optimizer)
             self.scaler.update()
-            totals += torch.stack([loss.detach(), parts["pose"], parts["length"], parts["direction"]]).float()
+            totals += torch.stack([parts["loss"], parts["pose"], parts["length"], parts["direction"]]).float()
             bar.update()
             if not bar.disable and (step % 10 == 9 or step == len(batches) - 1):  # a sync every 10 steps only
                 rate = (step + 1) * frames_per_step / (time.perf_counter() - start)

@@ -130,9 +130,43 @@ def test_ddim_eta_zero_step_matches_the_formula():
     torch.testing.assert_close(ddim_step(x_t, x0, 599, 399, schedule, eta=0.0), a_n.sqrt() * x0 + (1 - a_n).sqrt() * eps)
 
 
-def test_clip_reproduces_the_official_clamp():
-    trajectory = ddim_sample(lambda x, t: 3 * torch.ones_like(x), (4,), Schedule.cosine(), steps=5, clip=1.1)
-    assert trajectory.x0.max() <= 1.1 and trajectory.sample.max() == pytest.approx(1.1)
+def official_sampler_transcription(predict, shape, alphas_cumprod, steps, seed, clip=1.1, eta=1.0):
+    """The official DDIM loop written out directly (float64): the network sees clamp(x_t), x̂_0 is
+    clamped, ε̂ = (sqrt(1/ᾱ) x_t - x̂_0) / sqrt(1/ᾱ - 1) with the unclamped x_t, the state is never
+    clamped."""
+    generator = torch.Generator().manual_seed(seed)
+    times = list(reversed(torch.linspace(-1, len(alphas_cumprod) - 1, steps + 1).int().tolist()))
+    img = torch.randn(shape, generator=generator, dtype=torch.float64)
+    outputs = []
+    for time, time_next in zip(times[:-1], times[1:]):
+        x_start = predict(img.clamp(-clip, clip), time).clamp(-clip, clip)
+        alpha = alphas_cumprod[time]
+        pred_noise = ((1 / alpha).sqrt() * img - x_start) / (1 / alpha - 1).sqrt()
+        outputs.append(x_start)
+        if time_next < 0:
+            img = x_start
+            continue
+        alpha_next = alphas_cumprod[time_next]
+        sigma = eta * ((1 - alpha / alpha_next) * (1 - alpha_next) / (1 - alpha)).sqrt()
+        c = (1 - alpha_next - sigma ** 2).sqrt()
+        img = x_start * alpha_next.sqrt() + c * pred_noise + sigma * torch.randn(shape, generator=generator,
+                                                                                 dtype=torch.float64)
+    return torch.stack(outputs), img
+
+
+def test_clip_reproduces_the_official_sampler_exactly():
+    schedule = Schedule.cosine()
+
+    def toy(x, t):  # predictions that overshoot ±1.1, and depend on the (clamped) input
+        return 2.5 * torch.tanh(3 * x) + t / 1000
+
+    x0s, sample = official_sampler_transcription(toy, (3, 7), schedule.alpha_bar, 5, seed=4)
+    trajectory = ddim_sample(toy, (7,), schedule, steps=5, hypotheses=3, seed=4, clip=1.1, dtype=torch.float64)
+    torch.testing.assert_close(trajectory.x0, x0s)
+    torch.testing.assert_close(trajectory.sample, sample)
+    assert trajectory.x0.abs().max() <= 1.1 and trajectory.xt[1:-1].abs().max() > 1.1  # the state is not clamped
+    free = ddim_sample(toy, (7,), schedule, steps=5, hypotheses=3, seed=4, dtype=torch.float64)
+    assert free.x0.abs().max() > 1.1  # without clip nothing is clamped
 
 
 def test_bad_input_errors():
@@ -149,7 +183,7 @@ def test_bad_input_errors():
         ddim_sample(lambda x, t: x[..., :2], (4,), schedule)
     with pytest.raises(ValueError, match="T as an int >= 1"):
         cosine_beta_schedule(0)
-    with pytest.raises(ValueError, match="torch.Generator for eta > 0"):
+    with pytest.raises(ValueError, match="torch.Generator or noise for eta > 0"):
         ddim_step(torch.zeros(2), torch.zeros(2), 999, 799, schedule, eta=1.0)
     with pytest.raises(TypeError, match="seed as int or torch.Generator"):
         q_sample(torch.zeros(2), 3, schedule, seed="a")

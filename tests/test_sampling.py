@@ -1,12 +1,15 @@
 """The reverse process over hypotheses and iterations (``sampling``): shapes, seeds, passes, flip."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
 from conftest import TINY
-from ddhpose_lite.bones import mirror
+from ddhpose_lite.bones import compose, mirror
 from ddhpose_lite.diffusion import Schedule
+from ddhpose_lite.lifter import Lifter
 from ddhpose_lite.model import HSTDenoiser
 from ddhpose_lite.sampling import denoise, sample_poses
 
@@ -58,3 +61,60 @@ def test_flip_averages_the_direct_and_the_mirrored_back_prediction(tiny_model):
         direct = tiny_model(kp, x_t, t)
         mirrored = mirror(tiny_model(mirror(kp), mirror(x_t), t))
     torch.testing.assert_close(flipped, (direct + mirrored) / 2, rtol=1e-5, atol=1e-6)
+
+
+class PerFrameModel(torch.nn.Module):
+    """A stand-in denoiser whose x̂_0 at a frame depends only on that frame's noisy bones (and t):
+    joints rebuilt from the noisy directions with fixed lengths. Lets tests see which noise a frame got."""
+
+    def __init__(self, config=TINY, scale: float = 1.0) -> None:
+        super().__init__()
+        self.config, self.scale = config, scale
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, keypoints_2d, noisy, t):
+        direction = torch.nn.functional.normalize(noisy[..., :3], dim=-1)
+        return compose(torch.full(noisy.shape[:-1] + (1,), 0.3 * self.scale), direction)
+
+
+def test_overlapping_windows_share_their_noise_per_frame():
+    """Lifting with windows that overlap: hypothesis h of a frame is one draw in every window that
+    shows it, so blending keeps the hypotheses apart instead of averaging independent draws."""
+    lifter = Lifter(PerFrameModel())
+    kp = torch.zeros(30, 17, 2)
+    rows, weights = lifter.windows(30, overlap=4)
+    result = lifter.lift(kp, hypotheses=3, iterations=2, seed=0, flip=False, overlap=4)
+    clips = kp[rows]
+    per_window = sample_poses(lifter.model, clips, lifter.schedule, 3, 2, seed=0, frame_index=rows)[-1]  # [H, W, N, J, 3]
+    for frame in range(30):
+        seen = per_window[:, rows == frame]  # [H, windows showing it, J, 3]
+        assert torch.allclose(seen, seen[:, :1].expand_as(seen), atol=1e-6)  # every window agrees
+        torch.testing.assert_close(result.poses[-1, :, frame], seen[:, 0], atol=1e-5, rtol=0)
+    independent = sample_poses(lifter.model, clips, lifter.schedule, 3, 2, seed=0)[-1]
+    overlap = (rows == rows[1, 0]).nonzero()  # the first frame of window 1 is also in window 0
+    assert not torch.allclose(independent[:, overlap[0, 0], overlap[0, 1]], independent[:, overlap[1, 0], overlap[1, 1]])
+
+
+def test_frame_index_must_match_the_clips():
+    kp = torch.zeros(2, 9, 17, 2)
+    with pytest.raises(ValueError, match=r"frame_index of shape \[2, 9\], got \[2, 8\]"):
+        sample_poses(PerFrameModel(), kp, Schedule.cosine(), frame_index=torch.zeros(2, 8, dtype=torch.long))
+
+
+def test_official_clamp_in_the_pose_sampler():
+    """With config.clip the returned joints are clamped to ±clip (the official x_start_pos) and the network
+    only ever sees a clamped x_t; without it nothing is clamped."""
+    seen = []
+
+    class Recording(PerFrameModel):
+        def forward(self, keypoints_2d, noisy, t):
+            seen.append(noisy.abs().max())
+            return super().forward(keypoints_2d, noisy, t)
+
+    config = dataclasses.replace(TINY, clip=1.1)
+    kp = torch.zeros(1, 9, 17, 2)
+    clamped = sample_poses(Recording(config, scale=2.5), kp, Schedule.cosine(), 2, 3, seed=1)
+    assert clamped.abs().max() <= 1.1 and max(seen) <= 1.1
+    seen.clear()
+    free = sample_poses(Recording(TINY, scale=2.5), kp, Schedule.cosine(), 2, 3, seed=1)
+    assert free.abs().max() > 1.1 and max(seen) > 1.1

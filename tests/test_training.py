@@ -5,8 +5,10 @@ import pytest
 import torch
 
 from conftest import tiny_config
+from ddhpose_lite.bones import disentangle
 from ddhpose_lite.datasets import synthetic_sequences
 from ddhpose_lite.diffusion import Schedule
+from ddhpose_lite.skeleton import H36M
 from ddhpose_lite.train import LossWeights, Trainer, diffusion_loss
 
 
@@ -31,8 +33,70 @@ def test_loss_is_zero_for_a_perfect_denoiser_and_each_term_counts():
     assert float(parts["pose"]) == pytest.approx(0.1 * 16 / 17, rel=1e-4)
     only_pose, _ = diffusion_loss(Off(), kp, pose, Schedule.cosine(), g, LossWeights(length=0, direction=0))
     assert float(only_pose) == pytest.approx(float(parts["pose"]), rel=1e-5)
-    with pytest.raises(ValueError, match="length_loss 'per_frame' or 'frame_averaged'"):
-        LossWeights(length_loss="mean")
+    with pytest.raises(ValueError, match=r"loss form as one of \('paper', 'official'\), got 'mean'"):
+        LossWeights(form="mean")
+    assert LossWeights.from_dict({"pose": 1.0, "length": 1.0, "direction": 1.0, "length_loss": "per_frame"}).form == "paper"
+
+
+def official_loss_transcription(predicted, target, boneindex):
+    """The official training loss written out from its loop: mpjpe + squared difference of the
+    frame-averaged bone lengths + squared direction error (weights 1)."""
+    def lengths(seq):
+        return torch.stack([seq[:, :, c] - seq[:, :, p] for p, c in boneindex], 2).pow(2).sum(-1).pow(0.5)
+
+    def directions(seq):
+        bones = torch.stack([seq[:, :, c] - seq[:, :, p] for p, c in boneindex], 2)
+        return bones / bones.pow(2).sum(-1, keepdim=True).pow(0.5)
+
+    loss_pos = torch.mean(torch.norm(predicted - target, dim=-1))
+    loss_length = torch.pow(lengths(target).mean(1) - lengths(predicted).mean(1), 2).mean()
+    loss_dir = torch.pow(directions(target) - directions(predicted), 2).sum(-1).mean()
+    return loss_pos + loss_length + loss_dir
+
+
+@pytest.mark.parametrize("form", ["paper", "official"])
+def test_loss_forms_against_direct_transcriptions(form):
+    """Fixed tensors: the value of each form, and for the official one the gradient scaled by the loss
+    (its loop calls loss.backward(loss.detach()))."""
+    g = torch.Generator().manual_seed(0)
+    target = synthetic_sequences("test", 200, seed=1)[0].poses_3d[:9].unsqueeze(0).double()
+    guess = (target + 0.05 * torch.randn(target.shape, generator=g, dtype=torch.float64)) * (torch.arange(17) > 0)[:, None]
+    guess.requires_grad_(True)
+
+    class Fixed(torch.nn.Module):
+        def forward(self, keypoints_2d, noisy, t):
+            return guess
+
+    objective, parts = diffusion_loss(Fixed(), torch.zeros(1, 9, 17, 2), target, Schedule.cosine(), g,
+                                      LossWeights(form=form))
+    boneindex = [(H36M.parents[c], c) for c in range(1, 17)]
+    if form == "official":
+        reference = official_loss_transcription(guess, target, boneindex)
+    else:
+        length, direction = disentangle(target)
+        pred_length, pred_direction = disentangle(guess)
+        reference = ((guess - target).norm(dim=-1).mean() + (pred_length - length).abs().mean()
+                     + (pred_direction - direction).norm(dim=-1).mean())
+    torch.testing.assert_close(parts["loss"], reference.detach())
+    (grad,) = torch.autograd.grad(objective, guess)
+    (reference_grad,) = torch.autograd.grad(reference, guess)
+    scale = reference.detach() if form == "official" else 1.0
+    torch.testing.assert_close(grad, scale * reference_grad)
+
+
+def test_training_clamps_the_noisy_bones_when_asked():
+    seen = []
+
+    class Spy(torch.nn.Module):
+        def forward(self, keypoints_2d, noisy, t):
+            seen.append(noisy)
+            return torch.zeros(noisy.shape[:2] + (17, 3))
+
+    pose = synthetic_sequences("test", 200, seed=1)[0].poses_3d[:9].unsqueeze(0).repeat(64, 1, 1, 1)
+    g = torch.Generator().manual_seed(0)
+    diffusion_loss(Spy(), torch.zeros(64, 9, 17, 2), pose, Schedule.cosine(), g, clip=1.1)
+    diffusion_loss(Spy(), torch.zeros(64, 9, 17, 2), pose, Schedule.cosine(), g)
+    assert seen[0].abs().max() == pytest.approx(1.1) and seen[1].abs().max() > 1.1
 
 
 def test_training_reduces_the_loss(sequences):
