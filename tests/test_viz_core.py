@@ -1,12 +1,19 @@
 """Tests of what every figure shares (viz.core), run headless: the building blocks of interactive
-views (FigureUpdate, apply_update, update_frame) and the input checks."""
+views (FigureUpdate, apply_update, update_frame), the input checks, and default sizes that fit
+JupyterLab's output area."""
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from conftest import make_result
 
 from ddhpose_lite import viz
+from ddhpose_lite.diffusion import forward_path
+
+OUTPUT_AREA = 848  # px: JupyterLab's output area at a 1280 px window with the file browser open
 
 
 def two_traces() -> go.Figure:
@@ -68,3 +75,45 @@ def test_joint_index_from_names_and_indices():
     for bad in (17, -1, True, "Tail", 2.0):
         with pytest.raises(ValueError, match="joint"):
             viz.joint_index(bad)
+
+
+# ---------------------------------------------------------------- sizes
+
+
+def default_widths() -> dict[str, int]:
+    """Public viz function -> the default of its ``width`` argument (base_layout has none)."""
+    widths = {}
+    for name in viz.__all__:
+        function = getattr(viz, name)
+        parameter = inspect.signature(function).parameters.get("width") if inspect.isfunction(function) else None
+        if parameter is not None and parameter.default is not inspect.Parameter.empty:
+            widths[name] = parameter.default
+    return widths
+
+
+def test_every_figure_function_has_a_default_width_that_fits_the_output_area():
+    widths = default_widths()
+    assert len(widths) >= 20, widths
+    too_wide = {name: width for name, width in widths.items() if not width <= OUTPUT_AREA - 8}
+    assert too_wide == {}
+
+
+def test_default_layout_widths_of_the_built_figures(pose, schedule, capture):
+    maps, prediction = capture
+    path = forward_path(pose, [0, 500], schedule)
+    result = make_result()
+    figures = {
+        "skeleton_3d": viz.skeleton_3d(pose),
+        "kinematic_tree": viz.kinematic_tree(),
+        "joint_explorer": viz.joint_explorer(pose),
+        "noising_view": viz.noising_view(path.bones_pose[1], path.joints[1], schedule.alpha_bar, 500),
+        "noising_explorer": viz.noising_explorer(path.bones_pose, path.joints, path.t, schedule.alpha_bar),
+        "schedule_curves": viz.schedule_curves({"cosine": schedule}),
+        "hrst_before_after": viz.hrst_before_after(maps.spatial_logits[1][0, 0]),
+        "attention_explorer_figure": viz.attention_explorer_figure(maps),
+        "attention_browser": viz.attention_browser(maps, heads=["mean"]),
+        "hypothesis_view": viz.hypothesis_view(result),
+        "hypothesis_explorer": viz.hypothesis_explorer(result),
+        "perturbation_explorer": viz.perturbation_explorer(pose, {"a": (pose, {"s": np.zeros(6)})}),
+    }
+    assert {name: fig.layout.width for name, fig in figures.items() if not fig.layout.width <= 840} == {}

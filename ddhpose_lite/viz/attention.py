@@ -188,7 +188,7 @@ def hrst_entries(skeleton: Skeleton = H36M) -> tuple[list[tuple[int, int]], list
 
 def hrst_before_after(logits, after=None, skeleton: Skeleton = H36M, *,
                       names: Sequence[str] = ("before: A = QKᵀ/√d", "after Algorithm 1", "after − before"),
-                      decimals: int = 3, title: str | None = None, width: int = 900,
+                      decimals: int = 3, title: str | None = None, width: int = 840,
                       height: int = 420) -> go.Figure:
     """Algorithm 1 (HRST) on one [J, J] logit map: before, after and their difference.
 
@@ -477,30 +477,31 @@ def attention_figure(arrays: AttentionArrays, state: Mapping, *, decimals: int =
     skeleton = arrays.skeleton
     joint_labels = list(skeleton.names)
     frame_labels = _axis_labels("frames", arrays.frames, skeleton)
-    spatial_domain, temporal_domain = (0.0, 0.25), (0.4, 0.65)
-    spatial, temporal = update.traces["spatial"], update.traces["temporal"]
-    bar = dict(thickness=8, len=0.7)
-    data = [
-        _heatmap_trace(np.asarray(spatial["z"]), joint_labels, ATTENTION_COLORSCALE, decimals, zmin=spatial["zmin"],
-                       zmax=spatial["zmax"], colorbar=dict(bar, x=spatial_domain[1] + 0.005, xanchor="left"),
-                       name="spatial"),
-        _heatmap_trace(np.asarray(temporal["z"]), frame_labels, ATTENTION_COLORSCALE, decimals, "2",
-                       zmin=temporal["zmin"], zmax=temporal["zmax"],
-                       colorbar=dict(bar, x=temporal_domain[1] + 0.005, xanchor="left"), name="temporal"),
-    ]
+    spatial_domain, temporal_domain = (0.0, 0.32), (0.42, 0.68)
+    data = []
+    for name, labels, domain, axes in (("spatial", joint_labels, spatial_domain, ""),
+                                       ("temporal", frame_labels, temporal_domain, "2")):
+        # a horizontal colour bar above each map: beside them it would collide with the next axis
+        bar = dict(orientation="h", thickness=8, len=domain[1] - domain[0], x=sum(domain) / 2, xanchor="center",
+                   y=1.0, yanchor="bottom", ypad=4, nticks=4)
+        props = update.traces[name]
+        data.append(_heatmap_trace(np.asarray(props["z"]), labels, ATTENTION_COLORSCALE, decimals, axes,
+                                   zmin=props["zmin"], zmax=props["zmax"], colorbar=bar, name=name))
     head = arrays.heads if state["head"] == "mean" else state["head"]
     row = arrays.spatial[state["layer"], head, state["frame"], state["joint"]]
     data += _attention_skeleton_traces(arrays.points[state["frame"]], row, state["joint"], skeleton)
     sx, sy = _matrix_axes(joint_labels, spatial_domain, "x", "key joint", "query joint")
     tx, ty = _matrix_axes(frame_labels, temporal_domain, "x2", "key frame", "query frame")
     sx["tickfont"] = sy["tickfont"] = dict(size=9)
+    sx["dtick"] = sy["dtick"] = 1  # every joint's name
     tx["tickfont"] = ty["tickfont"] = dict(size=8)
     tx["anchor"], ty["anchor"] = "y2", "x2"
-    scene = _scene(arrays.points.reshape(-1, 3), arrays.coordinates)
-    scene["domain"] = dict(x=[0.72, 1.0], y=[0.0, 1.0])
+    sy["constraintoward"] = ty["constraintoward"] = "top"  # the maps right under their colour bars
+    scene = _scene(arrays.points.reshape(-1, 3), arrays.coordinates, distance=1.2)  # axis titles inside
+    scene["domain"] = dict(x=[0.7, 1.0], y=[0.0, 1.0])
     layout = base_layout(width, height, title or update.layout["title.text"], xaxis=sx, yaxis=sy, xaxis2=tx,
                          yaxis2=ty, scene=scene, shapes=update.layout["shapes"])
-    layout["margin"].update(l=80, b=80)
+    layout["margin"].update(t=85, b=80)
     return go.Figure(data=data, layout=layout)
 
 

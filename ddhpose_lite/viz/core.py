@@ -39,7 +39,10 @@ _AXIS_TITLES = {
     "world": ("x (m)", "y (m)", "z (m, up)"),
     "camera": ("x (m, right)", "z (m, forward)", "-y (m, up)"),
 }
-_EYES = {"world": dict(x=0.7, y=1.25, z=0.3), "camera": dict(x=0.45, y=-1.35, z=0.3)}
+# Where the 3D view looks from (and at). Camera-frame poses are tall boxes seen at an angle: a bit
+# farther and aimed a bit lower, so the depth axis title stays inside the figure.
+_EYES = {"world": dict(x=0.7, y=1.25, z=0.3), "camera": dict(x=0.5, y=-1.49, z=0.33)}
+_CENTERS = {"world": dict(x=0, y=0, z=0), "camera": dict(x=0, y=0, z=-0.08)}
 _FADED = 0.35  # opacity factor of the non-highlighted skeleton
 
 

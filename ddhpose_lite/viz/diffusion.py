@@ -173,7 +173,7 @@ def _pair_figure(update: FigureUpdate, curve: np.ndarray, subplot_titles: Sequen
                                  hoverinfo="x+y"), 1, 3)
     fig.update_layout(base_layout(width, height, "title"))
     apply_update(fig, update)
-    scene = _scene(scene_points, "world")
+    scene = _scene(scene_points, "world", distance=1.35)  # the whole box, axis titles included
     fig.update_layout(scene=scene, scene2=scene, margin=dict(t=70))
     fig.update_xaxes(title_text="t", zeroline=False, gridcolor="#eee", row=1, col=3)
     fig.update_yaxes(title_text="ᾱ<sub>t</sub>", range=[-0.03, 1.08], zeroline=False, gridcolor="#eee",
@@ -205,7 +205,7 @@ def _noising_title(t: int, alpha_bar: float) -> str:
             f"{math.sqrt(max(1 - alpha_bar, 0.0)):.3f}·ε   (ᾱ<sub>t</sub> = {alpha_bar:.4f})")
 
 
-_NOISING_SUBPLOTS = ("bones noised (length, direction), rebuilt by FK", "joints noised directly", "ᾱ<sub>t</sub>")
+_NOISING_SUBPLOTS = ("bones noised, rebuilt by FK", "joints noised directly", "ᾱ<sub>t</sub>")
 
 
 def noising_update(bones_pose, joints_pose, alpha_bar, t: int, *, skeleton: Skeleton = H36M,

@@ -218,7 +218,7 @@ def hypothesis_figure(arrays: HypothesisArrays, state: Mapping, *, title: str | 
     apply_update(fig, update)
     if title:
         fig.layout.title.text = title
-    fig.update_layout(scene=_scene(arrays.scene_points, "camera"),
+    fig.update_layout(scene=_scene(arrays.scene_points, "camera", distance=1.15),  # axis titles inside
                       coloraxis=dict(colorscale=_UNCERTAINTY_SCALE, cmin=0, cmax=arrays.cmax,
                                      colorbar=dict(title=dict(text="spread (mm)", side="right"), len=0.6,
                                                    thickness=12, x=1.0)),

@@ -14,6 +14,7 @@ from .core import (
     OVERLAY_COLORS,
     PoseLike,
     _AXIS_TITLES,
+    _CENTERS,
     _EYES,
     _FADED,
     _ROLE_SIZE_3D,
@@ -52,8 +53,9 @@ __all__ = [
 # ---------------------------------------------------------------- 3D skeletons
 
 
-def _scene(points: np.ndarray, frame: str) -> dict:
-    """Fixed axis ranges around all ``points`` [..., 3] (display axes) with equal scale."""
+def _scene(points: np.ndarray, frame: str, distance: float = 1.0) -> dict:
+    """Fixed axis ranges around all ``points`` [..., 3] (display axes) with equal scale, seen from
+    ``distance`` times the usual distance."""
     flat = points.reshape(-1, 3)
     low, high = flat.min(axis=0), flat.max(axis=0)
     pad = max(0.1 * float((high - low).max()), 0.05)
@@ -68,7 +70,8 @@ def _scene(points: np.ndarray, frame: str) -> dict:
         **axes,
         aspectmode="manual",
         aspectratio={key: round(float(r), 3) for key, r in zip("xyz", ratio)},
-        camera=dict(eye=_EYES[frame], up=dict(x=0, y=0, z=1)),
+        camera=dict(eye={key: round(value * distance, 3) for key, value in _EYES[frame].items()},
+                    center=dict(_CENTERS[frame]), up=dict(x=0, y=0, z=1)),
     )
 
 
@@ -584,7 +587,7 @@ def bone_lengths_over_time(lengths: Mapping[str, PoseLike],
 
 def perturbation_explorer(clean: PoseLike, steps: Mapping[str, tuple], skeleton: Skeleton = H36M, *,
                    frame: str = "world", ylabel: str = "mean joint error (cm)", ymax: float | None = None,
-                   title: str | None = None, width: int = 900, height: int = 470) -> go.Figure:
+                   title: str | None = None, width: int = 840, height: int = 470) -> go.Figure:
     """A clean pose with a noisy copy overlaid (left) and per-level errors (right), per step.
 
     ``steps``: label -> (noisy [J, 3], {series name: one value per hierarchy level}); every step
