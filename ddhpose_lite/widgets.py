@@ -52,6 +52,7 @@ class Explorer:
             control.observe(lambda change, key=key: self._moved(key, change["new"]), names="value")
 
     def update(self, *value, **changes) -> None:
+        """Show the state with ``changes`` (state key -> value); ``update(value)`` for one control."""
         if value:
             if len(value) > 1 or changes or len(self.controls) != 1:
                 raise TypeError(f"expected one value for a single control, or keywords {list(self.state)}")

@@ -12,6 +12,7 @@ from ..skeleton import H36M, Skeleton
 from .core import (
     HIGHLIGHT_COLOR,
     OVERLAY_COLORS,
+    FigureUpdate,
     PoseLike,
     _AXIS_TITLES,
     _CENTERS,
@@ -19,7 +20,6 @@ from .core import (
     _FADED,
     _ROLE_SIZE_3D,
     _ROLE_SIZE_TREE,
-    FigureUpdate,
     _as_named,
     _bones_by_level,
     _check_clip,
