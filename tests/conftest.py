@@ -1,12 +1,17 @@
-"""Fixtures shared by the tests: the tiny model configuration, a tiny model, and small datasets."""
+"""What the tests share: the tiny model configuration and small datasets (training, sampling,
+lifting), and for the figure, widget and browser tests small inputs made without the shipped model
+with their independent expectations."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
+from ddhpose_lite.bones import compose, disentangle, rest_pose
 from ddhpose_lite.datasets import synthetic_sequences
-from ddhpose_lite.lifter import Lifter, load_pretrained
-from ddhpose_lite.model import HSTDenoiser
+from ddhpose_lite.diffusion import Schedule, bone_state, ddim_sample, split_bone_state
+from ddhpose_lite.lifter import Lifter, LiftResult, load_pretrained
+from ddhpose_lite.model import DenoiserConfig, HSTDenoiser, capture_attention
 from ddhpose_lite.train import PROFILES, TrainConfig
 
 TINY = PROFILES["tiny"].model
@@ -41,3 +46,90 @@ def sequences():
 def pretrained() -> Lifter:
     """The checkpoint shipped in the package."""
     return load_pretrained()
+
+
+# ---------------------------------------------------------------- figures and widgets
+
+HYPOTHESIS_SHAPE = (3, 4, 6)  # K iterations, H hypotheses, F frames of make_result
+ATTENTION_CONFIG = DenoiserConfig(frames=9, width=32, depth=3, heads=4)
+
+
+def make_result(seed: int = 0) -> LiftResult:
+    """A LiftResult of K x H noisy copies of the upright rest pose (camera axes), without a model."""
+    K, H, F = HYPOTHESIS_SHAPE
+    generator = torch.Generator().manual_seed(seed)
+    pose = rest_pose()[:, [0, 2, 1]] * torch.tensor([1.0, -1.0, 1.0])  # upright in camera axes (y down)
+    poses = pose + 0.04 * torch.randn(K, H, F, 17, 3, generator=generator)
+    poses = poses - poses[..., :1, :]
+    keypoints = pose[None, :, :2].repeat(F, 1, 1) / 4 + 0.01 * torch.randn(F, 17, 2, generator=generator)
+    return LiftResult(poses, keypoints)
+
+
+def expected_noisy(pose: torch.Tensor, t: int, schedule: Schedule, seed: int):
+    """(bones-noised pose, joints-noised pose) at t, from scratch: the seeded draws (length,
+    direction, joints, in that order) and x_t = √ᾱ x_0 + √(1-ᾱ) ε, independent of forward_path."""
+    generator = torch.Generator().manual_seed(seed)
+    eps_length = torch.randn(16, 1, generator=generator)
+    eps_direction = torch.randn(16, 3, generator=generator)
+    eps_joints = torch.randn(16, 3, generator=generator)
+    a = schedule.alpha_bar[t].item()
+    length, direction = disentangle(pose)
+    s, n = a ** 0.5, (1 - a) ** 0.5
+    bones = compose(s * length + n * eps_length, s * direction + n * eps_direction)
+    joints = torch.cat([torch.zeros(1, 3), s * pose[1:] + n * eps_joints])
+    return bones.numpy(), joints.numpy()
+
+
+def random_inputs(batch: int, seed: int = 0):
+    """(keypoints, noisy bones, t) for the small denoiser of ``attention_model``."""
+    g = torch.Generator().manual_seed(seed)
+    frames = ATTENTION_CONFIG.frames
+    return (torch.randn(batch, frames, 17, 2, generator=g), torch.randn(batch, frames, 16, 4, generator=g),
+            torch.full((batch,), 500))
+
+
+def sizes_by_joint(trace) -> dict[int, float]:
+    """Joint index -> marker size of a highlight trace (gaps between segments skipped)."""
+    return {j: s for j, s in zip(trace.customdata, trace.marker.size) if j is not None}
+
+
+def joints_of(trace) -> np.ndarray:
+    return np.stack([trace.x, trace.y, trace.z], axis=-1).astype(float)
+
+
+def z_of(trace) -> np.ndarray:
+    return np.asarray(trace.z, dtype=np.float64)
+
+
+@pytest.fixture(scope="session")
+def pose() -> torch.Tensor:
+    return rest_pose()
+
+
+@pytest.fixture(scope="session")
+def schedule() -> Schedule:
+    return Schedule.cosine()
+
+
+@pytest.fixture(scope="session")
+def oracle_run(pose, schedule):
+    """A 5-step DDIM run whose denoiser always returns the rest pose: (trajectory, x0 poses, xt poses)."""
+    x0 = bone_state(*disentangle(pose))
+    trajectory = ddim_sample(lambda x, t: x0.expand_as(x), (16, 4), schedule, steps=5, hypotheses=2, seed=0)
+    as_pose = lambda states: compose(*split_bone_state(states))  # noqa: E731
+    return trajectory, as_pose(trajectory.x0[:, 1]), as_pose(trajectory.xt[:, 1])
+
+
+@pytest.fixture(scope="session")
+def attention_model() -> HSTDenoiser:
+    """A small untrained denoiser (fast, deterministic)."""
+    torch.manual_seed(0)
+    return HSTDenoiser(ATTENTION_CONFIG).eval()
+
+
+@pytest.fixture(scope="session")
+def capture(attention_model):
+    """Maps of a batch of 2 (so the sample index matters) and the predictions [2, F, 17, 3]."""
+    with torch.no_grad(), capture_attention(attention_model) as maps:
+        prediction = attention_model(*random_inputs(2))
+    return maps, prediction

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import torch
 
-from test_hypothesis_viz import make_result
+from conftest import make_result
 
 from ddhpose_lite import viz
 from ddhpose_lite.bones import compose, disentangle, rest_pose

@@ -10,7 +10,13 @@ Display frames for 3D poses:
 - ``"camera"``: camera coordinates (x right, y down, z forward), drawn upright by plotting
   (x, z, -y): depth runs into the screen and -y points up.
 
-One module per topic: ``core`` (colours, layout, checks), ``poses`` (lessons 01-02),
+Interactive views (the widgets of ``ddhpose_lite.widgets`` and their kernel-free twins) come in
+pairs: a figure function that draws one state and an update function that returns a
+``FigureUpdate``, what changes for another state (``highlight_update``, ``noising_update``,
+``ddim_update``, ``attention_update``, ``hypothesis_update``). ``apply_update`` writes one into a
+figure or FigureWidget; ``update_frame`` turns one into a plotly frame for a slider.
+
+One module per topic: ``core`` (colours, layout, checks, updates), ``poses`` (lessons 01-02),
 ``diffusion`` (03), ``attention`` (04), ``hypotheses`` (06). Everything public is importable from
 ``ddhpose_lite.viz`` directly.
 """

@@ -1,31 +1,36 @@
 """Attention figures (lesson 04): heatmaps, HRST before/after, attention on the skeleton, explorers."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
+from .._tensors import describe
 from ..skeleton import H36M, Skeleton
 from .core import (
     FRAMES,
+    FigureUpdate,
     PoseLike,
     _check_pose,
     _checked,
     _coords,
-    _describe,
-    _joint_index,
     _polyline,
     _to_numpy,
     base_layout,
+    check_index,
+    joint_index,
     to_display,
+    update_frame,
 )
 from .poses import _animation_controls, _scene
 
 __all__ = [
-    "ATTENTION_COLORSCALE", "ATTENTION_EXPLORER_TRACES", "ATTENTION_SKELETON_TRACES",
-    "attention_browser", "attention_explorer_figure", "attention_heatmap", "attention_skeleton",
-    "hrst_before_after", "hrst_entries",
+    "ATTENTION_COLORSCALE", "ATTENTION_EXPLORER_TRACES", "ATTENTION_SKELETON_TRACES", "AttentionArrays",
+    "attention_arrays", "attention_browser", "attention_explorer_figure", "attention_figure",
+    "attention_heatmap", "attention_skeleton", "attention_state", "attention_update", "hrst_before_after",
+    "hrst_entries",
 ]
 
 # ---------------------------------------------------------------- attention maps (lesson 04)
@@ -40,12 +45,12 @@ ATTENTION_COLORSCALE = "Blues"
 """Colours of attention weights: white (0) to dark blue (the largest weight shown)."""
 
 ATTENTION_SKELETON_TRACES = dict(bones=0, rays=1, joints=2, query=3)
-"""Trace indices of ``attention_skeleton``: grey bones, query→key rays coloured by weight, the
-joints sized and coloured by weight, the query joint (a diamond)."""
+"""Trace indices of ``attention_skeleton`` by trace name: grey bones, query→key rays coloured by
+weight, the joints sized and coloured by weight, the query joint (a diamond)."""
 
 ATTENTION_EXPLORER_TRACES = dict(spatial=0, temporal=1, bones=2, rays=3, joints=4, query=5)
-"""Trace indices of ``attention_explorer_figure`` and ``attention_browser`` (the skeleton's
-traces as in ``ATTENTION_SKELETON_TRACES``, shifted by 2)."""
+"""Trace indices of ``attention_explorer_figure``, ``attention_figure`` and ``attention_browser``
+by trace name (the skeleton's traces as in ``ATTENTION_SKELETON_TRACES``, shifted by 2)."""
 
 _LOGIT_COLORSCALE = "Viridis"
 _DIFFERENCE_COLORSCALE = "RdBu_r"
@@ -56,7 +61,7 @@ def _check_square(matrix, name: str, size: int | None = None) -> np.ndarray:
     spelled = f"[{size}, {size}]" if size is not None else "[N, N]"
     array = _checked(matrix, name, [(size, size)], spelled)
     if array.shape[0] != array.shape[1]:
-        raise ValueError(f"expected {name} of shape {spelled} (a square map), got {_describe(array.shape)}")
+        raise ValueError(f"expected {name} of shape {spelled} (a square map), got {describe(array.shape)}")
     return array
 
 
@@ -86,7 +91,7 @@ def _heatmap_trace(z: np.ndarray, labels: list[str], colorscale: str, decimals: 
         showscale=colorbar is not None,
     )
     if colorbar is not None:
-        trace["colorbar"] = dict(thickness=10, len=0.8, outlinewidth=0, tickfont=dict(size=10), **colorbar)
+        trace["colorbar"] = {**dict(thickness=10, len=0.8, outlinewidth=0, tickfont=dict(size=10)), **colorbar}
     for key, value in (("zmin", zmin), ("zmax", zmax), ("zmid", zmid)):
         if value is not None:
             trace[key] = round(float(value), decimals)
@@ -183,7 +188,7 @@ def hrst_entries(skeleton: Skeleton = H36M) -> tuple[list[tuple[int, int]], list
 
 def hrst_before_after(logits, after=None, skeleton: Skeleton = H36M, *,
                       names: Sequence[str] = ("before: A = QKᵀ/√d", "after Algorithm 1", "after − before"),
-                      decimals: int = 3, title: str | None = None, width: int = 900,
+                      decimals: int = 3, title: str | None = None, width: int = 840,
                       height: int = 420) -> go.Figure:
     """Algorithm 1 (HRST) on one [J, J] logit map: before, after and their difference.
 
@@ -288,9 +293,9 @@ def _attention_skeleton_traces(points: np.ndarray, row: np.ndarray, joint: int, 
     traces = [
         dict(type="scatter3d", mode="lines", name="bones", hoverinfo="skip", **bones,
              line=dict(color="rgba(70, 70, 70, 0.85)", width=5)),
-        dict(type="scatter3d", mode="lines", name="attention", hoverinfo="skip", **{k: rays[k] for k in "xyz"},
+        dict(type="scatter3d", mode="lines", name="rays", hoverinfo="skip", **{k: rays[k] for k in "xyz"},
              line=dict(rays["line"], colorscale=ATTENTION_COLORSCALE, width=7)),
-        dict(type="scatter3d", mode="markers", name="keys", hoverinfo="text", **joints, marker=joint_marker),
+        dict(type="scatter3d", mode="markers", name="joints", hoverinfo="text", **joints, marker=joint_marker),
         dict(type="scatter3d", mode="markers", name="query", hoverinfo="text", **query,
              marker=dict(size=9, symbol="diamond", color="#D55E00")),
     ]
@@ -320,7 +325,7 @@ def attention_skeleton(pose: PoseLike, weights, joint, skeleton: Skeleton = H36M
     ``ATTENTION_SKELETON_TRACES``.
     """
     coordinates = _check_coordinates(coordinates)
-    j = _joint_index(joint, skeleton)
+    j = joint_index(joint, skeleton)
     points = to_display(_check_pose(pose, skeleton), coordinates)
     row = _attention_row(weights, j, skeleton)
     data = _attention_skeleton_traces(points, row, j, skeleton, colorbar=dict(title=dict(text="weight", side="right")))
@@ -331,9 +336,42 @@ def attention_skeleton(pose: PoseLike, weights, joint, skeleton: Skeleton = H36M
 # The explorer: spatial map, temporal map and attention skeleton of one (layer, head, joint, frame).
 
 
-def _attention_arrays(maps, sample: int = 0) -> dict:
-    """Captured maps of one sample as float64 NumPy: spatial [L, H+1, F, J, J] and temporal
-    [L, H+1, J, F, F] (index H is the mean over heads), spatial_logits [L, H, F, J, J] (or None)."""
+@dataclass(frozen=True, eq=False)
+class AttentionArrays:
+    """Captured maps of one sample and the pose to draw them on, precomputed once (float64 NumPy)
+    so that a view only indexes into them.
+
+    ``spatial`` [L, H+1, F, J, J] and ``temporal`` [L, H+1, J, F, F]: head index H is the mean
+    over the H heads; ``spatial_logits`` [L, H, F, J, J] or None; ``points`` [F, J, 3] the pose
+    of every frame in display axes (``to_display``) and ``coordinates`` the pose's frame.
+    """
+
+    spatial: np.ndarray
+    temporal: np.ndarray
+    spatial_logits: np.ndarray | None
+    points: np.ndarray
+    coordinates: str
+    skeleton: Skeleton = H36M
+
+    @property
+    def layers(self) -> int:
+        return self.spatial.shape[0]
+
+    @property
+    def heads(self) -> int:
+        return self.spatial.shape[1] - 1
+
+    @property
+    def frames(self) -> int:
+        return self.spatial.shape[2]
+
+    @property
+    def joints(self) -> int:
+        return self.spatial.shape[-1]
+
+
+def _sample_maps(maps, sample: int):
+    """(spatial [L, H, F, J, J], temporal [L, H, J, F, F], logits or None) of one batch item."""
     def get(key):
         value = maps.get(key) if isinstance(maps, Mapping) else getattr(maps, key, None)
         return list(value) if value is not None else None
@@ -351,31 +389,18 @@ def _attention_arrays(maps, sample: int = 0) -> dict:
     for k, (s, t) in enumerate(zip(spatial, temporal)):
         if s.shape[1:] != (heads, joints, joints) or s.shape[0] % frames:
             raise ValueError(f"expected spatial[{k}] of shape [B*{frames}, {heads}, {joints}, {joints}], "
-                             f"got {_describe(s.shape)}")
+                             f"got {describe(s.shape)}")
         if t.shape[1:] != (heads, frames, frames) or t.shape[0] != s.shape[0] // frames * joints:
             raise ValueError(f"expected temporal[{k}] of shape [{s.shape[0] // frames}*{joints}, {heads}, "
-                             f"{frames}, {frames}], got {_describe(t.shape)}")
-    batch = spatial[0].shape[0] // frames
-    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 0 <= sample < batch:
-        raise ValueError(f"expected sample as an int in 0..{batch - 1}, got {sample!r}")
+                             f"{frames}, {frames}], got {describe(t.shape)}")
+    sample = check_index(sample, "sample", spatial[0].shape[0] // frames)
     s = np.stack([x[sample * frames:(sample + 1) * frames].transpose(1, 0, 2, 3) for x in spatial])
     t = np.stack([x[sample * joints:(sample + 1) * joints].transpose(1, 0, 2, 3) for x in temporal])
     logits = None
     if get("spatial_logits") and len(get("spatial_logits")) == len(spatial):
         logits = np.stack([_to_numpy(x, "spatial_logits")[sample * frames:(sample + 1) * frames].transpose(1, 0, 2, 3)
                            for x in get("spatial_logits")])
-    return dict(spatial=np.concatenate([s, s.mean(1, keepdims=True)], 1),
-                temporal=np.concatenate([t, t.mean(1, keepdims=True)], 1),
-                spatial_logits=logits, layers=len(spatial), heads=heads, joints=joints, frames=frames)
-
-
-def _check_choice(value, name: str, count: int, allow_mean: bool = False) -> int:
-    if allow_mean and value == "mean":
-        return count
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < count:
-        extra = " or 'mean'" if allow_mean else ""
-        raise ValueError(f"expected {name} as an int in 0..{count - 1}{extra}, got {value!r}")
-    return int(value)
+    return s, t, logits
 
 
 def _explorer_poses(pose, frames: int, skeleton: Skeleton, coordinates: str):
@@ -391,59 +416,98 @@ def _explorer_poses(pose, frames: int, skeleton: Skeleton, coordinates: str):
     return to_display(array, _check_coordinates(coordinates)), coordinates
 
 
-def _explorer_title(layer: int, head: int, heads: int, joint: int, frame: int, skeleton: Skeleton) -> str:
-    head_text = "mean of heads" if head == heads else f"head {head}"
-    return (f"layer {layer} · {head_text} · spatial map of frame {frame} · "
-            f"temporal map of {skeleton.names[joint]}")
+def attention_arrays(maps, pose=None, *, sample: int = 0, skeleton: Skeleton = H36M,
+                     coordinates: str = "camera") -> AttentionArrays:
+    """Everything the explorer views draw, from ``model.capture_attention``'s capture of ONE
+    forward pass (or a mapping with 'spatial' and 'temporal' lists): the maps of batch item
+    ``sample`` with the mean of the heads added, and ``pose`` ([F, J, 3], [J, 3] or None for the
+    rest pose in world coordinates) in display axes; ``coordinates`` is its frame."""
+    spatial, temporal, logits = _sample_maps(maps, sample)
+    if spatial.shape[-1] != skeleton.num_joints:
+        raise ValueError(f"expected spatial maps over {skeleton.num_joints} joints, got {spatial.shape[-1]}")
+    points, coordinates = _explorer_poses(pose, spatial.shape[2], skeleton, coordinates)
+    return AttentionArrays(spatial=np.concatenate([spatial, spatial.mean(1, keepdims=True)], 1),
+                           temporal=np.concatenate([temporal, temporal.mean(1, keepdims=True)], 1),
+                           spatial_logits=logits, points=points, coordinates=coordinates, skeleton=skeleton)
 
 
-def _explorer_updates(arrays: dict, points: np.ndarray, layer: int, head: int, joint: int, frame: int,
-                      skeleton: Skeleton, decimals: int) -> tuple[list[dict], list[dict], str]:
-    """(trace props in ATTENTION_EXPLORER_TRACES order, the two row outlines, the title)."""
-    spatial = arrays["spatial"][layer, head, frame]
-    temporal = arrays["temporal"][layer, head, joint]
-    props = [dict(z=np.round(m, decimals).tolist(), zmin=round(float(m.min()), decimals),
-                  zmax=round(float(m.max()), decimals)) for m in (spatial, temporal)]
-    props += _attention_skeleton_props(points[frame], spatial[joint], joint, skeleton, decimals)
-    outlines = [dict(y0=joint - 0.5, y1=joint + 0.5), dict(y0=frame - 0.5, y1=frame + 0.5)]
-    return props, outlines, _explorer_title(layer, head, arrays["heads"], joint, frame, skeleton)
+def attention_state(arrays: AttentionArrays, layer, head, joint, frame) -> dict:
+    """A checked explorer state: layer and frame as ints, head an int or 'mean' (the mean of the
+    heads), joint an index (from an index or a name)."""
+    return dict(layer=check_index(layer, "layer", arrays.layers),
+                head=check_index(head, "head", arrays.heads, words=("mean",)),
+                joint=joint_index(joint, arrays.skeleton),
+                frame=check_index(frame, "frame", arrays.frames))
 
 
-def _explorer_figure(arrays: dict, points: np.ndarray, coordinates: str, layer: int, head: int, joint: int,
-                     frame: int, skeleton: Skeleton, decimals: int, title: str | None, width: int,
-                     height: int) -> go.Figure:
-    props, outlines, auto_title = _explorer_updates(arrays, points, layer, head, joint, frame, skeleton, decimals)
+def _explorer_title(state: dict, skeleton: Skeleton) -> str:
+    head_text = "mean of heads" if state["head"] == "mean" else f"head {state['head']}"
+    return (f"layer {state['layer']} · {head_text} · spatial map of frame {state['frame']} · "
+            f"temporal map of {skeleton.names[state['joint']]}")
+
+
+def _row_outline(axis: str, n: int, row: int) -> dict:
+    return dict(type="rect", xref=f"x{axis}", yref=f"y{axis}", x0=-0.5, x1=n - 0.5, y0=row - 0.5, y1=row + 0.5,
+                line=_ROW_OUTLINE, fillcolor="rgba(0,0,0,0)")
+
+
+def attention_update(arrays: AttentionArrays, state: Mapping, decimals: int = 4) -> FigureUpdate:
+    """What an ``attention_figure`` shows for ``state`` (layer, head, joint, frame; checked by
+    ``attention_state``): both maps, the attention skeleton, the two row outlines, the title."""
+    state = attention_state(arrays, **state)
+    layer, joint, frame = state["layer"], state["joint"], state["frame"]
+    head = arrays.heads if state["head"] == "mean" else state["head"]
+    spatial = arrays.spatial[layer, head, frame]
+    temporal = arrays.temporal[layer, head, joint]
+    traces = {name: dict(z=np.round(m, decimals).tolist(), zmin=round(float(m.min()), decimals),
+                         zmax=round(float(m.max()), decimals))
+              for name, m in (("spatial", spatial), ("temporal", temporal))}
+    skeleton_props = _attention_skeleton_props(arrays.points[frame], spatial[joint], joint, arrays.skeleton, decimals)
+    traces.update(zip(("bones", "rays", "joints", "query"), skeleton_props))
+    shapes = [_row_outline("", arrays.joints, joint), _row_outline("2", arrays.frames, frame)]
+    return FigureUpdate(traces, {"shapes": shapes, "title.text": _explorer_title(state, arrays.skeleton)})
+
+
+def attention_figure(arrays: AttentionArrays, state: Mapping, *, decimals: int = 4, title: str | None = None,
+                     width: int = 840, height: int = 440) -> go.Figure:
+    """The explorer view of ``state`` (see ``attention_explorer_figure``); ``attention_update``
+    gives what changes for another state."""
+    update = attention_update(arrays, state, decimals)
+    state = attention_state(arrays, **state)
+    skeleton = arrays.skeleton
     joint_labels = list(skeleton.names)
-    frame_labels = _axis_labels("frames", arrays["frames"], skeleton)
-    spatial_domain, temporal_domain = (0.0, 0.27), (0.37, 0.64)
-    data = [
-        _heatmap_trace(np.asarray(props[0]["z"]), joint_labels, ATTENTION_COLORSCALE, decimals, zmin=props[0]["zmin"],
-                       zmax=props[0]["zmax"], colorbar=dict(x=spatial_domain[1] + 0.005, xanchor="left"),
-                       name="spatial"),
-        _heatmap_trace(np.asarray(props[1]["z"]), frame_labels, ATTENTION_COLORSCALE, decimals, "2",
-                       zmin=props[1]["zmin"], zmax=props[1]["zmax"],
-                       colorbar=dict(x=temporal_domain[1] + 0.005, xanchor="left"), name="temporal"),
-    ]
-    data += _attention_skeleton_traces(points[frame], arrays["spatial"][layer, head, frame, joint], joint, skeleton)
+    frame_labels = _axis_labels("frames", arrays.frames, skeleton)
+    spatial_domain, temporal_domain = (0.0, 0.32), (0.42, 0.68)
+    data = []
+    for name, labels, domain, axes in (("spatial", joint_labels, spatial_domain, ""),
+                                       ("temporal", frame_labels, temporal_domain, "2")):
+        # a horizontal colour bar above each map: beside them it would collide with the next axis
+        bar = dict(orientation="h", thickness=8, len=domain[1] - domain[0], x=sum(domain) / 2, xanchor="center",
+                   y=1.0, yanchor="bottom", ypad=4, nticks=4)
+        props = update.traces[name]
+        data.append(_heatmap_trace(np.asarray(props["z"]), labels, ATTENTION_COLORSCALE, decimals, axes,
+                                   zmin=props["zmin"], zmax=props["zmax"], colorbar=bar, name=name))
+    head = arrays.heads if state["head"] == "mean" else state["head"]
+    row = arrays.spatial[state["layer"], head, state["frame"], state["joint"]]
+    data += _attention_skeleton_traces(arrays.points[state["frame"]], row, state["joint"], skeleton)
     sx, sy = _matrix_axes(joint_labels, spatial_domain, "x", "key joint", "query joint")
     tx, ty = _matrix_axes(frame_labels, temporal_domain, "x2", "key frame", "query frame")
     sx["tickfont"] = sy["tickfont"] = dict(size=9)
+    sx["dtick"] = sy["dtick"] = 1  # every joint's name
     tx["tickfont"] = ty["tickfont"] = dict(size=8)
     tx["anchor"], ty["anchor"] = "y2", "x2"
-    scene = _scene(points.reshape(-1, 3), coordinates)
-    scene["domain"] = dict(x=[0.69, 1.0], y=[0.0, 1.0])
-    shapes = [dict(type="rect", xref=f"x{axis}", yref=f"y{axis}", x0=-0.5, x1=n - 0.5, line=_ROW_OUTLINE,
-                   fillcolor="rgba(0,0,0,0)", **outline)
-              for axis, n, outline in (("", arrays["joints"], outlines[0]), ("2", arrays["frames"], outlines[1]))]
-    layout = base_layout(width, height, title or auto_title, xaxis=sx, yaxis=sy, xaxis2=tx, yaxis2=ty,
-                         scene=scene, shapes=shapes)
-    layout["margin"].update(l=80, b=80)
+    sy["constraintoward"] = ty["constraintoward"] = "top"  # the maps right under their colour bars
+    scene = _scene(arrays.points.reshape(-1, 3), arrays.coordinates, distance=1.2)  # axis titles inside
+    scene["domain"] = dict(x=[0.7, 1.0], y=[0.0, 1.0])
+    layout = base_layout(width, height, title or update.layout["title.text"], xaxis=sx, yaxis=sy, xaxis2=tx,
+                         yaxis2=ty, scene=scene, shapes=update.layout["shapes"])
+    layout["margin"].update(t=85, b=80)
     return go.Figure(data=data, layout=layout)
 
 
 def attention_explorer_figure(maps, layer: int = 1, head=0, joint="LElbow", frame: int = 0, pose=None, *,
                               sample: int = 0, skeleton: Skeleton = H36M, coordinates: str = "camera",
-                              decimals: int = 4, title: str | None = None, width: int = 900,
+                              decimals: int = 4, title: str | None = None, width: int = 840,
                               height: int = 440) -> go.Figure:
     """One view of captured attention: the spatial map, the temporal map and the attention skeleton.
 
@@ -457,54 +521,43 @@ def attention_explorer_figure(maps, layer: int = 1, head=0, joint="LElbow", fram
     'camera' (the model's poses) or 'world'. ``sample`` picks the batch item.
     Each map's colours stretch from its smallest to its largest weight (read the colour bars).
     Traces as in ``ATTENTION_EXPLORER_TRACES``; layout.shapes[0] and [1] are the row outlines.
+    The same view from precomputed arrays: ``attention_figure(attention_arrays(...), state)``.
     """
-    arrays = _attention_arrays(maps, sample)
-    layer = _check_choice(layer, "layer", arrays["layers"])
-    head = _check_choice(head, "head", arrays["heads"], allow_mean=True)
-    j = _joint_index(joint, skeleton)
-    if arrays["joints"] != skeleton.num_joints:
-        raise ValueError(f"expected spatial maps over {skeleton.num_joints} joints, got {arrays['joints']}")
-    frame = _check_choice(frame, "frame", arrays["frames"])
-    points, coordinates = _explorer_poses(pose, arrays["frames"], skeleton, coordinates)
-    return _explorer_figure(arrays, points, coordinates, layer, head, j, frame, skeleton, decimals, title,
-                            width, height)
+    arrays = attention_arrays(maps, pose, sample=sample, skeleton=skeleton, coordinates=coordinates)
+    state = attention_state(arrays, layer, head, joint, frame)
+    return attention_figure(arrays, state, decimals=decimals, title=title, width=width, height=height)
+
+
+_BROWSER_CHANGES = dict(spatial=("z", "zmin", "zmax"), temporal=("z", "zmin", "zmax"), rays=("line",),
+                        joints=("text", "marker"))  # with the joint and frame fixed, nothing else changes
 
 
 def attention_browser(maps, pose=None, *, joint="LElbow", frame: int = 0, layers=None, heads=None,
                       sample: int = 0, skeleton: Skeleton = H36M, coordinates: str = "camera",
-                      decimals: int = 3, width: int = 900, height: int = 560) -> go.Figure:
+                      decimals: int = 3, width: int = 840, height: int = 560) -> go.Figure:
     """``attention_explorer_figure`` without a kernel: a plotly slider over (layer, head) views.
 
     ``joint`` and ``frame`` stay fixed (the live widget ``widgets.attention_explorer`` moves
     them too). ``layers`` (default: all) and ``heads`` (default: 'mean' then every head) choose
-    the slider's steps, layer by layer; each step (a plotly frame) stores the two maps and the
-    skeleton's colours, about 7 kB at 27 frames: the default 4 layers x 9 views of the shipped
-    model make about 280 kB, ``heads=["mean"]`` about 45 kB.
+    the slider's steps, layer by layer; each step (a plotly frame, from ``attention_update``)
+    stores the two maps and the skeleton's colours, about 7 kB at 27 frames: the default 4
+    layers x 9 views of the shipped model make about 280 kB, ``heads=["mean"]`` about 45 kB.
     """
-    arrays = _attention_arrays(maps, sample)
-    layers = list(range(arrays["layers"])) if layers is None else list(layers)
-    heads = ["mean"] + list(range(arrays["heads"])) if heads is None else list(heads)
+    arrays = attention_arrays(maps, pose, sample=sample, skeleton=skeleton, coordinates=coordinates)
+    layers = list(range(arrays.layers)) if layers is None else list(layers)
+    heads = ["mean"] + list(range(arrays.heads)) if heads is None else list(heads)
     if not layers or not heads:
         raise ValueError(f"expected at least one layer and one head, got layers={layers}, heads={heads}")
-    layer_ids = [_check_choice(v, "layer", arrays["layers"]) for v in layers]
-    head_ids = [_check_choice(v, "head", arrays["heads"], allow_mean=True) for v in heads]
-    j = _joint_index(joint, skeleton)
-    frame = _check_choice(frame, "frame", arrays["frames"])
-    points, coordinates = _explorer_poses(pose, arrays["frames"], skeleton, coordinates)
-    fig = _explorer_figure(arrays, points, coordinates, layer_ids[0], head_ids[0], j, frame, skeleton, decimals,
-                           None, width, height)
-    updated = [ATTENTION_EXPLORER_TRACES[key] for key in ("spatial", "temporal", "rays", "joints")]
+    states = [attention_state(arrays, layer, head, joint, frame) for layer in layers for head in heads]
+    fig = attention_figure(arrays, states[0], decimals=decimals, width=width, height=height)
     frames, labels = [], []
-    for layer in layer_ids:
-        for head in head_ids:
-            props, _, text = _explorer_updates(arrays, points, layer, head, j, frame, skeleton, decimals)
-            rays, joints = props[3], props[4]
-            data = [dict(type="heatmap", **props[0]), dict(type="heatmap", **props[1]),
-                    dict(type="scatter3d", line=rays["line"]),
-                    dict(type="scatter3d", text=joints["text"], marker=joints["marker"])]
-            frames.append(go.Frame(name=str(len(frames)), data=data, traces=updated,
-                                   layout=dict(title=dict(text=text))))
-            labels.append(f"{layer}·{'μ' if head == arrays['heads'] else head}")
+    for state in states:
+        update = attention_update(arrays, state, decimals)
+        changes = FigureUpdate({name: {key: update.traces[name][key] for key in keys}
+                                for name, keys in _BROWSER_CHANGES.items()},
+                               {"title.text": update.layout["title.text"]})
+        frames.append(update_frame(fig, changes, str(len(frames))))
+        labels.append(f"{state['layer']}·{'μ' if state['head'] == 'mean' else state['head']}")
     fig.frames = frames
     controls = _animation_controls(labels, 600.0, True)
     controls.pop("updatemenus")  # a slider over views, not a movie: no play button

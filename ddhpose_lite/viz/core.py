@@ -1,15 +1,20 @@
-"""Shared by every figure: colours per level, the small layout, input checks, pose traces, highlighting."""
+"""Shared by every figure: colours per level, the small layout, input checks, pose traces, highlighting,
+and the building blocks of interactive views (``FigureUpdate``, ``apply_update``, ``update_frame``)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+import plotly.graph_objects as go
 
-from ..skeleton import Skeleton
+from .._tensors import describe
+from ..skeleton import H36M, Skeleton
 
 __all__ = [
-    "FRAMES", "HIGHLIGHT_COLOR", "LEVEL_COLORS", "OVERLAY_COLORS", "base_layout", "level_color",
-    "to_display",
+    "FRAMES", "FigureUpdate", "HIGHLIGHT_COLOR", "LEVEL_COLORS", "OVERLAY_COLORS", "apply_update",
+    "base_layout", "check_index", "joint_facts", "joint_index", "level_color", "to_display",
+    "trace_indices", "update_frame",
 ]
 
 LEVEL_COLORS: tuple[str, ...] = ("#000000", "#0072B2", "#009E73", "#E69F00", "#D55E00", "#CC79A7")
@@ -34,7 +39,10 @@ _AXIS_TITLES = {
     "world": ("x (m)", "y (m)", "z (m, up)"),
     "camera": ("x (m, right)", "z (m, forward)", "-y (m, up)"),
 }
-_EYES = {"world": dict(x=0.7, y=1.25, z=0.3), "camera": dict(x=0.45, y=-1.35, z=0.3)}
+# Where the 3D view looks from (and at). Camera-frame poses are tall boxes seen at an angle: a bit
+# farther and aimed a bit lower, so the depth axis title stays inside the figure.
+_EYES = {"world": dict(x=0.7, y=1.25, z=0.3), "camera": dict(x=0.5, y=-1.49, z=0.33)}
+_CENTERS = {"world": dict(x=0, y=0, z=0), "camera": dict(x=0, y=0, z=-0.08)}
 _FADED = 0.35  # opacity factor of the non-highlighted skeleton
 
 
@@ -64,11 +72,81 @@ def base_layout(width: int, height: int, title: str | None = None, **extra) -> d
     return layout
 
 
+# ---------------------------------------------------------------- interactive views
+#
+# Every interactive view (a widget or a kernel-free slider) has a figure function that draws one
+# state and an update function that returns a ``FigureUpdate``: what changes for another state.
+# Widgets write it into a FigureWidget (``apply_update``); kernel-free sliders store it as a
+# plotly frame (``update_frame``). Both come from the same function, so they cannot drift.
+
+
+@dataclass
+class FigureUpdate:
+    """What changes in a figure for a new state of an interactive view.
+
+    ``traces``: trace name -> new properties (nested dicts, as ``trace.update`` takes them; each
+    name must belong to exactly one trace of the figure). ``layout``: property path -> value,
+    e.g. ``{"title.text": "...", "xaxis.range": [0, 1]}``.
+    """
+
+    traces: dict[str, dict] = field(default_factory=dict)
+    layout: dict[str, Any] = field(default_factory=dict)
+
+
+def trace_indices(figure: go.Figure, names: Sequence[str]) -> list[int]:
+    """The index in ``figure.data`` of the one trace called ``name``, for each name."""
+    found: dict[str, list[int]] = {}
+    for index, trace in enumerate(figure.data):
+        found.setdefault(trace.name, []).append(index)
+    indices = []
+    for name in names:
+        hits = found.get(name, [])
+        if len(hits) != 1:
+            raise ValueError(f"expected one trace named {name!r}, got {len(hits)} among {list(found)}")
+        indices.append(hits[0])
+    return indices
+
+
+def apply_update(figure: go.Figure, update: FigureUpdate) -> None:
+    """Write ``update`` into ``figure`` (a ``go.Figure`` or a ``go.FigureWidget``) in place, in one
+    batch (one message to the browser for a FigureWidget)."""
+    indices = trace_indices(figure, list(update.traces))
+    with figure.batch_update():
+        for index, props in zip(indices, update.traces.values()):
+            figure.data[index].update(props)
+        for path, value in update.layout.items():
+            figure.layout[path] = value
+
+
+def update_frame(figure: go.Figure, update: FigureUpdate, name: str) -> go.Frame:
+    """``update`` as a plotly animation frame of ``figure``: the kernel-free twin of ``apply_update``
+    (a slider step animates to the frame). Layout paths must not index lists ("shapes[0].y0")."""
+    indices = trace_indices(figure, list(update.traces))
+    data = [dict(type=figure.data[index].type, **props) for index, props in zip(indices, update.traces.values())]
+    layout: dict = {}
+    for path, value in update.layout.items():
+        if "[" in path:
+            raise ValueError(f"expected layout paths without list indices in a frame, got {path!r}")
+        *parents, leaf = path.split(".")
+        node = layout
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return go.Frame(name=name, data=data, traces=indices, layout=layout)
+
+
 # ---------------------------------------------------------------- input checks and conversion
 
 
-def _describe(shape) -> str:
-    return "[" + ", ".join(str(s) for s in shape) + "]"
+def check_index(value, name: str, count: int, *, words: Sequence[str] = (), low: int = 0):
+    """``value`` as an int in ``low``..``count - 1``, or one of ``words`` (returned as is, e.g.
+    'mean'); anything else (bools, floats, other strings) raises a ValueError."""
+    if isinstance(value, str) and value in words:
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and low <= value < count:
+        return int(value)
+    choices = "".join(f" or {word!r}" for word in words)
+    raise ValueError(f"expected {name} as an int in {low}..{count - 1}{choices}, got {value!r}")
 
 
 def _to_numpy(x, name: str) -> np.ndarray:
@@ -91,9 +169,9 @@ def _checked(x, name: str, shapes: Sequence[tuple], spelled: str) -> np.ndarray:
         for shape in shapes
     )
     if not fits:
-        raise ValueError(f"expected {name} of shape {spelled}, got {_describe(array.shape)}")
+        raise ValueError(f"expected {name} of shape {spelled}, got {describe(array.shape)}")
     if array.size == 0:
-        raise ValueError(f"expected {name} with at least one frame, got {_describe(array.shape)}")
+        raise ValueError(f"expected {name} with at least one frame, got {describe(array.shape)}")
     if not np.isfinite(array).all():
         bad = int((~np.isfinite(array)).sum())
         raise ValueError(f"expected finite {name}, got {bad} NaN or infinite values")
@@ -124,7 +202,8 @@ def _as_named(poses, default_name: str) -> dict:
     return {default_name: poses}
 
 
-def _joint_index(joint, skeleton: Skeleton) -> int:
+def joint_index(joint, skeleton: Skeleton = H36M) -> int:
+    """A joint's index from its name or index; a ValueError for anything else."""
     if isinstance(joint, str):
         return skeleton.index(joint)
     if isinstance(joint, (int, np.integer)) and not isinstance(joint, bool):
@@ -256,14 +335,14 @@ def _highlight_roles(highlight, skeleton: Skeleton):
     a collection of joints gives those joints and the bones between them.
     """
     if isinstance(highlight, (str, int, np.integer)):
-        j = _joint_index(highlight, skeleton)
+        j = joint_index(highlight, skeleton)
         chain = skeleton.chain_of(j)
         roles = [(a, "ancestor") for a in chain[:-2]]
         roles += [(chain[-2], "parent")] if len(chain) > 1 else []
         roles += [(j, "joint")] + [(c, "child") for c in skeleton.children[j]]
         bones = list(zip(chain[:-1], chain[1:])) + [(j, c) for c in skeleton.children[j]]
         return roles, bones
-    joints = sorted({_joint_index(x, skeleton) for x in highlight})
+    joints = sorted({joint_index(x, skeleton) for x in highlight})
     bones = [(p, c) for p, c in skeleton.bones if p in joints and c in joints]
     return [(j, "selected") for j in joints], bones
 
@@ -316,9 +395,9 @@ def _flatten(props: dict, prefix: str = "") -> dict:
     return flat
 
 
-def _joint_facts(skeleton: Skeleton, joint) -> dict[str, str]:
-    """Plain-text facts about one joint: level, parent, children, chain and triplets."""
-    j = _joint_index(joint, skeleton)
+def joint_facts(joint, skeleton: Skeleton = H36M) -> dict[str, str]:
+    """Plain-text facts about one joint (name or index): level, parent, children, chain, triplets."""
+    j = joint_index(joint, skeleton)
     names = skeleton.names
     parent = skeleton.parents[j]
     children = skeleton.children[j]
@@ -334,7 +413,7 @@ def _joint_facts(skeleton: Skeleton, joint) -> dict[str, str]:
 
 
 def _facts_text(skeleton: Skeleton, joint) -> str:
-    facts = _joint_facts(skeleton, joint)
+    facts = joint_facts(joint, skeleton)
     return (
         f"<b>{facts['joint']}</b>, level {facts['level']}; parent {facts['parent']}; "
         f"children {facts['children']}<br>chain {facts['chain']}<br>triplets {facts['triplets']}"

@@ -8,27 +8,35 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..skeleton import H36M, Skeleton
+from .._tensors import describe
 from .core import (
+    FigureUpdate,
+    _bones_by_level,
     _check_clip,
     _check_pose,
     _checked,
-    _describe,
     _polyline,
     _pose_coords,
     _pose_traces,
     _to_numpy,
+    apply_update,
     base_layout,
+    check_index,
+    update_frame,
 )
 from .poses import _animation_controls, _scene
 
-__all__ = ["PAIR_TRACES", "ddim_trajectory", "noising_explorer", "noising_view", "schedule_curves"]
+__all__ = [
+    "PAIR_TRACES", "ddim_trajectory", "ddim_update", "ddim_view", "noising_explorer", "noising_update",
+    "noising_view", "schedule_curves",
+]
 
 # ---------------------------------------------------------------- diffusion (lesson 03)
 #
 # The two-skeleton figures below share one trace layout, ``PAIR_TRACES``: the left pose (5 bone
 # traces by level + joints), the right pose (the same), the ᾱ_t curve, the marker at the current
-# t, then the faint reference pose in each scene (when given). Slider frames and the widgets of
-# ``widgets`` update traces 0..11 and 13 in place with ``_pair_updates``.
+# t, then the faint reference pose in each scene (when given). ``noising_update`` and
+# ``ddim_update`` rewrite the poses, the marker and the title (slider frames and widgets alike).
 
 PAIR_TRACES = dict(left=tuple(range(0, 6)), right=tuple(range(6, 12)), curve=12, marker=13,
                    references=(14, 15))
@@ -58,13 +66,6 @@ def _alpha_bars(schedules) -> dict[str, np.ndarray]:
                              f"[{array.min():.3g}, {array.max():.3g}]")
         out[name] = array
     return out
-
-
-def _check_t(t, T: int, name: str = "t", allow_final: bool = False) -> int:
-    low = -1 if allow_final else 0
-    if not isinstance(t, (int, np.integer)) or isinstance(t, bool) or not low <= t < T:
-        raise ValueError(f"expected {name} as an int in {low}..{T - 1}, got {t!r}")
-    return int(t)
 
 
 def _log_snr(alpha_bar: np.ndarray) -> np.ndarray:
@@ -100,7 +101,7 @@ def schedule_curves(schedules, *, t: int | None = None, title: str | None = None
                                  line=dict(color=color, width=2.5)), 1, 2)
     if t is not None:
         for i, (name, alpha_bar) in enumerate(bars.items()):
-            k = _check_t(t, alpha_bar.shape[0])
+            k = check_index(t, "t", alpha_bar.shape[0])
             color = palette[i % len(palette)]
             for col, value, fmt in ((1, alpha_bar[k], ".3f"), (2, _log_snr(alpha_bar)[k], ".2f")):
                 fig.add_trace(go.Scatter(
@@ -122,43 +123,45 @@ def _pair_poses(left, right, skeleton: Skeleton, names: tuple[str, str], stacked
     a, b = check(left, skeleton, names[0]), check(right, skeleton, names[1])
     if a.shape != b.shape:
         raise ValueError(f"expected {names[0]} and {names[1]} of the same shape, got "
-                         f"{_describe(a.shape)} and {_describe(b.shape)}")
+                         f"{describe(a.shape)} and {describe(b.shape)}")
     return a, b
 
 
-def _pair_updates(left: np.ndarray, right: np.ndarray, marker: tuple[float, float], skeleton: Skeleton,
-                  marker_text: str = "") -> list[dict]:
-    """New data of traces 0..11 and 13 (``PAIR_TRACES``), in that order, for one view."""
-    left, right = np.asarray(left, dtype=np.float64), np.asarray(right, dtype=np.float64)
-    coords = _pose_coords(left, skeleton, True, 3) + _pose_coords(right, skeleton, True, 3)
-    x, y = marker
-    coords.append(dict(x=[x], y=[round(float(y), 5)], text=[marker_text]))
-    return coords
+def _marker_side(t: int, T: int) -> str:
+    """Where the t marker's label goes: away from the panel's right edge for late t."""
+    return "top right" if t < T // 2 else "top left"
 
 
-_PAIR_UPDATED = PAIR_TRACES["left"] + PAIR_TRACES["right"] + (PAIR_TRACES["marker"],)
+def _pair_update(left: np.ndarray, right: np.ndarray, marker: tuple[int, float], T: int, title: str,
+                 skeleton: Skeleton) -> FigureUpdate:
+    """Both poses, the t marker and the title of a pair figure (``PAIR_TRACES``) for one view."""
+    traces = {}
+    for side, points in (("left", left), ("right", right)):
+        names = [f"{side} level {level} bones" for level, _ in _bones_by_level(skeleton)] + [f"{side} joints"]
+        traces.update(zip(names, _pose_coords(points, skeleton, True, 3)))
+    t, alpha_bar = marker
+    traces["t"] = dict(x=[t], y=[round(float(alpha_bar), 5)], text=[f"t={t}"], textposition=_marker_side(t, T))
+    return FigureUpdate(traces, {"title.text": title})
 
 
-def _pair_figure(left: np.ndarray, right: np.ndarray, curve: np.ndarray, marker: tuple[float, float],
-                 marker_text: str, subplot_titles: Sequence[str], reference: np.ndarray | None,
-                 scene_points: np.ndarray, skeleton: Skeleton, title: str, width: int, height: int,
-                 extra_curve_points: tuple[list, list] | None = None) -> go.Figure:
-    """Two 3D scenes and one 2D curve, traces as in ``PAIR_TRACES``."""
+def _pair_figure(update: FigureUpdate, curve: np.ndarray, subplot_titles: Sequence[str],
+                 reference: np.ndarray | None, scene_points: np.ndarray, skeleton: Skeleton, width: int,
+                 height: int, extra_curve_points: tuple[list, list] | None = None) -> go.Figure:
+    """Two 3D scenes and one 2D curve, traces as in ``PAIR_TRACES``, drawn as ``update`` says."""
     from plotly.subplots import make_subplots
 
     fig = make_subplots(rows=1, cols=3, column_widths=[0.37, 0.37, 0.26], horizontal_spacing=0.03,
                         specs=[[{"type": "scene"}, {"type": "scene"}, {"type": "xy"}]],
                         subplot_titles=tuple(subplot_titles))
-    for col, points in ((1, left), (2, right)):
-        for trace in _pose_traces(points, skeleton, "pose", "level", 1.0, False, 3):
-            trace["name"] = f"{'left' if col == 1 else 'right'} {trace['name']}"
+    rest = np.zeros((skeleton.num_joints, 3))  # placeholders: the update below writes the poses
+    for col, side in ((1, "left"), (2, "right")):
+        for trace in _pose_traces(rest, skeleton, "pose", "level", 1.0, False, 3):
+            trace["name"] = f"{side} {trace['name']}"
             fig.add_trace(trace, 1, col)
     x, y = _curve_points(curve)
     fig.add_trace(go.Scatter(x=x, y=np.round(y, 5).tolist(), mode="lines", name="ᾱ curve",
                              line=dict(color="#555", width=2), hoverinfo="x+y"), 1, 3)
-    mx, my = marker
-    fig.add_trace(go.Scatter(x=[mx], y=[round(float(my), 5)], mode="markers+text", name="t",
-                             text=[marker_text], textposition="top right",
+    fig.add_trace(go.Scatter(mode="markers+text", name="t", cliponaxis=False,
                              marker=dict(size=12, color="#D55E00", line=dict(color="white", width=1))), 1, 3)
     if reference is not None:
         for col in (1, 2):
@@ -168,17 +171,19 @@ def _pair_figure(left: np.ndarray, right: np.ndarray, curve: np.ndarray, marker:
         fig.add_trace(go.Scatter(x=extra_curve_points[0], y=extra_curve_points[1], mode="markers",
                                  name="sampling times", marker=dict(size=6, color="#999"),
                                  hoverinfo="x+y"), 1, 3)
-    fig.update_layout(base_layout(width, height, title))
-    scene = _scene(scene_points, "world")
-    fig.update_layout(scene=scene, scene2=scene, margin=dict(t=70 if title else 40))
+    fig.update_layout(base_layout(width, height, "title"))
+    apply_update(fig, update)
+    scene = _scene(scene_points, "world", distance=1.35)  # the whole box, axis titles included
+    fig.update_layout(scene=scene, scene2=scene, margin=dict(t=70))
     fig.update_xaxes(title_text="t", zeroline=False, gridcolor="#eee", row=1, col=3)
     fig.update_yaxes(title_text="ᾱ<sub>t</sub>", range=[-0.03, 1.08], zeroline=False, gridcolor="#eee",
                      domain=[0.3, 0.9], row=1, col=3)
     return fig
 
 
-def _add_pair_slider(fig: go.Figure, labels: Sequence[str], duration_ms: float) -> None:
-    """Slider and play buttons under the scenes; lift the plots so the slider has room."""
+def _add_pair_slider(fig: go.Figure, frames: list[go.Frame], labels: Sequence[str], duration_ms: float) -> None:
+    """Frames, a slider and play buttons under the scenes; lift the plots so the slider has room."""
+    fig.frames = frames
     controls = _animation_controls(labels, duration_ms, True)
     controls["sliders"][0]["currentvalue"]["prefix"] = "t = "
     fig.update_layout(**controls)
@@ -200,11 +205,22 @@ def _noising_title(t: int, alpha_bar: float) -> str:
             f"{math.sqrt(max(1 - alpha_bar, 0.0)):.3f}·ε   (ᾱ<sub>t</sub> = {alpha_bar:.4f})")
 
 
-_NOISING_SUBPLOTS = ("bones noised (length, direction), rebuilt by FK", "joints noised directly", "ᾱ<sub>t</sub>")
+_NOISING_SUBPLOTS = ("bones noised, rebuilt by FK", "joints noised directly", "ᾱ<sub>t</sub>")
+
+
+def noising_update(bones_pose, joints_pose, alpha_bar, t: int, *, skeleton: Skeleton = H36M,
+                   title: str | None = None) -> FigureUpdate:
+    """What changes in a ``noising_view`` figure for the poses noised at another time ``t``
+    (arguments as in ``noising_view``): both poses, the t marker and the title."""
+    bars = _alpha_bars({"schedule": alpha_bar})["schedule"]
+    t = check_index(t, "t", bars.shape[0])
+    left, right = _pair_poses(bones_pose, joints_pose, skeleton, ("bones_pose", "joints_pose"), False)
+    return _pair_update(left, right, (t, bars[t]), bars.shape[0], title or _noising_title(t, float(bars[t])),
+                        skeleton)
 
 
 def noising_view(bones_pose, joints_pose, alpha_bar, t: int, *, reference=None, margin: float = 0.5,
-                 skeleton: Skeleton = H36M, title: str | None = None, width: int = 900,
+                 skeleton: Skeleton = H36M, title: str | None = None, width: int = 840,
                  height: int = 430) -> go.Figure:
     """The same pose noised two ways at time t, side by side, and where t sits on the ᾱ_t curve.
 
@@ -214,45 +230,37 @@ def noising_view(bones_pose, joints_pose, alpha_bar, t: int, *, reference=None, 
     they were noised at. ``reference`` [17, 3] (the clean pose) is drawn faintly in both scenes
     and fixes the axis ranges (its box grown by ``margin`` metres; else the noisy poses do).
     Traces as in ``PAIR_TRACES``. The title shows x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε.
+    ``noising_update`` gives what changes for another t.
     """
+    update = noising_update(bones_pose, joints_pose, alpha_bar, t, skeleton=skeleton, title=title)
     bars = _alpha_bars({"schedule": alpha_bar})["schedule"]
-    t = _check_t(t, bars.shape[0])
     left, right = _pair_poses(bones_pose, joints_pose, skeleton, ("bones_pose", "joints_pose"), False)
     ref = None if reference is None else _check_pose(reference, skeleton, "reference")
     box = _scene_points(ref if ref is not None else np.concatenate([left, right]), margin)
-    return _pair_figure(left, right, bars, (t, bars[t]), f"t={t}", _NOISING_SUBPLOTS, ref, box, skeleton,
-                        title or _noising_title(t, float(bars[t])), width, height)
+    return _pair_figure(update, bars, _NOISING_SUBPLOTS, ref, box, skeleton, width, height)
 
 
 def noising_explorer(bones_poses, joints_poses, ts, alpha_bar, *, reference=None, margin: float = 0.5,
-                     skeleton: Skeleton = H36M, width: int = 900, height: int = 480) -> go.Figure:
+                     skeleton: Skeleton = H36M, width: int = 840, height: int = 480) -> go.Figure:
     """``noising_view`` without a kernel: plotly frames and a slider over the times ``ts``.
 
     ``bones_poses``, ``joints_poses`` [N, 17, 3] are the pose noised at the N times ``ts``
     (e.g. ``forward_path(pose, ts)``: one ε for all t, so the slider shows that noise growing).
-    Frame k (named 'k') restyles traces 0..11 and 13 and rewrites the title. Keep N around 40:
-    each frame stores two poses (about 2.5 kB).
+    Frame k (named 'k') is ``noising_update`` for ``ts[k]``: it restyles traces 0..11 and 13 and
+    rewrites the title. Keep N around 40: each frame stores two poses (about 2.5 kB).
     """
     bars = _alpha_bars({"schedule": alpha_bar})["schedule"]
     left, right = _pair_poses(bones_poses, joints_poses, skeleton, ("bones_poses", "joints_poses"), True)
     times = _to_numpy(ts, "ts")
     if times.shape != (left.shape[0],) or not np.array_equal(times, np.round(times)):
         raise ValueError(f"expected ts as {left.shape[0]} integer times (one per pose), got shape "
-                         f"{_describe(times.shape)}")
-    times = [_check_t(int(t), bars.shape[0], "ts") for t in times]
-    ref = None if reference is None else _check_pose(reference, skeleton, "reference")
-    box = _scene_points(ref if ref is not None else np.concatenate([left[0], right[0]]), margin)
-    fig = _pair_figure(left[0], right[0], bars, (times[0], bars[times[0]]), f"t={times[0]}",
-                       _NOISING_SUBPLOTS, ref, box, skeleton, _noising_title(times[0], float(bars[times[0]])),
-                       width, height)
-    frames = []
-    for k, t in enumerate(times):
-        coords = _pair_updates(left[k], right[k], (t, bars[t]), skeleton, f"t={t}")
-        data = [dict(type="scatter3d", **c) for c in coords[:-1]] + [dict(type="scatter", **coords[-1])]
-        frames.append(go.Frame(name=str(k), data=data, traces=list(_PAIR_UPDATED),
-                               layout=dict(title=dict(text=_noising_title(t, float(bars[t]))))))
-    fig.frames = frames
-    _add_pair_slider(fig, [str(t) for t in times], 400.0)
+                         f"{describe(times.shape)}")
+    times = [check_index(int(t), "ts", bars.shape[0]) for t in times]
+    fig = noising_view(left[0], right[0], bars, times[0], reference=reference, margin=margin, skeleton=skeleton,
+                       width=width, height=height)
+    frames = [update_frame(fig, noising_update(left[k], right[k], bars, t, skeleton=skeleton), str(k))
+              for k, t in enumerate(times)]
+    _add_pair_slider(fig, frames, [str(t) for t in times], 400.0)
     return fig
 
 
@@ -262,50 +270,67 @@ def _ddim_label(step: int, times: Sequence[tuple[int, int]]) -> str:
     return f"done: t = {times[-1][1]}"
 
 
-def ddim_trajectory(x0_poses, xt_poses, times: Sequence[tuple[int, int]], alpha_bar, *, truth=None,
-                    margin: float = 0.5, skeleton: Skeleton = H36M, title: str | None = None,
-                    width: int = 900, height: int = 480) -> go.Figure:
-    """A DDIM run step by step (paper Eq. 4): x_t (left) and the x̂_0 predicted from it (right).
-
-    ``xt_poses`` [K+1, 17, 3]: the state before each step (and the final sample), as poses;
-    ``x0_poses`` [K, 17, 3]: the predicted x̂_0 of each step; ``times``: the K (t, t_next) pairs
-    (``Trajectory.times``); ``alpha_bar`` [T]. ``truth`` [17, 3] is drawn faintly in both scenes
-    and fixes the axes. Slider frame k shows step k (x_t at t_k and its x̂_0); frame K shows the
-    sample (left and right). The ᾱ_t panel marks all the sampling times. Traces as in
-    ``PAIR_TRACES``, plus the sampling-time markers last.
-    """
+def _ddim_run(x0_poses, xt_poses, times, alpha_bar, skeleton: Skeleton):
+    """Checked (x0 [K, J, 3], xt [K+1, J, 3], times [(t, t_next)] * K, ᾱ [T]) of a DDIM run."""
     bars = _alpha_bars({"schedule": alpha_bar})["schedule"]
     xt = _check_clip(xt_poses, skeleton, "xt_poses")
     x0 = _check_clip(x0_poses, skeleton, "x0_poses")
+    times = [tuple(pair) for pair in times]
     K = len(times)
     if x0.shape[0] != K or xt.shape[0] != K + 1:
         raise ValueError(f"expected {K} x0_poses and {K + 1} xt_poses for {K} time pairs, got "
                          f"{x0.shape[0]} and {xt.shape[0]}")
     for t, t_next in times:
-        _check_t(t, bars.shape[0], "a sampling time")
-        _check_t(t_next, bars.shape[0], "a sampling time", allow_final=True)
+        check_index(t, "a sampling time", bars.shape[0])
+        check_index(t_next, "a sampling time", bars.shape[0], low=-1)
+    return x0, xt, times, bars
+
+
+def ddim_update(x0_poses, xt_poses, times: Sequence[tuple[int, int]], alpha_bar, step: int, *,
+                skeleton: Skeleton = H36M, title: str | None = None) -> FigureUpdate:
+    """What changes in a ``ddim_view`` figure for DDIM step ``step`` in 0..K (arguments as in
+    ``ddim_trajectory``): x_t before step k and its x̂_0; step K shows the sample on both sides."""
+    x0, xt, times, bars = _ddim_run(x0_poses, xt_poses, times, alpha_bar, skeleton)
+    K = len(times)
+    step = check_index(step, "step", K + 1)
+    t = times[step][0] if step < K else -1
+    right = x0[step] if step < K else xt[K]
+    return _pair_update(xt[step], right, (t, 1.0 if t < 0 else bars[t]), bars.shape[0],
+                        title or _ddim_label(step, times), skeleton)
+
+
+def ddim_view(x0_poses, xt_poses, times: Sequence[tuple[int, int]], alpha_bar, step: int = 0, *, truth=None,
+              margin: float = 0.5, skeleton: Skeleton = H36M, title: str | None = None, width: int = 840,
+              height: int = 430) -> go.Figure:
+    """One step of ``ddim_trajectory`` without the slider (the figure of ``widgets.ddim_scrubber``);
+    ``ddim_update`` gives what changes for another step."""
+    x0, xt, times, bars = _ddim_run(x0_poses, xt_poses, times, alpha_bar, skeleton)
     ref = None if truth is None else _check_pose(truth, skeleton, "truth")
     box = _scene_points(ref if ref is not None else x0[-1], margin)
-    padded = np.r_[1.0, bars]  # ᾱ at t = -1 is 1
-
-    def view(step: int):
-        t = times[step][0] if step < K else -1
-        right = x0[step] if step < K else xt[K]
-        return xt[step], right, (t, padded[t + 1]), f"t={t}"
-
-    left, right, marker, text = view(0)
     sampled = [t for t, _ in times] + [-1]
-    fig = _pair_figure(left, right, bars, marker, text,
-                       ("x<sub>t</sub> (the sampler's state)", "x̂<sub>0</sub> predicted from it", "ᾱ<sub>t</sub>"),
-                       ref, box, skeleton, title or _ddim_label(0, times), width, height,
-                       extra_curve_points=(sampled, [round(float(padded[t + 1]), 5) for t in sampled]))
-    frames = []
-    for step in range(K + 1):
-        left, right, marker, text = view(step)
-        coords = _pair_updates(left, right, marker, skeleton, text)
-        data = [dict(type="scatter3d", **c) for c in coords[:-1]] + [dict(type="scatter", **coords[-1])]
-        frames.append(go.Frame(name=str(step), data=data, traces=list(_PAIR_UPDATED),
-                               layout=dict(title=dict(text=title or _ddim_label(step, times)))))
-    fig.frames = frames
-    _add_pair_slider(fig, [str(t) for t, _ in times] + ["done"], 700.0)
+    update = ddim_update(x0, xt, times, bars, step, skeleton=skeleton, title=title)
+    return _pair_figure(update, bars,
+                        ("x<sub>t</sub> (the sampler's state)", "x̂<sub>0</sub> predicted from it", "ᾱ<sub>t</sub>"),
+                        ref, box, skeleton, width, height,
+                        extra_curve_points=(sampled, [1.0 if t < 0 else round(float(bars[t]), 5) for t in sampled]))
+
+
+def ddim_trajectory(x0_poses, xt_poses, times: Sequence[tuple[int, int]], alpha_bar, *, truth=None,
+                    margin: float = 0.5, skeleton: Skeleton = H36M, title: str | None = None,
+                    width: int = 840, height: int = 480) -> go.Figure:
+    """A DDIM run step by step (paper Eq. 4): x_t (left) and the x̂_0 predicted from it (right).
+
+    ``xt_poses`` [K+1, 17, 3]: the state before each step (and the final sample), as poses;
+    ``x0_poses`` [K, 17, 3]: the predicted x̂_0 of each step; ``times``: the K (t, t_next) pairs
+    (``Trajectory.times``); ``alpha_bar`` [T]. ``truth`` [17, 3] is drawn faintly in both scenes
+    and fixes the axes. Slider frame k shows step k (x_t at t_k and its x̂_0, ``ddim_update``);
+    frame K shows the sample (left and right). The ᾱ_t panel marks all the sampling times.
+    Traces as in ``PAIR_TRACES``, plus the sampling-time markers last.
+    """
+    fig = ddim_view(x0_poses, xt_poses, times, alpha_bar, 0, truth=truth, margin=margin, skeleton=skeleton,
+                    title=title, width=width, height=height)
+    frames = [update_frame(fig, ddim_update(x0_poses, xt_poses, times, alpha_bar, step, skeleton=skeleton,
+                                            title=title), str(step))
+              for step in range(len(times) + 1)]
+    _add_pair_slider(fig, frames, [str(t) for t, _ in times] + ["done"], 700.0)
     return fig

@@ -2,30 +2,34 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
 from ..skeleton import H36M, Skeleton
 from .core import (
+    FigureUpdate,
     _checked,
     _coords,
     _polyline,
+    apply_update,
     base_layout,
+    check_index,
     to_display,
+    update_frame,
 )
-from .poses import _scene, keypoints_2d
+from .poses import _scene
 
-__all__ = ["HYPOTHESIS_TRACES", "hypothesis_explorer", "hypothesis_view"]
-
-# ---------------------------------------------------------------- lesson 06: hypotheses
-
-
+__all__ = [
+    "HYPOTHESIS_TRACES", "HypothesisArrays", "hypothesis_arrays", "hypothesis_explorer", "hypothesis_figure",
+    "hypothesis_state", "hypothesis_update", "hypothesis_view",
+]
 
 HYPOTHESIS_TRACES = dict(others=0, selected=1, truth=2, joints=3, input=4, input_joints=5,
                          reprojected_others=6, reprojected=7)
-"""Trace indices of ``hypothesis_view`` / ``hypothesis_explorer`` figures. 3D scene: the other
+"""Trace indices of ``hypothesis_view`` / ``hypothesis_explorer`` figures by trace name. 3D scene: the other
 hypotheses (thin, one trace), the selected hypothesis or, for "all", the aggregate P-Agg (thick),
 the ground truth (empty without one), the joints of the selected pose coloured by uncertainty.
 2D panel: the input keypoints (bones, then joints coloured by uncertainty), the reprojections of
@@ -47,32 +51,64 @@ def _unwrap_lift(poses, keypoints_2d, reprojections):
     return poses, keypoints_2d, reprojections
 
 
-def _weak_perspective(poses: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
-    """Reproject [K, H, F, J, 3] with the scale + shift fitted per (K, F) to the input [F, J, 2]
-    with the mean over hypotheses (the camera-free reprojection of ``metrics.j_agg_weak_perspective``)."""
-    mean = poses.mean(1, keepdims=True)[..., :2]
-    centred = mean - mean.mean(-2, keepdims=True)
-    kp_centred = keypoints - keypoints.mean(-2, keepdims=True)
-    scale = (centred * kp_centred).sum((-1, -2), keepdims=True) / np.maximum(
-        (centred ** 2).sum((-1, -2), keepdims=True), 1e-12)
-    shift = keypoints.mean(-2, keepdims=True) - scale * mean.mean(-2, keepdims=True)
-    return scale * poses[..., :2] + shift
+@dataclass(frozen=True, eq=False)
+class HypothesisArrays:
+    """Everything the hypothesis views draw, precomputed once (float64 NumPy) so that a view only
+    indexes into them. K iterations, H hypotheses, F frames, J joints.
+
+    ``display`` [K, H, F, J, 3] and ``mean_display`` [K, F, J, 3] (P-Agg): the poses in display
+    axes (camera frame drawn upright); ``reproj`` [K, H, F, J, 2] and ``mean_reproj`` [K, F, J, 2]:
+    their reprojections; ``kp`` [F, J, 2] the input; ``spread`` [K, F, J] the hypotheses' mean
+    distance to their mean (mm); ``truth`` [F, J, 3] (display axes) or None; ``scene_points``
+    [2, 3] the 3D box; ``centre`` [F, 2] and ``half`` the 2D panel's window; ``cmax`` the top of
+    the spread colour scale.
+    """
+
+    display: np.ndarray
+    mean_display: np.ndarray
+    reproj: np.ndarray
+    mean_reproj: np.ndarray
+    kp: np.ndarray
+    spread: np.ndarray
+    truth: np.ndarray | None
+    scene_points: np.ndarray
+    centre: np.ndarray
+    half: float
+    cmax: float
+    skeleton: Skeleton = H36M
+
+    @property
+    def K(self) -> int:
+        return self.display.shape[0]
+
+    @property
+    def H(self) -> int:
+        return self.display.shape[1]
+
+    @property
+    def F(self) -> int:
+        return self.display.shape[2]
 
 
-def _hypothesis_arrays(poses, keypoints_2d, reprojections=None, truth=None, skeleton: Skeleton = H36M) -> dict:
-    """Everything the hypothesis views draw, precomputed once (so scrubbing only indexes)."""
+def hypothesis_arrays(poses, keypoints_2d=None, *, reprojections=None, truth=None,
+                      skeleton: Skeleton = H36M) -> HypothesisArrays:
+    """The arrays of ``hypothesis_view`` (arguments as there): reprojections default to the
+    weak-perspective fit of ``metrics.weak_perspective_fit`` (scale + shift per iteration and
+    frame, fitted with the mean over hypotheses, as ``metrics.j_agg_weak_perspective``)."""
+    from ..metrics import weak_perspective_fit
+
     poses, keypoints_2d, reprojections = _unwrap_lift(poses, keypoints_2d, reprojections)
     j = skeleton.num_joints
     hyp = _checked(poses, "poses", [(None, None, None, j, 3)], f"[K, H, F, {j}, 3]")
     K, H, F = hyp.shape[:3]
     kp = _checked(keypoints_2d, "keypoints_2d", [(F, j, 2)], f"[{F}, {j}, 2]")
+    mean = hyp.mean(1)  # [K, F, J, 3]: P-Agg of every iteration
     if reprojections is None:
-        reproj = _weak_perspective(hyp, kp)
+        scale, shift = weak_perspective_fit(mean, np.broadcast_to(kp, (K, F, j, 2)).copy())
+        reproj = scale[:, None] * hyp[..., :2] + shift[:, None]
     else:
         reproj = _checked(reprojections, "reprojections", [(K, H, F, j, 2)], f"[{K}, {H}, {F}, {j}, 2]")
-    mean = hyp.mean(1)  # [K, F, J, 3]: P-Agg of every iteration
     spread = np.linalg.norm(hyp - mean[:, None], axis=-1).mean(1) * 1000  # [K, F, J] mm
-    mean_reproj = reproj.mean(1)
     display = to_display(hyp, "camera")
     truth_display = None
     if truth is not None:
@@ -83,48 +119,42 @@ def _hypothesis_arrays(poses, keypoints_2d, reprojections=None, truth=None, skel
     shown = np.concatenate([kp[:, None], reproj[-1].transpose(1, 0, 2, 3)], 1)  # [F, H + 1, J, 2]
     half = float(np.abs(shown - centre[:, None, None]).max()) * 1.1 + 0.02
     cmax = float(np.percentile(spread, 99)) if spread.size else 1.0
-    return dict(display=display, mean_display=to_display(mean, "camera"), reproj=reproj, mean_reproj=mean_reproj,
-                kp=kp, spread=spread, truth=truth_display, scene_points=np.stack([everything.min(0), everything.max(0)]),
-                centre=centre, half=half, cmax=max(5.0 * math.ceil(cmax / 5.0), 5.0), K=K, H=H, F=F)
+    return HypothesisArrays(display=display, mean_display=to_display(mean, "camera"), reproj=reproj,
+                            mean_reproj=reproj.mean(1), kp=kp, spread=spread, truth=truth_display,
+                            scene_points=np.stack([everything.min(0), everything.max(0)]), centre=centre,
+                            half=half, cmax=max(5.0 * math.ceil(cmax / 5.0), 5.0), skeleton=skeleton)
 
 
-def _hypothesis_index(value, name: str, count: int) -> int:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 0 <= value < count:
-        return int(value)
-    raise ValueError(f"expected {name} as an int in 0..{count - 1}, got {value!r}")
+def hypothesis_state(arrays: HypothesisArrays, iteration=-1, hypothesis="all", frame=None) -> dict:
+    """A checked view: iteration (negative counts from the end) and frame as 0-based ints,
+    hypothesis 'all' or an int; ``frame=None`` is the frame where the hypotheses disagree most
+    at the last iteration (the root, which never varies, left out)."""
+    if isinstance(iteration, (int, np.integer)) and not isinstance(iteration, bool) and -arrays.K <= iteration < 0:
+        iteration = arrays.K + int(iteration)
+    if frame is None:
+        frame = int(arrays.spread[-1, :, 1:].mean(-1).argmax())
+    return dict(iteration=check_index(iteration, "iteration", arrays.K),
+                hypothesis=check_index(hypothesis, "hypothesis", arrays.H, words=("all",)),
+                frame=check_index(frame, "frame", arrays.F))
 
 
-def _check_hypothesis(hypothesis, count: int):
-    """'all' or a hypothesis index 0..H-1 (ints only)."""
-    if hypothesis == "all":
-        return "all"
-    if isinstance(hypothesis, (int, np.integer)) and not isinstance(hypothesis, bool) and 0 <= hypothesis < count:
-        return int(hypothesis)
-    raise ValueError(f"expected hypothesis 'all' or an int in 0..{count - 1}, got {hypothesis!r}")
-
-
-def _hypothesis_state(arrays: dict, iteration, hypothesis, frame) -> tuple[int, object, int]:
-    """Checked (iteration, hypothesis, frame); a negative iteration counts from the end."""
-    if isinstance(iteration, (int, np.integer)) and not isinstance(iteration, bool) and -arrays["K"] <= iteration < 0:
-        iteration = arrays["K"] + int(iteration)
-    return (_hypothesis_index(iteration, "iteration", arrays["K"]), _check_hypothesis(hypothesis, arrays["H"]),
-            _hypothesis_index(frame, "frame", arrays["F"]))
-
-
-def _hypothesis_title(arrays: dict, k: int, h, f: int) -> str:
-    spread = arrays["spread"][k, f, 1:].mean()
-    who = "all hypotheses, P-Agg thick" if h == "all" else f"hypothesis {h + 1} of {arrays['H']}"
-    return (f"DDIM iteration {k + 1} of {arrays['K']} · {who} · frame {f} · "
+def _hypothesis_title(arrays: HypothesisArrays, k: int, h, f: int) -> str:
+    spread = arrays.spread[k, f, 1:].mean()
+    who = "all hypotheses, P-Agg thick" if h == "all" else f"hypothesis {h + 1} of {arrays.H}"
+    return (f"DDIM iteration {k + 1} of {arrays.K} · {who} · frame {f} · "
             f"mean spread {spread:.0f} mm")
 
 
-def _hypothesis_updates(arrays: dict, k: int, h, f: int, skeleton: Skeleton) -> tuple[list[dict], dict]:
-    """New props of every trace (``HYPOTHESIS_TRACES`` order) and the layout changes for one view."""
+def hypothesis_update(arrays: HypothesisArrays, state: Mapping) -> FigureUpdate:
+    """What a ``hypothesis_figure`` shows for ``state`` (iteration, hypothesis, frame; checked by
+    ``hypothesis_state``): every trace (``HYPOTHESIS_TRACES``), the title and the 2D window."""
+    state = hypothesis_state(arrays, **state)
+    k, h, f = state["iteration"], state["hypothesis"], state["frame"]
+    skeleton = arrays.skeleton
     bones = skeleton.bones
-    H = arrays["H"]
-    chosen = arrays["mean_display"][k, f] if h == "all" else arrays["display"][k, h, f]
-    chosen_2d = arrays["mean_reproj"][k, f] if h == "all" else arrays["reproj"][k, h, f]
-    others = [i for i in range(H) if i != h]
+    chosen = arrays.mean_display[k, f] if h == "all" else arrays.display[k, h, f]
+    chosen_2d = arrays.mean_reproj[k, f] if h == "all" else arrays.reproj[k, h, f]
+    others = [i for i in range(arrays.H) if i != h]
 
     def many(points, decimals):
         out: dict = {key: [] for key in "xyz"[: points.shape[-1]]}
@@ -134,72 +164,73 @@ def _hypothesis_updates(arrays: dict, k: int, h, f: int, skeleton: Skeleton) -> 
                 out[key] += line[key]
         return out
 
-    spread = np.round(arrays["spread"][k, f], 1)
+    spread = np.round(arrays.spread[k, f], 1)
     text = [f"{skeleton.names[j]}: spread {spread[j]:.0f} mm" for j in range(skeleton.num_joints)]
     faint = h != "all"
-    props = [
-        dict(many(arrays["display"][k, others, f], 3),
-             opacity=0.25 if faint else 0.55, line=dict(width=1.5 if faint else 2.5)),
-        dict(_polyline(chosen, bones, 3), line=dict(color="#111" if h == "all" else _HYPOTHESIS_COLOR, width=6)),
-        dict(_polyline(arrays["truth"][f], bones, 3) if arrays["truth"] is not None else dict(x=[], y=[], z=[])),
-        dict(_coords(chosen, range(skeleton.num_joints), 3), text=text,
-             marker=dict(color=spread.tolist())),
-        dict(_polyline(arrays["kp"][f], bones, 4)),
-        dict(_coords(arrays["kp"][f], range(skeleton.num_joints), 4), text=text, marker=dict(color=spread.tolist())),
-        dict(many(arrays["reproj"][k, others, f], 4), opacity=0.3 if faint else 0.6),
-        dict(_polyline(chosen_2d, bones, 4), line=dict(color="#111" if h == "all" else _HYPOTHESIS_COLOR, width=3,
-                                                       dash="dash")),
-    ]
-    cx, cy = arrays["centre"][f]
-    half = arrays["half"]
+    selected_color = "#111" if h == "all" else _HYPOTHESIS_COLOR
+    traces = dict(
+        others=dict(many(arrays.display[k, others, f], 3), opacity=0.25 if faint else 0.55,
+                    line=dict(width=1.5 if faint else 2.5)),
+        selected=dict(_polyline(chosen, bones, 3), line=dict(color=selected_color, width=6)),
+        truth=_polyline(arrays.truth[f], bones, 3) if arrays.truth is not None else dict(x=[], y=[], z=[]),
+        joints=dict(_coords(chosen, range(skeleton.num_joints), 3), text=text, marker=dict(color=spread.tolist())),
+        input=_polyline(arrays.kp[f], bones, 4),
+        input_joints=dict(_coords(arrays.kp[f], range(skeleton.num_joints), 4), text=text,
+                          marker=dict(color=spread.tolist())),
+        reprojected_others=dict(many(arrays.reproj[k, others, f], 4), opacity=0.3 if faint else 0.6),
+        reprojected=dict(_polyline(chosen_2d, bones, 4), line=dict(color=selected_color, width=3, dash="dash")),
+    )
+    cx, cy = arrays.centre[f]
+    half = arrays.half
     layout = {"title.text": _hypothesis_title(arrays, k, h, f),
               "xaxis.range": [round(float(cx - half), 4), round(float(cx + half), 4)],
               "yaxis.range": [round(float(cy + half), 4), round(float(cy - half), 4)]}
-    return props, layout
+    return FigureUpdate(traces, layout)
 
 
-def _hypothesis_figure(arrays: dict, k: int, h, f: int, skeleton: Skeleton, title: str | None, width: int,
-                       height: int) -> go.Figure:
+def hypothesis_figure(arrays: HypothesisArrays, state: Mapping, *, title: str | None = None, width: int = 840,
+                      height: int = 480) -> go.Figure:
+    """The view of ``state`` (see ``hypothesis_view``); ``hypothesis_update`` gives what changes
+    for another state."""
     from plotly.subplots import make_subplots
 
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.06,
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.1,
                         specs=[[{"type": "scene"}, {"type": "xy"}]],
                         subplot_titles=("3D hypotheses (camera frame, upright)", "2D input and reprojections"))
-    props, layout = _hypothesis_updates(arrays, k, h, f, skeleton)
     hover = dict(hoverinfo="text")
     marker = dict(size=5, coloraxis="coloraxis", line=dict(width=0))
-    traces = [
-        (dict(type="scatter3d", mode="lines", name="other hypotheses", hoverinfo="skip",
-              line=dict(color=_HYPOTHESIS_COLOR)), 1),
+    traces = [  # in HYPOTHESIS_TRACES order; hypothesis_update fills in the data
+        (dict(type="scatter3d", mode="lines", name="others", hoverinfo="skip", line=dict(color=_HYPOTHESIS_COLOR)), 1),
         (dict(type="scatter3d", mode="lines", name="selected", hoverinfo="skip"), 1),
-        (dict(type="scatter3d", mode="lines", name="ground truth", hoverinfo="skip",
+        (dict(type="scatter3d", mode="lines", name="truth", hoverinfo="skip",
               line=dict(color="rgba(0, 158, 115, 0.8)", width=4, dash="dash")), 1),
         (dict(type="scatter3d", mode="markers", name="joints", marker=dict(marker), **hover), 1),
-        (dict(type="scatter", mode="lines", name="2D input", hoverinfo="skip", line=dict(color="#555", width=5)), 2),
-        (dict(type="scatter", mode="markers", name="2D input joints", marker=dict(marker, size=9), **hover), 2),
-        (dict(type="scatter", mode="lines", name="reprojected hypotheses", hoverinfo="skip",
+        (dict(type="scatter", mode="lines", name="input", hoverinfo="skip", line=dict(color="#555", width=5)), 2),
+        (dict(type="scatter", mode="markers", name="input_joints", marker=dict(marker, size=9), **hover), 2),
+        (dict(type="scatter", mode="lines", name="reprojected_others", hoverinfo="skip",
               line=dict(color=_HYPOTHESIS_COLOR, width=1.5)), 2),
-        (dict(type="scatter", mode="lines", name="reprojected selection", hoverinfo="skip"), 2),
+        (dict(type="scatter", mode="lines", name="reprojected", hoverinfo="skip"), 2),
     ]
-    for (base, col), prop in zip(traces, props):
-        merged = dict(base)
-        for key, value in prop.items():
-            merged[key] = dict(base.get(key, {}), **value) if isinstance(value, dict) and key in base else value
-        fig.add_trace(merged, 1, col)
-    fig.update_layout(base_layout(width, height, title or layout["title.text"]))
-    fig.update_layout(scene=_scene(arrays["scene_points"], "camera"),
-                      coloraxis=dict(colorscale=_UNCERTAINTY_SCALE, cmin=0, cmax=arrays["cmax"],
-                                     colorbar=dict(title=dict(text="spread (mm)"), len=0.6, thickness=12, x=1.0)),
+    for trace, col in traces:
+        fig.add_trace(trace, 1, col)
+    update = hypothesis_update(arrays, state)
+    fig.update_layout(base_layout(width, height, "title"))
+    apply_update(fig, update)
+    if title:
+        fig.layout.title.text = title
+    fig.update_layout(scene=_scene(arrays.scene_points, "camera", distance=1.15),  # axis titles inside
+                      coloraxis=dict(colorscale=_UNCERTAINTY_SCALE, cmin=0, cmax=arrays.cmax,
+                                     colorbar=dict(title=dict(text="spread (mm)", side="right"), len=0.6,
+                                                   thickness=12, x=1.0)),
                       margin=dict(t=70))
-    fig.update_xaxes(range=layout["xaxis.range"], zeroline=False, title_text="x (normalised)", constrain="domain")
-    fig.update_yaxes(range=layout["yaxis.range"], zeroline=False, title_text="y (down)", scaleanchor="x2",
-                     scaleratio=1, constrain="domain")
+    fig.update_xaxes(zeroline=False, title_text="x (normalised)", constrain="domain")
+    fig.update_yaxes(zeroline=False, title_text="y (down)", scaleanchor="x", scaleratio=1, constrain="domain")
     return fig
 
 
 def hypothesis_view(poses, keypoints_2d=None, *, reprojections=None, iteration: int = -1, hypothesis="all",
                     frame: int = 0, truth=None, skeleton: Skeleton = H36M, title: str | None = None,
-                    width: int = 900, height: int = 480) -> go.Figure:
+                    width: int = 840, height: int = 480) -> go.Figure:
     """One view of a multi-hypothesis lift: the 3D hypotheses of one DDIM iteration and frame,
     and the 2D input with every hypothesis reprojected onto it (paper Fig. 5).
 
@@ -209,64 +240,54 @@ def hypothesis_view(poses, keypoints_2d=None, *, reprojections=None, iteration: 
     the weak-perspective fit of ``metrics.j_agg_weak_perspective``. ``hypothesis``: an index, or
     "all" (every hypothesis thin, the aggregate P-Agg thick). Joints are coloured by the spread of
     the hypotheses (mean distance to their mean, mm; the same scale for every view). ``truth``
-    [F, J, 3] is drawn dashed. Traces as in ``HYPOTHESIS_TRACES``.
+    [F, J, 3] is drawn dashed. Traces as in ``HYPOTHESIS_TRACES``. The same view from
+    precomputed arrays: ``hypothesis_figure(hypothesis_arrays(...), state)``.
     """
-    arrays = _hypothesis_arrays(poses, keypoints_2d, reprojections, truth, skeleton)
-    k, h, f = _hypothesis_state(arrays, iteration, hypothesis, frame)
-    return _hypothesis_figure(arrays, k, h, f, skeleton, title, width, height)
+    arrays = hypothesis_arrays(poses, keypoints_2d, reprojections=reprojections, truth=truth, skeleton=skeleton)
+    state = hypothesis_state(arrays, iteration, hypothesis, frame)
+    return hypothesis_figure(arrays, state, title=title, width=width, height=height)
 
 
 def hypothesis_explorer(poses, keypoints_2d=None, *, reprojections=None, truth=None, frame: int | None = None,
-                        frames: Sequence[int] | None = None, skeleton: Skeleton = H36M, width: int = 900,
-                        height: int = 560) -> go.Figure:
+                        frames: Sequence[int] | None = None, skeleton: Skeleton = H36M, width: int = 840,
+                        height: int = 620) -> go.Figure:
     """``hypothesis_view`` without a kernel: plotly frames and two sliders.
 
     Slider 1 scrubs DDIM iteration × hypothesis ("all", 1, ..., H) at clip frame ``frame``
     (default: the frame where the hypotheses disagree most at the last iteration); slider 2
     scrubs the clip ``frames`` (default 12 evenly spaced) at the last iteration, all hypotheses.
-    The two sliders do not know each other's position: each shows its own views. Arguments as
-    in ``hypothesis_view``. Size grows with K·(H+1) + len(frames) views: keep H·K around 25.
+    The two sliders do not know each other's position: each shows its own views (plotly frames
+    from ``hypothesis_update``). Arguments as in ``hypothesis_view``. Size grows with
+    K·(H+1) + len(frames) views: keep H·K around 25.
     """
-    arrays = _hypothesis_arrays(poses, keypoints_2d, reprojections, truth, skeleton)
-    K, H, F = arrays["K"], arrays["H"], arrays["F"]
-    if frame is None:
-        frame = int(arrays["spread"][-1, :, 1:].mean(-1).argmax())
-    frame = _hypothesis_index(frame, "frame", F)
+    arrays = hypothesis_arrays(poses, keypoints_2d, reprojections=reprojections, truth=truth, skeleton=skeleton)
+    K, H, F = arrays.K, arrays.H, arrays.F
+    frame = hypothesis_state(arrays, frame=frame)["frame"]
     if frames is None:
         frames = sorted(set(np.linspace(0, F - 1, min(F, 12)).round().astype(int).tolist()))
-    frames = [_hypothesis_index(int(f), "frames", F) for f in frames]
+    frames = [check_index(int(f), "frames", F) for f in frames]
     if not frames:
         raise ValueError("expected at least one clip frame in frames, got none")
-    fig = _hypothesis_figure(arrays, K - 1, "all", frame, skeleton, None, width, height)
-    kinds = ["scatter3d"] * 4 + ["scatter"] * 4
-    views, combo_steps, frame_steps = [], [], []
+    fig = hypothesis_figure(arrays, dict(iteration=K - 1, hypothesis="all", frame=frame), width=width, height=height)
+    fig_frames: dict[str, go.Frame] = {}
 
-    def add(k, h, f, label, steps):
-        props, layout = _hypothesis_updates(arrays, k, h, f, skeleton)
+    def step(k, h, f, label):
         name = f"k{k}h{h}f{f}"
-        if name not in views:
-            views.append(name)
-            fig_frames.append(go.Frame(name=name, data=[dict(type=t, **p) for t, p in zip(kinds, props)],
-                                       traces=list(range(len(props))),
-                                       layout={"title": {"text": layout["title.text"]},
-                                               "xaxis": {"range": layout["xaxis.range"]},
-                                               "yaxis": {"range": layout["yaxis.range"]}}))
-        steps.append(dict(method="animate", label=label,
-                          args=[[name], dict(mode="immediate", frame=dict(duration=0, redraw=True),
-                                             transition=dict(duration=0))]))
+        if name not in fig_frames:
+            update = hypothesis_update(arrays, dict(iteration=k, hypothesis=h, frame=f))
+            fig_frames[name] = update_frame(fig, update, name)
+        return dict(method="animate", label=label,
+                    args=[[name], dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))])
 
-    fig_frames: list = []
-    for k in range(K):
-        for h in ["all"] + list(range(H)):
-            add(k, h, frame, f"{k + 1}·{'all' if h == 'all' else h + 1}", combo_steps)
-    for f in frames:
-        add(K - 1, "all", f, str(f), frame_steps)
-    fig.frames = fig_frames
+    combo_steps = [step(k, h, frame, f"{k + 1}·{'all' if h == 'all' else h + 1}")
+                   for k in range(K) for h in ["all"] + list(range(H))]
+    frame_steps = [step(K - 1, "all", f, str(f)) for f in frames]
+    fig.frames = list(fig_frames.values())
     common = dict(x=0.0, len=1.0, yanchor="top", font=dict(size=9))
     fig.update_layout(sliders=[
-        dict(steps=combo_steps, active=(K - 1) * (H + 1), y=0.0, pad=dict(t=10), **common,
+        dict(steps=combo_steps, active=(K - 1) * (H + 1), y=0.0, pad=dict(t=50), **common,
              currentvalue=dict(prefix=f"iteration·hypothesis at frame {frame}: ", font=dict(size=12))),
-        dict(steps=frame_steps, active=frames.index(frame) if frame in frames else 0, y=-0.14, pad=dict(t=10),
+        dict(steps=frame_steps, active=frames.index(frame) if frame in frames else 0, y=0.0, pad=dict(t=140),
              **common, currentvalue=dict(prefix="frame (last iteration, all): ", font=dict(size=12))),
-    ], margin=dict(b=150))
+    ], margin=dict(b=230))
     return fig

@@ -12,8 +12,10 @@ from ..skeleton import H36M, Skeleton
 from .core import (
     HIGHLIGHT_COLOR,
     OVERLAY_COLORS,
+    FigureUpdate,
     PoseLike,
     _AXIS_TITLES,
+    _CENTERS,
     _EYES,
     _FADED,
     _ROLE_SIZE_3D,
@@ -28,7 +30,6 @@ from .core import (
     _facts_text,
     _flatten,
     _highlight_props,
-    _joint_index,
     _joint_label,
     _level_key,
     _opacities,
@@ -37,21 +38,24 @@ from .core import (
     _pose_styles,
     _pose_traces,
     base_layout,
+    joint_index,
     level_color,
     to_display,
+    trace_indices,
 )
 
 __all__ = [
-    "animate_clip", "bone_lengths_over_time", "joint_explorer", "keypoints_2d", "kinematic_tree",
-    "line_by_level", "perturbation_explorer", "pose_gallery", "skeleton_3d", "skeletons_3d",
-    "tree_positions",
+    "animate_clip", "bone_lengths_over_time", "default_joint", "highlight_update", "joint_explorer",
+    "keypoints_2d", "kinematic_tree", "line_by_level", "perturbation_explorer", "pose_gallery",
+    "skeleton_3d", "skeletons_3d", "tree_highlight_update", "tree_positions",
 ]
 
 # ---------------------------------------------------------------- 3D skeletons
 
 
-def _scene(points: np.ndarray, frame: str) -> dict:
-    """Fixed axis ranges around all ``points`` [..., 3] (display axes) with equal scale."""
+def _scene(points: np.ndarray, frame: str, distance: float = 1.0) -> dict:
+    """Fixed axis ranges around all ``points`` [..., 3] (display axes) with equal scale, seen from
+    ``distance`` times the usual distance."""
     flat = points.reshape(-1, 3)
     low, high = flat.min(axis=0), flat.max(axis=0)
     pad = max(0.1 * float((high - low).max()), 0.05)
@@ -66,7 +70,8 @@ def _scene(points: np.ndarray, frame: str) -> dict:
         **axes,
         aspectmode="manual",
         aspectratio={key: round(float(r), 3) for key, r in zip("xyz", ratio)},
-        camera=dict(eye=_EYES[frame], up=dict(x=0, y=0, z=1)),
+        camera=dict(eye={key: round(value * distance, 3) for key, value in _EYES[frame].items()},
+                    center=dict(_CENTERS[frame]), up=dict(x=0, y=0, z=1)),
     )
 
 
@@ -128,34 +133,42 @@ def skeleton_3d(pose: PoseLike, skeleton: Skeleton = H36M, *, frame: str = "worl
                         width=width, height=height)
 
 
+def highlight_update(pose: PoseLike, joint, skeleton: Skeleton = H36M, *, frame: str = "world") -> FigureUpdate:
+    """What changes in ``skeleton_3d(pose, highlight=...)`` when the highlight moves to ``joint``:
+    the data of its "highlight" trace (``apply_update`` writes it into the figure)."""
+    points = to_display(_check_pose(pose, skeleton), frame)
+    props = _highlight_props(points, skeleton, joint_index(joint, skeleton), _ROLE_SIZE_3D, None, 3)
+    return FigureUpdate(traces={"highlight": props})
+
+
 def joint_explorer(pose: PoseLike | None = None, skeleton: Skeleton = H36M, *, joint=None,
                    frame: str = "world", title: str | None = None, width: int = 560,
                    height: int = 520) -> go.Figure:
     """The joint picker without a kernel: a 3D skeleton with a plotly dropdown of joint names.
 
-    Each dropdown entry restyles the highlight trace and rewrites the text line at the top
-    (level, parent, children, chain, triplets), so it works in static HTML and on Colab.
-    ``pose`` defaults to ``bones.rest_pose()``; ``joint`` is the initial selection.
+    Each dropdown entry restyles the highlight trace (``highlight_update``) and rewrites the text
+    line at the top (level, parent, children, chain, triplets), so it works in static HTML and on
+    Colab. ``pose`` defaults to ``bones.rest_pose()``; ``joint`` is the initial selection.
     """
     if pose is None:
         from ..bones import rest_pose
 
         pose = rest_pose()
-    first = _joint_index(joint if joint is not None else _default_joint(skeleton), skeleton)
+    first = joint_index(joint if joint is not None else default_joint(skeleton), skeleton)
     fig = skeleton_3d(pose, skeleton, frame=frame, highlight=first, title=title, width=width,
                       height=height)
-    points = to_display(_check_pose(pose, skeleton), frame)
     info_index = len(fig.layout.annotations)
     fig.add_annotation(text=_facts_text(skeleton, first), x=0.0, y=1.0, xref="paper", yref="paper",
                        xanchor="left", yanchor="bottom", align="left", showarrow=False,
                        font=dict(size=11))
     buttons = []
     for j, name in enumerate(skeleton.names):
-        props = _flatten(_highlight_props(points, skeleton, j, _ROLE_SIZE_3D, None, 3))
-        restyle = {key: [value] for key, value in props.items()}  # [value] = one trace's value
-        relayout = {f"annotations[{info_index}].text": _facts_text(skeleton, j)}
+        update = highlight_update(pose, j, skeleton, frame=frame)
+        update.layout[f"annotations[{info_index}].text"] = _facts_text(skeleton, j)
+        (props,) = update.traces.values()
+        restyle = {key: [value] for key, value in _flatten(props).items()}  # [value] = one trace's value
         buttons.append(dict(label=f"{j} {name}", method="update",
-                            args=[restyle, relayout, [len(fig.data) - 1]]))
+                            args=[restyle, update.layout, trace_indices(fig, list(update.traces))]))
     fig.update_layout(
         margin=dict(t=100 if title else 60),
         updatemenus=[dict(type="dropdown", buttons=buttons, active=first, x=1.0, y=1.0,
@@ -164,7 +177,7 @@ def joint_explorer(pose: PoseLike | None = None, skeleton: Skeleton = H36M, *, j
     return fig
 
 
-def _default_joint(skeleton: Skeleton) -> int:
+def default_joint(skeleton: Skeleton = H36M) -> int:
     """A joint with a parent and a child, so the first view shows every role (LElbow for H36M)."""
     if "LElbow" in skeleton.names:
         return skeleton.index("LElbow")
@@ -193,6 +206,15 @@ def tree_positions(skeleton: Skeleton = H36M) -> np.ndarray:
     return np.stack([x, np.asarray(skeleton.levels, dtype=np.float64)], axis=-1)
 
 
+def _tree_highlight_props(highlight, skeleton: Skeleton) -> dict:
+    return _highlight_props(tree_positions(skeleton), skeleton, highlight, _ROLE_SIZE_TREE, HIGHLIGHT_COLOR, 3)
+
+
+def tree_highlight_update(joint, skeleton: Skeleton = H36M) -> FigureUpdate:
+    """What changes in ``kinematic_tree(highlight=...)`` when the highlight moves to ``joint``."""
+    return FigureUpdate(traces={"highlight": _tree_highlight_props(joint_index(joint, skeleton), skeleton)})
+
+
 def kinematic_tree(skeleton: Skeleton = H36M, *, highlight=None, title: str | None = None,
                    width: int = 620, height: int = 400) -> go.Figure:
     """The kinematic tree as a 2D diagram (paper Fig. 1, left): one row per level, top to bottom.
@@ -205,7 +227,7 @@ def kinematic_tree(skeleton: Skeleton = H36M, *, highlight=None, title: str | No
     points = tree_positions(skeleton)
     data = []
     if highlight is not None:
-        props = _highlight_props(points, skeleton, highlight, _ROLE_SIZE_TREE, HIGHLIGHT_COLOR, 3)
+        props = _tree_highlight_props(highlight, skeleton)
         props["line"]["width"] = 16
         data.append(dict(type="scatter", mode="lines+markers", name="highlight", hoverinfo="skip", **props))
     for level, pairs in _bones_by_level(skeleton):
@@ -512,7 +534,7 @@ def pose_gallery(poses: Mapping[str, PoseLike], skeleton: Skeleton = H36M, *, co
 
 def _bone_label(skeleton: Skeleton, bone) -> tuple[int, str]:
     """(child joint index, 'Parent→Child') of a bone given by its child joint (index or name)."""
-    k = _joint_index(bone, skeleton)
+    k = joint_index(bone, skeleton)
     if k == 0:
         raise ValueError("expected a bone by its child joint (1..J-1), got the root, which ends no bone")
     return k, f"{skeleton.names[skeleton.parents[k]]}\u2192{skeleton.names[k]}"
@@ -565,7 +587,7 @@ def bone_lengths_over_time(lengths: Mapping[str, PoseLike],
 
 def perturbation_explorer(clean: PoseLike, steps: Mapping[str, tuple], skeleton: Skeleton = H36M, *,
                    frame: str = "world", ylabel: str = "mean joint error (cm)", ymax: float | None = None,
-                   title: str | None = None, width: int = 900, height: int = 470) -> go.Figure:
+                   title: str | None = None, width: int = 840, height: int = 470) -> go.Figure:
     """A clean pose with a noisy copy overlaid (left) and per-level errors (right), per step.
 
     ``steps``: label -> (noisy [J, 3], {series name: one value per hierarchy level}); every step

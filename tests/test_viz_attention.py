@@ -1,47 +1,22 @@
-"""Tests of the attention figures (viz) and the attention explorer widget (widgets) of lesson 04.
+"""Tests of the attention figures of lesson 04 (viz.attention), run headless.
 
-Maps come from a small untrained denoiser (fast, deterministic): figure data must equal the
-captured tensors, views must pick the right layer / head / joint / frame / batch item, and the
-widget must redraw in place without calling the model again.
+Maps come from a small untrained denoiser (``conftest.capture``): figure data must equal the
+captured tensors and views must pick the right layer / head / joint / frame / batch item.
 """
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 import torch
+from conftest import ATTENTION_CONFIG as CONFIG
+from conftest import z_of
 
-from ddhpose_lite import viz, widgets
-from ddhpose_lite.model import DenoiserConfig, HSTDenoiser, capture_attention, hrst_logits, hrst_logits_sequential
+from ddhpose_lite import viz
+from ddhpose_lite.model import hrst_logits, hrst_logits_sequential
 from ddhpose_lite.skeleton import H36M
 
-CONFIG = DenoiserConfig(frames=9, width=32, depth=3, heads=4)
 LELBOW, RWRIST = 12, 16
 T = viz.ATTENTION_EXPLORER_TRACES
-
-
-def random_inputs(batch: int, seed: int = 0):
-    g = torch.Generator().manual_seed(seed)
-    return (torch.randn(batch, CONFIG.frames, 17, 2, generator=g), torch.randn(batch, CONFIG.frames, 16, 4, generator=g),
-            torch.full((batch,), 500))
-
-
-@pytest.fixture(scope="module")
-def model() -> HSTDenoiser:
-    torch.manual_seed(0)
-    return HSTDenoiser(CONFIG).eval()
-
-
-@pytest.fixture(scope="module")
-def capture(model):
-    """Maps of a batch of 2 (so the sample index matters) and the predictions [2, F, 17, 3]."""
-    with torch.no_grad(), capture_attention(model) as maps:
-        prediction = model(*random_inputs(2))
-    return maps, prediction
-
-
-def z_of(trace) -> np.ndarray:
-    return np.asarray(trace.z, dtype=np.float64)
 
 
 def cells_of(trace) -> set[tuple[int, int]]:
@@ -194,6 +169,40 @@ def test_explorer_figure_picks_layer_head_joint_frame_and_sample(capture, sample
     assert fig.data[T["bones"]].scene == "scene"
 
 
+def test_explorer_trace_names_are_the_keys_of_the_trace_constants(capture):
+    maps, _ = capture
+    fig = viz.attention_explorer_figure(maps)
+    assert [trace.name for trace in fig.data] == list(T)
+    assert [trace.name for trace in viz.attention_skeleton(np.zeros((17, 3)), np.ones(17) / 17, 0).data] == list(
+        viz.ATTENTION_SKELETON_TRACES)
+
+
+def test_attention_arrays_add_the_mean_of_heads(capture):
+    maps, prediction = capture
+    arrays = viz.attention_arrays(maps, prediction[1], sample=1)
+    assert (arrays.layers, arrays.heads, arrays.frames, arrays.joints) == (3, 4, CONFIG.frames, 17)
+    np.testing.assert_allclose(arrays.temporal[1, 2, 5], maps.temporal[1][17 + 5, 2].numpy(), atol=1e-6)
+    np.testing.assert_allclose(arrays.spatial[2, 4, 3], maps.spatial[2][CONFIG.frames + 3].mean(0).numpy(), atol=1e-6)
+    np.testing.assert_allclose(arrays.points, viz.to_display(prediction[1], "camera"))
+    assert arrays.spatial_logits.shape == (3, 4, CONFIG.frames, 17, 17)
+    rest = viz.attention_arrays(maps)  # no pose: the rest pose, world coordinates
+    assert rest.coordinates == "world" and rest.points.shape == (CONFIG.frames, 17, 3)
+
+
+def test_attention_update_turns_one_view_into_another(capture):
+    maps, prediction = capture
+    arrays = viz.attention_arrays(maps, prediction[0])
+    state = viz.attention_state(arrays, 1, "mean", "LElbow", 2)
+    assert state == dict(layer=1, head="mean", joint=LELBOW, frame=2)
+    fig = viz.attention_figure(arrays, state)
+    other = dict(layer=2, head=3, joint="RWrist", frame=6)
+    viz.apply_update(fig, viz.attention_update(arrays, other))
+    assert fig.to_json() == viz.attention_figure(arrays, other).to_json()
+    assert fig.to_json() == viz.attention_explorer_figure(maps, 2, 3, RWRIST, 6, prediction[0]).to_json()
+    with pytest.raises(ValueError, match=r"head as an int in 0..3 or 'mean', got 4"):
+        viz.attention_update(arrays, dict(state, head=4))
+
+
 def test_explorer_figure_mean_head_and_rest_pose(capture):
     maps, _ = capture
     fig = viz.attention_explorer_figure(maps, 0, "mean", 0, 0)  # no pose: the rest pose
@@ -228,6 +237,17 @@ def test_explorer_figure_bad_maps(capture):
         viz.attention_explorer_figure(dict(spatial=maps.spatial, temporal=[m[:17] for m in maps.temporal]))
 
 
+def test_browser_frames_come_from_attention_update(capture):
+    maps, prediction = capture
+    fig = viz.attention_browser(maps, prediction[0], joint=LELBOW, frame=2)
+    arrays = viz.attention_arrays(maps, prediction[0])
+    update = viz.attention_update(arrays, dict(layer=2, head=3, joint=LELBOW, frame=2), decimals=3)
+    frame = fig.frames[5 * 2 + 1 + 3]
+    np.testing.assert_array_equal(z_of(frame.data[0]), update.traces["spatial"]["z"])
+    np.testing.assert_array_equal(frame.data[3].marker.color, update.traces["joints"]["marker"]["color"])
+    assert frame.layout.title.text == update.layout["title.text"]
+
+
 def test_browser_has_one_step_per_layer_and_head(capture):
     maps, prediction = capture
     fig = viz.attention_browser(maps, prediction[0], joint=LELBOW, frame=2)
@@ -256,68 +276,3 @@ def test_attention_figures_stay_small():
     assert len(viz.attention_explorer_figure(maps).to_json()) < 30_000
     assert len(viz.attention_browser(maps, heads=["mean"]).to_json()) < 60_000
     assert len(viz.attention_browser(maps).to_json()) < 320_000  # 36 views, about 8 kB each
-
-
-# ---------------------------------------------------------------- the widget
-
-
-def test_explorer_widget_updates_the_figure_in_place(capture):
-    maps, prediction = capture
-    explorer = widgets.attention_explorer(maps, pose=prediction[1], sample=1, layer=1, head=0, joint=LELBOW, frame=0)
-    assert isinstance(explorer.figure, go.FigureWidget)
-    traces = list(explorer.figure.data)
-    explorer.update(layer=2, head=3, joint="RWrist", frame=6)
-    assert all(a is b for a, b in zip(explorer.figure.data, traces))  # the same traces, new data
-    assert (explorer.layer.value, explorer.head.value, explorer.joint.value, explorer.frame.value) == (2, 3, RWRIST, 6)
-    np.testing.assert_allclose(z_of(explorer.figure.data[T["spatial"]]),
-                               maps.spatial[2][CONFIG.frames + 6, 3].numpy(), atol=5e-5)
-    np.testing.assert_allclose(z_of(explorer.figure.data[T["temporal"]]), maps.temporal[2][17 + RWRIST, 3].numpy(),
-                               atol=5e-5)
-    joints = explorer.figure.data[T["joints"]]
-    np.testing.assert_allclose(np.c_[joints.x, joints.y, joints.z], viz.to_display(prediction[1, 6], "camera"), atol=6e-4)
-    assert [(s.y0 + s.y1) / 2 for s in explorer.figure.layout.shapes] == [RWRIST, 6]
-    explorer.update(head="mean")  # the other choices stay
-    assert explorer.state == dict(layer=2, head=4, joint=RWRIST, frame=6)
-    np.testing.assert_allclose(z_of(explorer.figure.data[T["spatial"]]),
-                               maps.spatial[2][CONFIG.frames + 6].mean(0).numpy(), atol=5e-5)
-    explorer.frame.value = 1  # moving a control runs the same callback
-    assert explorer.state["frame"] == 1 and "frame 1" in explorer.figure.layout.title.text
-    explorer.joint.value = 0
-    np.testing.assert_allclose(explorer.figure.data[T["joints"]].marker.color,
-                               maps.spatial[2][CONFIG.frames + 1].mean(0)[0].numpy(), atol=5e-5)
-    with pytest.raises(ValueError, match=r"layer as an int in 0..2, got 7"):
-        explorer.update(layer=7)
-    assert explorer.state["layer"] == 2  # a bad choice changes nothing
-    assert "application/vnd.jupyter.widget-view+json" in explorer._repr_mimebundle_()
-
-
-def test_explorer_widget_runs_the_model_once(model):
-    calls = []
-    hook = model.register_forward_hook(lambda *args: calls.append(1))
-    try:
-        keypoints, bones, _ = random_inputs(1, seed=4)
-        explorer = widgets.attention_explorer(model, keypoints[0], bones[0], t=300, head="mean")
-        for frame in range(3):
-            explorer.update(frame=frame, joint=frame)
-    finally:
-        hook.remove()
-    assert len(calls) == 1  # maps are precomputed: no model call on a control move
-    with torch.no_grad(), capture_attention(model) as maps:
-        expected = model(keypoints, bones, torch.tensor([300]))
-    torch.testing.assert_close(explorer.prediction, expected[0])
-    np.testing.assert_allclose(explorer.arrays["temporal"][1, 2, 5], maps.temporal[1][5, 2].numpy(), atol=1e-6)
-    assert explorer.frame.value == 2 and explorer.frame.max == CONFIG.frames - 1
-
-
-def test_explorer_widget_bad_input(model, capture):
-    maps, _ = capture
-    with pytest.raises(ValueError, match="keypoints_2d .* to run the model on, got None"):
-        widgets.attention_explorer(model)
-    with pytest.raises(ValueError, match=r"keypoints_2d of shape \[9, 17, 2\], got \[1, 8, 17, 2\]"):
-        widgets.attention_explorer(model, torch.zeros(8, 17, 2))
-    with pytest.raises(ValueError, match=r"noisy_bones of shape \[9, 16, 4\]"):
-        widgets.attention_explorer(model, torch.zeros(9, 17, 2), torch.zeros(9, 17, 4))
-    with pytest.raises(ValueError, match="t as an int in 0..999"):
-        widgets.attention_explorer(model, torch.zeros(9, 17, 2), t=1000)
-    with pytest.raises(ValueError, match="only with a model"):
-        widgets.attention_explorer(maps, torch.zeros(9, 17, 2))

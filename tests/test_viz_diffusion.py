@@ -1,50 +1,19 @@
-"""Tests of the diffusion figures (viz) and scrubbers (widgets) of lesson 03, run headless.
+"""Tests of the diffusion figures of lesson 03 (viz.diffusion), run headless.
 
-Expected noisy poses are computed independently of ``forward_path``: from the seeded noise
-draws (length, direction, joints, in that order) and the closed form x_t = √ᾱ x_0 + √(1-ᾱ) ε.
+Expected noisy poses are computed independently of ``forward_path`` (``conftest.expected_noisy``).
 """
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
-import torch
+from conftest import expected_noisy, joints_of
 
-from ddhpose_lite import viz, widgets
-from ddhpose_lite.bones import compose, disentangle, rest_pose
-from ddhpose_lite.diffusion import Schedule, bone_state, ddim_sample, forward_path, split_bone_state
+from ddhpose_lite import viz
+from ddhpose_lite.diffusion import Schedule, forward_path
 
 LEFT, RIGHT = viz.PAIR_TRACES["left"], viz.PAIR_TRACES["right"]
 LEFT_JOINTS, RIGHT_JOINTS = LEFT[-1], RIGHT[-1]
 MARKER = viz.PAIR_TRACES["marker"]
-
-
-@pytest.fixture(scope="module")
-def schedule() -> Schedule:
-    return Schedule.cosine()
-
-
-@pytest.fixture(scope="module")
-def pose() -> torch.Tensor:
-    return rest_pose()
-
-
-def expected_noisy(pose: torch.Tensor, t: int, schedule: Schedule, seed: int):
-    """(bones-noised pose, joints-noised pose) at t, from scratch."""
-    generator = torch.Generator().manual_seed(seed)
-    eps_length = torch.randn(16, 1, generator=generator)
-    eps_direction = torch.randn(16, 3, generator=generator)
-    eps_joints = torch.randn(16, 3, generator=generator)
-    a = schedule.alpha_bar[t].item()
-    length, direction = disentangle(pose)
-    s, n = a ** 0.5, (1 - a) ** 0.5
-    bones = compose(s * length + n * eps_length, s * direction + n * eps_direction)
-    joints = torch.cat([torch.zeros(1, 3), s * pose[1:] + n * eps_joints])
-    return bones.numpy(), joints.numpy()
-
-
-def joints_of(trace) -> np.ndarray:
-    return np.stack([trace.x, trace.y, trace.z], axis=-1).astype(float)
 
 
 def frame_joints(frame, trace_index: int) -> np.ndarray:
@@ -101,6 +70,18 @@ def test_noising_view_shows_the_expected_noisy_poses(pose, schedule, t):
     assert f"t = {t}" in fig.layout.title.text
 
 
+def test_noising_update_turns_one_view_into_another(pose, schedule):
+    path = forward_path(pose, [100, 950], schedule, seed=1)
+    fig = viz.noising_view(path.bones_pose[0], path.joints[0], schedule.alpha_bar, 100, reference=pose)
+    viz.apply_update(fig, viz.noising_update(path.bones_pose[1], path.joints[1], schedule.alpha_bar, 950))
+    late = viz.noising_view(path.bones_pose[1], path.joints[1], schedule.alpha_bar, 950, reference=pose)
+    assert fig.to_json() == late.to_json()
+    marker = late.data[MARKER]
+    assert marker.cliponaxis is False and marker.textposition == "top left"  # t=950 stays inside the figure
+    with pytest.raises(ValueError, match="expected t as an int in 0..999, got 1000"):
+        viz.noising_update(pose, pose, schedule.alpha_bar, 1000)
+
+
 def test_noising_view_bad_input(pose, schedule):
     with pytest.raises(ValueError, match=r"bones_pose and joints_pose of the same shape|joints_pose of shape"):
         viz.noising_view(pose, pose[:16], schedule.alpha_bar, 3)
@@ -140,15 +121,6 @@ def test_noising_explorer_bad_input(pose, schedule):
 # ---------------------------------------------------------------- DDIM trajectory
 
 
-@pytest.fixture(scope="module")
-def oracle_run(pose, schedule):
-    length, direction = disentangle(pose)
-    x0 = bone_state(length, direction)
-    trajectory = ddim_sample(lambda x, t: x0.expand_as(x), (16, 4), schedule, steps=5, hypotheses=2, seed=0)
-    as_pose = lambda states: compose(*split_bone_state(states))  # noqa: E731
-    return trajectory, as_pose(trajectory.x0[:, 1]), as_pose(trajectory.xt[:, 1])
-
-
 def test_ddim_trajectory_steps_through_the_run(pose, schedule, oracle_run):
     trajectory, x0_poses, xt_poses = oracle_run
     fig = viz.ddim_trajectory(x0_poses, xt_poses, trajectory.times, schedule.alpha_bar, truth=pose)
@@ -165,45 +137,25 @@ def test_ddim_trajectory_steps_through_the_run(pose, schedule, oracle_run):
     assert len(fig.to_json()) < 40_000
 
 
+def test_ddim_view_and_update_match_the_trajectory_frames(pose, schedule, oracle_run):
+    trajectory, x0_poses, xt_poses = oracle_run
+    arguments = (x0_poses, xt_poses, trajectory.times, schedule.alpha_bar)
+    fig = viz.ddim_view(*arguments, truth=pose)
+    assert not fig.frames and not fig.layout.sliders
+    slider = viz.ddim_trajectory(*arguments, truth=pose)
+    for step in (2, 5):
+        update = viz.ddim_update(*arguments, step)
+        frame = slider.frames[step]
+        assert viz.update_frame(slider, update, str(step)).to_plotly_json() == frame.to_plotly_json()
+        viz.apply_update(fig, update)
+        assert fig.to_json() == viz.ddim_view(*arguments, step, truth=pose).to_json()
+    with pytest.raises(ValueError, match=r"expected step as an int in 0..5, got 6"):
+        viz.ddim_update(*arguments, 6)
+
+
 def test_ddim_trajectory_bad_input(schedule, oracle_run):
     trajectory, x0_poses, xt_poses = oracle_run
     with pytest.raises(ValueError, match="expected 5 x0_poses and 6 xt_poses"):
         viz.ddim_trajectory(x0_poses, xt_poses[:5], trajectory.times, schedule.alpha_bar)
     with pytest.raises(ValueError, match="a sampling time as an int"):
         viz.ddim_trajectory(x0_poses, xt_poses, [(1999, 799)] + trajectory.times[1:], schedule.alpha_bar)
-
-
-# ---------------------------------------------------------------- widgets
-
-
-def test_timestep_scrubber_updates_the_figure_in_place(pose, schedule):
-    scrubber = widgets.timestep_scrubber(pose, schedule, seed=2, t=100)
-    assert isinstance(scrubber.figure, go.FigureWidget)
-    traces = list(scrubber.figure.data)
-    bones, joints = expected_noisy(pose, 100, schedule, seed=2)
-    np.testing.assert_allclose(joints_of(traces[LEFT_JOINTS]), bones, atol=6e-4)
-    scrubber.update(700)
-    assert scrubber.slider.value == 700
-    assert all(a is b for a, b in zip(scrubber.figure.data, traces))  # the same traces, new data
-    bones, joints = expected_noisy(pose, 700, schedule, seed=2)
-    np.testing.assert_allclose(joints_of(scrubber.figure.data[LEFT_JOINTS]), bones, atol=6e-4)
-    np.testing.assert_allclose(joints_of(scrubber.figure.data[RIGHT_JOINTS]), joints, atol=6e-4)
-    assert scrubber.figure.data[MARKER].x == (700,)
-    assert "t = 700" in scrubber.figure.layout.title.text
-    scrubber.slider.value = 0  # moving the slider runs the same callback
-    assert scrubber.figure.data[MARKER].x == (0,)
-    with pytest.raises(ValueError, match="expected t as an int in 0..999, got 1000"):
-        scrubber.update(1000)
-
-
-def test_ddim_scrubber_steps_to_the_sample(pose, schedule, oracle_run):
-    trajectory, x0_poses, xt_poses = oracle_run
-    scrubber = widgets.ddim_scrubber(x0_poses, xt_poses, trajectory.times, schedule.alpha_bar, truth=pose)
-    assert scrubber.slider.max == 5 and not scrubber.figure.frames
-    np.testing.assert_allclose(joints_of(scrubber.figure.data[LEFT_JOINTS]), xt_poses[0].numpy(), atol=6e-4)
-    scrubber.update(2)
-    np.testing.assert_allclose(joints_of(scrubber.figure.data[LEFT_JOINTS]), xt_poses[2].numpy(), atol=6e-4)
-    assert scrubber.figure.data[MARKER].x == (599,)
-    scrubber.update(5)
-    np.testing.assert_allclose(joints_of(scrubber.figure.data[LEFT_JOINTS]), pose.numpy(), atol=6e-4)
-    assert scrubber.figure.layout.title.text.startswith("done")

@@ -1,26 +1,14 @@
-"""Lesson 06: the hypothesis views (viz.hypothesis_view / hypothesis_explorer) and the scrubber widget."""
-import time
-
+"""Tests of the hypothesis figures of lesson 06 (viz.hypotheses), run headless."""
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 import torch
+from conftest import HYPOTHESIS_SHAPE, make_result
 
-from ddhpose_lite import viz, widgets
-from ddhpose_lite.bones import rest_pose
+from ddhpose_lite import metrics, viz
 from ddhpose_lite.camera import Camera
-from ddhpose_lite.lifter import LiftResult
 
-K, H, F = 3, 4, 6
-
-
-def make_result(seed: int = 0) -> LiftResult:
-    generator = torch.Generator().manual_seed(seed)
-    pose = rest_pose()[:, [0, 2, 1]] * torch.tensor([1.0, -1.0, 1.0])  # upright in camera axes (y down)
-    poses = pose + 0.04 * torch.randn(K, H, F, 17, 3, generator=generator)
-    poses = poses - poses[..., :1, :]
-    keypoints = pose[None, :, :2].repeat(F, 1, 1) / 4 + 0.01 * torch.randn(F, 17, 2, generator=generator)
-    return LiftResult(poses, keypoints)
+K, H, F = HYPOTHESIS_SHAPE
 
 
 def test_view_traces_and_selection():
@@ -56,8 +44,8 @@ def test_view_with_truth_and_camera_reprojections():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(hypothesis=4), "hypothesis 'all' or an int in 0..3"),
-    (dict(hypothesis="mean"), "hypothesis 'all'"),
+    (dict(hypothesis=4), r"hypothesis as an int in 0..3 or 'all', got 4"),
+    (dict(hypothesis="mean"), "hypothesis as an int in 0..3 or 'all'"),
     (dict(iteration=3), "iteration as an int in 0..2"),
     (dict(iteration=-4), "iteration as an int in 0..2"),
     (dict(frame=6), "frame as an int in 0..5"),
@@ -81,6 +69,31 @@ def test_view_rejects_bad_shapes():
         viz.hypothesis_view(result.poses * float("nan"), result.keypoints_2d)
 
 
+def test_default_reprojection_is_the_weak_perspective_fit_of_metrics():
+    result = make_result()
+    arrays = viz.hypothesis_arrays(result.poses, result.keypoints_2d)
+    p_agg = result.poses.double().mean(1)  # [K, F, J, 3]
+    scale, shift = metrics.weak_perspective_fit(p_agg, result.keypoints_2d.double().expand(K, F, 17, 2))
+    expected = scale[:, None] * result.poses.double()[..., :2] + shift[:, None]
+    np.testing.assert_allclose(arrays.reproj, expected.numpy(), atol=1e-9)
+    assert (arrays.K, arrays.H, arrays.F) == (K, H, F)
+
+
+def test_hypothesis_update_turns_one_view_into_another():
+    result = make_result()
+    arrays = viz.hypothesis_arrays(result, truth=result.poses[-1, 0])
+    first = viz.hypothesis_state(arrays)
+    worst = int(result.uncertainty()[:, 1:].mean(-1).argmax())
+    assert first == dict(iteration=K - 1, hypothesis="all", frame=worst)  # where they disagree most
+    fig = viz.hypothesis_figure(arrays, first)
+    other = dict(iteration=0, hypothesis=2, frame=4)
+    viz.apply_update(fig, viz.hypothesis_update(arrays, other))
+    assert fig.to_json() == viz.hypothesis_figure(arrays, other).to_json()
+    assert [trace.name for trace in fig.data] == list(viz.HYPOTHESIS_TRACES)
+    with pytest.raises(ValueError, match="frame as an int in 0..5, got 6"):
+        viz.hypothesis_update(arrays, dict(other, frame=6))
+
+
 def test_explorer_frames_and_sliders():
     result = make_result()
     fig = viz.hypothesis_explorer(result, truth=result.poses[-1, 0], frames=[0, 3, 5])
@@ -96,49 +109,3 @@ def test_explorer_frames_and_sliders():
     assert len(fig.to_json()) < 400_000
     with pytest.raises(ValueError, match="at least one clip frame"):
         viz.hypothesis_explorer(result, frames=[])
-
-
-def test_scrubber_updates_in_place_without_the_model():
-    result = make_result()
-    scrubber = widgets.hypothesis_scrubber(result.poses, result.keypoints_2d, frame=1)
-    assert scrubber.state == dict(iteration=K - 1, hypothesis="all", frame=1)
-    figure, traces = scrubber.figure, list(scrubber.figure.data)
-    scrubber.update(iteration=0, hypothesis=2, frame=4)
-    assert scrubber.figure is figure and list(figure.data) == traces  # the same objects, new data
-    assert scrubber.state == dict(iteration=0, hypothesis=2, frame=4)
-    assert (scrubber.iteration.value, scrubber.hypothesis.value, scrubber.frame.value) == (1, 2, 4)
-    expected = viz.hypothesis_view(result, iteration=0, hypothesis=2, frame=4)
-    for got, want in zip(figure.data, expected.data):
-        assert got.x == want.x
-    assert figure.layout.title.text == expected.layout.title.text
-    scrubber.update(hypothesis="all")  # the others keep their value
-    assert scrubber.state == dict(iteration=0, hypothesis="all", frame=4)
-    scrubber.iteration.value = 3  # moving a slider runs the callback (1-based on the slider)
-    assert scrubber.state["iteration"] == 2
-    scrubber.hypothesis.value = 0
-    scrubber.frame.value = 0
-    assert scrubber.state == dict(iteration=2, hypothesis=0, frame=0)
-    with pytest.raises(ValueError, match="frame as an int in 0..5"):
-        scrubber.update(frame=6)
-
-
-def test_scrubber_with_a_lift_result_and_camera():
-    result = make_result()
-    camera = Camera(1000, 1000, (1000.0, 1000.0), (500.0, 500.0))
-    trajectory = torch.tensor([[0.0, 0.0, 4.0]]).repeat(F, 1)
-    scrubber = widgets.hypothesis_scrubber(result, camera=camera, trajectory=trajectory)
-    worst = int(result.uncertainty()[:, 1:].mean(-1).argmax())
-    assert scrubber.state["frame"] == worst
-    np.testing.assert_allclose(scrubber.arrays["reproj"], result.reproject(camera, trajectory).numpy())
-    with pytest.raises(ValueError, match="camera and trajectory only with a LiftResult"):
-        widgets.hypothesis_scrubber(result.poses, result.keypoints_2d, camera=camera, trajectory=trajectory)
-
-
-def test_scrubber_callback_is_fast():
-    scrubber = widgets.hypothesis_scrubber(make_result())
-    timings = []
-    for k in range(12):
-        start = time.perf_counter()
-        scrubber.update(iteration=k % K, hypothesis="all" if k % 3 == 0 else k % H, frame=k % F)
-        timings.append(time.perf_counter() - start)
-    assert float(np.median(timings)) < 0.2  # seconds; the target is 50 ms (benchmarks/lift_speed.py), with slack for a busy CI
