@@ -17,8 +17,12 @@ from typing import Callable
 
 import ipywidgets
 import plotly.graph_objects as go
+import torch
 
 from . import viz
+from .bones import rest_pose
+from .diffusion import Schedule, forward_path
+from .model import capture_attention
 from .skeleton import H36M, Skeleton
 
 __all__ = ["Explorer", "attention_explorer", "ddim_scrubber", "hypothesis_scrubber", "joint_picker",
@@ -122,8 +126,6 @@ def joint_picker(skeleton: Skeleton = H36M, pose=None, *, joint=None, frame: str
     if pose is None:
         if skeleton != H36M:
             raise ValueError("expected a pose for a skeleton other than H36M, got pose=None")
-        from .bones import rest_pose
-
         pose = rest_pose()
     first = viz.joint_index(joint if joint is not None else viz.default_joint(skeleton), skeleton)
     outputs = {"figure": go.FigureWidget(viz.skeleton_3d(pose, skeleton, frame=frame, highlight=first,
@@ -186,9 +188,6 @@ def timestep_scrubber(pose=None, schedule=None, *, seed: int = 0, t: int = 250, 
     ``viz.noising_update``, never rebuilt. ``update(t)`` is the callback; the state is
     {'slider': t}; ``data['path']`` is the ``ForwardPath``.
     """
-    from .bones import rest_pose
-    from .diffusion import Schedule, forward_path
-
     pose = rest_pose() if pose is None else pose
     schedule = Schedule.cosine() if schedule is None else schedule
     path = forward_path(pose, None, schedule, seed)
@@ -222,25 +221,21 @@ def ddim_scrubber(x0_poses, xt_poses, times, alpha_bar, *, truth=None, margin: f
 
 def _run_and_capture(model, keypoints_2d, noisy_bones, t: int, seed: int):
     """One forward pass of ``model`` under ``capture_attention``: (capture, x̂_0 [F, J, 3])."""
-    import torch
-
-    from .model import capture_attention
-
-    frames = model.config.frames
+    frames, joints = model.config.frames, model.config.skeleton.num_joints
     kp = torch.as_tensor(keypoints_2d, dtype=torch.float32)
     if kp.ndim == 3:
         kp = kp.unsqueeze(0)
-    if kp.ndim != 4 or kp.shape[0] != 1 or kp.shape[1:] != (frames, 17, 2):
-        raise ValueError(f"expected keypoints_2d of shape [{frames}, 17, 2], got {list(kp.shape)}")
-    if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < 1000:
-        raise ValueError(f"expected t as an int in 0..999, got {t!r}")
+    if kp.ndim != 4 or kp.shape[0] != 1 or kp.shape[1:] != (frames, joints, 2):
+        raise ValueError(f"expected keypoints_2d of shape [{frames}, {joints}, 2], got {list(kp.shape)}")
+    if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < Schedule.cosine().T:
+        raise ValueError(f"expected t as an int in 0..{Schedule.cosine().T - 1}, got {t!r}")
     if noisy_bones is None:  # what the sampler's first step sees: pure noise at t
-        noisy = torch.randn((1, frames, 16, 4), generator=torch.Generator().manual_seed(seed))
+        noisy = torch.randn((1, frames, joints - 1, 4), generator=torch.Generator().manual_seed(seed))
     else:
         noisy = torch.as_tensor(noisy_bones, dtype=torch.float32)
         noisy = noisy.unsqueeze(0) if noisy.ndim == 3 else noisy
-        if noisy.shape != (1, frames, 16, 4):
-            raise ValueError(f"expected noisy_bones of shape [{frames}, 16, 4], got {list(noisy.shape)}")
+        if noisy.shape != (1, frames, joints - 1, 4):
+            raise ValueError(f"expected noisy_bones of shape [{frames}, {joints - 1}, 4], got {list(noisy.shape)}")
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -271,8 +266,6 @@ def attention_explorer(source, keypoints_2d=None, noisy_bones=None, t: int = 999
     ``update(layer=..., head=..., joint=..., frame=...)`` is the callback. ``data``: ``arrays``
     (``viz.AttentionArrays``), ``maps`` and ``prediction`` (x̂_0 [F, J, 3], None for given maps).
     """
-    import torch
-
     prediction = None
     if isinstance(source, torch.nn.Module):
         if keypoints_2d is None:

@@ -6,8 +6,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+import torch
 
 from .._tensors import describe
+from ..bones import rest_pose
+from ..model import hrst_logits
 from ..skeleton import H36M, Skeleton
 from .core import (
     FRAMES,
@@ -202,10 +205,6 @@ def hrst_before_after(logits, after=None, skeleton: Skeleton = H36M, *,
     """
     before = _check_square(logits, "logits", skeleton.num_joints)
     if after is None:
-        import torch
-
-        from ..model import hrst_logits
-
         after = hrst_logits(torch.as_tensor(before), skeleton).numpy()
     after = _check_square(after, "after", skeleton.num_joints)
     if len(names) != 3:
@@ -406,8 +405,6 @@ def _sample_maps(maps, sample: int):
 def _explorer_poses(pose, frames: int, skeleton: Skeleton, coordinates: str):
     """(display points [F, J, 3], coordinates): a clip, one pose for all frames, or the rest pose."""
     if pose is None:
-        from ..bones import rest_pose
-
         return np.repeat(rest_pose().numpy()[None].astype(np.float64), frames, 0), "world"
     j = skeleton.num_joints
     array = _checked(pose, "pose", [(j, 3), (frames, j, 3)], f"[{j}, 3] or [{frames}, {j}, 3]")

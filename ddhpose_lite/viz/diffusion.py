@@ -6,6 +6,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from ..skeleton import H36M, Skeleton
 from .._tensors import describe
@@ -82,8 +83,6 @@ def schedule_curves(schedules, *, t: int | None = None, title: str | None = None
     ``t``: draw a marker at that time on every curve. Curves keep every k-th point (≤ 250).
     Traces per schedule: "<name> ᾱ", "<name> log-SNR", then with ``t`` "<name> at t" markers.
     """
-    from plotly.subplots import make_subplots
-
     bars = _alpha_bars(schedules)
     palette = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#7f7f7f")
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
@@ -148,8 +147,6 @@ def _pair_figure(update: FigureUpdate, curve: np.ndarray, subplot_titles: Sequen
                  reference: np.ndarray | None, scene_points: np.ndarray, skeleton: Skeleton, width: int,
                  height: int, extra_curve_points: tuple[list, list] | None = None) -> go.Figure:
     """Two 3D scenes and one 2D curve, traces as in ``PAIR_TRACES``, drawn as ``update`` says."""
-    from plotly.subplots import make_subplots
-
     fig = make_subplots(rows=1, cols=3, column_widths=[0.37, 0.37, 0.26], horizontal_spacing=0.03,
                         specs=[[{"type": "scene"}, {"type": "scene"}, {"type": "xy"}]],
                         subplot_titles=tuple(subplot_titles))

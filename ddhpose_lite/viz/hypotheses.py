@@ -7,7 +7,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
+from ..metrics import weak_perspective_fit
 from ..skeleton import H36M, Skeleton
 from .core import (
     FigureUpdate,
@@ -95,8 +97,6 @@ def hypothesis_arrays(poses, keypoints_2d=None, *, reprojections=None, truth=Non
     """The arrays of ``hypothesis_view`` (arguments as there): reprojections default to the
     weak-perspective fit of ``metrics.weak_perspective_fit`` (scale + shift per iteration and
     frame, fitted with the mean over hypotheses, as ``metrics.j_agg_weak_perspective``)."""
-    from ..metrics import weak_perspective_fit
-
     poses, keypoints_2d, reprojections = _unwrap_lift(poses, keypoints_2d, reprojections)
     j = skeleton.num_joints
     hyp = _checked(poses, "poses", [(None, None, None, j, 3)], f"[K, H, F, {j}, 3]")
@@ -192,8 +192,6 @@ def hypothesis_figure(arrays: HypothesisArrays, state: Mapping, *, title: str | 
                       height: int = 480) -> go.Figure:
     """The view of ``state`` (see ``hypothesis_view``); ``hypothesis_update`` gives what changes
     for another state."""
-    from plotly.subplots import make_subplots
-
     fig = make_subplots(rows=1, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.1,
                         specs=[[{"type": "scene"}, {"type": "xy"}]],
                         subplot_titles=("3D hypotheses (camera frame, upright)", "2D input and reprojections"))

@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ..bones import rest_pose
 from ..skeleton import H36M, Skeleton
 from .core import (
     HIGHLIGHT_COLOR,
@@ -151,8 +152,6 @@ def joint_explorer(pose: PoseLike | None = None, skeleton: Skeleton = H36M, *, j
     Colab. ``pose`` defaults to ``bones.rest_pose()``; ``joint`` is the initial selection.
     """
     if pose is None:
-        from ..bones import rest_pose
-
         pose = rest_pose()
     first = joint_index(joint if joint is not None else default_joint(skeleton), skeleton)
     fig = skeleton_3d(pose, skeleton, frame=frame, highlight=first, title=title, width=width,
