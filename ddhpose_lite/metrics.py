@@ -278,13 +278,45 @@ def j_agg(hypotheses, keypoints_2d, camera, trajectory, distort: bool = True):
     root: J-Agg needs no 3D ground truth for the pose itself, but does need camera and root.
     """
     hyp, back = _hypotheses(hypotheses)
+    return back(_pick_per_joint(hyp, reprojection_distances(hyp, keypoints_2d, camera, trajectory, distort)))
+
+
+def reprojection_distances(hypotheses, keypoints_2d, camera, trajectory, distort: bool = True) -> torch.Tensor:
+    """[H, ..., F, J]: each hypothesis's joints put back in the camera frame with the root
+    ``trajectory`` [..., F, 3], projected with ``camera`` and compared with ``keypoints_2d``
+    [..., F, J, 2] (normalised screen coordinates): J-Agg's selection criterion."""
+    hyp, _ = _hypotheses(hypotheses)
     if not isinstance(camera, Camera):
         raise TypeError(f"expected camera as a ddhpose_lite.camera.Camera, got {type(camera).__name__}")
     kp = _like(keypoints_2d, "keypoints_2d", hyp.shape[1:-1] + (2,), hyp, "..., F, J, 2")
     traj = _like(trajectory, "trajectory", hyp.shape[1:-2] + (3,), hyp, "..., F, 3")
     pixels = project(hyp + traj.unsqueeze(-2), camera, distort=distort)
     screen = normalize_screen(pixels, camera.res_w, camera.res_h)
-    return back(_pick_per_joint(hyp, torch.linalg.vector_norm(screen - kp, dim=-1)))
+    return torch.linalg.vector_norm(screen - kp, dim=-1)
+
+
+def picked_p_errors(hypotheses, target, distances=None):
+    """P-MPJPE of a per-joint selection as the official D3DP / DDHPose evaluation computes it, per
+    pose [..., F] (mean over joints): every hypothesis is first Procrustes-aligned to the target,
+    then per joint the aligned error of the chosen hypothesis counts. The choice is the smallest
+    ``distances`` [H, ..., F, J] (J-Agg: ``reprojection_distances`` of the unaligned hypotheses),
+    or with None the smallest aligned error itself (J-Best).
+
+    This differs from the P-MPJPE of the assembled J-Agg / J-Best pose (``p_mpjpe`` of the output
+    of ``j_agg`` / ``j_best``), which aligns the pose after picking; docs/design.md compares both.
+    """
+    hyp, back = _hypotheses(hypotheses)
+    tgt = _like(target, "target", hyp.shape[1:], hyp, "..., F, J, 3")
+    aligned = procrustes_align(hyp, tgt.expand_as(hyp))
+    errors = torch.linalg.vector_norm(aligned - tgt, dim=-1)  # [H, ..., F, J]
+    if distances is None:
+        picked = errors.amin(0)
+    else:
+        choice = torch.as_tensor(distances).to(errors.device)
+        if tuple(choice.shape) != tuple(errors.shape):
+            raise ValueError(f"expected distances of shape {list(errors.shape)}, got {list(choice.shape)}")
+        picked = torch.gather(errors, 0, choice.argmin(0, keepdim=True))[0]
+    return back(picked.mean(-1))
 
 
 def weak_perspective_fit(pose, keypoints_2d):

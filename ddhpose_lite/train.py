@@ -28,11 +28,13 @@ from tqdm.auto import tqdm
 
 from .bones import disentangle, mirror
 from .checkpoint import load_checkpoint, save_checkpoint
-from .datasets import H36M_TRAIN_SUBJECTS, ClipDataset, load_h36m, synthetic_sequences
+from .datasets import (DATA_SOURCES, H36M_TRAIN_SUBJECTS, ClipDataset, embedded_sequences, load_h36m,
+                       load_mpi_inf_3dhp_npz)
 from .diffusion import Schedule, bone_state, q_sample
+from .memory import format_memory, memory_estimate
 from .metrics import mpjpe, p_mpjpe
 from .model import DenoiserConfig, HSTDenoiser
-from .skeleton import H36M, Skeleton
+from .skeleton import H36M, MPI_INF_3DHP, Skeleton
 from .sampling import sample_poses
 
 log = logging.getLogger(__name__)
@@ -114,6 +116,10 @@ def diffusion_loss(model: nn.Module, keypoints_2d: torch.Tensor, poses_3d: torch
 # The trainer
 
 
+AMP_MODES = ("auto", "bf16", "fp16", "off")
+DATA = DATA_SOURCES + ("h36m", "3dhp")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything a run needs; stored in every checkpoint. Paper: AdamW, lr 1e-4, x0.993 per epoch."""
@@ -123,14 +129,15 @@ class TrainConfig:
     batch_size: int = 8
     lr: float = 1e-4
     lr_decay: float = 0.993
-    weight_decay: float = 0.01
+    weight_decay: float = 0.1  # AdamW's, as the official code
     grad_clip: float = 0.0  # 0: off (the paper does not clip)
     loss: LossWeights = field(default_factory=LossWeights)
     timesteps: int = 1000
     flip: bool = True  # mirror half of the clips (x -> -x, left/right swapped)
-    amp: bool = True  # mixed precision on CUDA (bfloat16 where supported); ignored on the CPU
+    amp: str = "auto"  # mixed precision: "auto", "bf16", "fp16" or "off" (``resolve_amp``)
     seed: int = 0
-    train_frames: int = 50_000  # synthetic data
+    data: str = "mix"  # "synthetic", "mocap", "mix" (embedded) or "h36m", "3dhp" (files; data/README.md)
+    train_frames: int = 50_000  # embedded data
     val_frames: int = 5_000
     noise_2d: float = 3.0  # px, detector-like
     outliers: float = 0.002
@@ -143,6 +150,10 @@ class TrainConfig:
                 raise ValueError(f"expected {name} as an int >= 1, got {value!r}")
         if not self.lr > 0 or not 0 < self.lr_decay <= 1:
             raise ValueError(f"expected lr > 0 and lr_decay in (0, 1], got {self.lr} and {self.lr_decay}")
+        if self.amp not in AMP_MODES:
+            raise ValueError(f"expected amp as one of {AMP_MODES}, got {self.amp!r}")
+        if self.data not in DATA:
+            raise ValueError(f"expected data as one of {DATA}, got {self.data!r}")
 
     def to_dict(self) -> dict:
         """Plain data for checkpoints (the model config with its skeleton)."""
@@ -153,26 +164,34 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
-        data = dict(data)
+        """The inverse of ``to_dict``. Older checkpoints: ``amp`` True/False means "auto"/"off",
+        no ``data`` means the synthetic data they were trained on."""
+        data = {"data": "synthetic", **data}
+        if isinstance(data.get("amp"), bool):
+            data["amp"] = "auto" if data["amp"] else "off"
         data["model"] = DenoiserConfig.from_dict(data["model"])
         data["loss"] = LossWeights.from_dict(data["loss"])
         return cls(**data)
 
 
+_OURS = DenoiserConfig(frames=27, width=64, depth=4, heads=4)
+
 PROFILES = {
     # seconds: for tests and CI
     "tiny": TrainConfig(model=DenoiserConfig(frames=9, width=16, depth=2, heads=2), epochs=2, batch_size=8,
                         lr=2e-3, lr_decay=0.9, train_frames=2_000, val_frames=500),
-    # a useful model on two CPU cores (7 epochs: about 11 min on a slow day), < 1.5 GB RSS (the shipped checkpoint)
-    "cpu": TrainConfig(model=DenoiserConfig(frames=27, width=64, depth=4, heads=4), epochs=7, batch_size=8,
-                       lr=5e-4, lr_decay=0.9, train_frames=50_000, val_frames=5_000),
-    # one consumer / Colab GPU in about an hour
+    # a useful model on two CPU cores (the shipped checkpoint; docs/design.md, "Training profiles")
+    "cpu": TrainConfig(model=_OURS, epochs=7, batch_size=8, lr=5e-4, lr_decay=0.9, train_frames=50_000,
+                       val_frames=5_000),
+    # one consumer / Colab GPU in about an hour: our choices (bf16/fp16 autocast, gradient clipping)
     "gpu": TrainConfig(model=DenoiserConfig(frames=81, width=256, depth=6, heads=8, drop_path=0.1), epochs=60,
                        batch_size=32, lr=2e-4, lr_decay=0.97, grad_clip=1.0, train_frames=300_000,
                        val_frames=20_000),
-    # the paper: 243 frames, width 512, depth 8, AdamW lr 1e-4 x0.993 per epoch, 400 epochs, batch 4
-    "paper": TrainConfig(model=DenoiserConfig(frames=243, width=512, depth=8, heads=8, drop_path=0.1), epochs=400,
-                         batch_size=4, lr=1e-4, lr_decay=0.993, grad_clip=1.0),
+    # the paper and the official code: 243 frames, width 512, depth 8, 8 heads, AdamW lr 1e-4 (weight decay 0.1)
+    # x0.993 per epoch, 400 epochs, batch 4, fp32, no gradient clipping, the official loss and ±1.1 clamps
+    "paper": TrainConfig(model=DenoiserConfig(frames=243, width=512, depth=8, heads=8, drop_path=0.1, clip=1.1),
+                         epochs=400, batch_size=4, lr=1e-4, lr_decay=0.993, weight_decay=0.1, grad_clip=0.0,
+                         amp="off", loss=LossWeights(form="official"), data="h36m"),
 }
 """Named training set-ups: ``python -m ddhpose_lite.train --profile NAME``."""
 
@@ -200,15 +219,20 @@ class Trainer:
         frames = config.model.frames
         stride = config.stride or max(1, frames // 2)
         if train_sequences is None:
-            train_sequences = synthetic_sequences("train", config.train_frames, config.seed,
-                                                  noise_2d=config.noise_2d, outliers=config.outliers)
-        if val_sequences is None:  # held-out subjects of the training population, never the test split
-            train_sequences, val_sequences = _validation_split(train_sequences)
+            if config.data not in DATA_SOURCES:
+                raise ValueError(f"expected train_sequences for data {config.data!r} (files: load them, or use "
+                                 f"`python -m ddhpose_lite.train --data {config.data}`), got None")
+            train_sequences = embedded_sequences(config.data, "train", config.train_frames, config.seed,
+                                                 noise_2d=config.noise_2d, outliers=config.outliers)
+        if val_sequences is None:  # fresh draws of the training population; never the test split
+            val_sequences = (embedded_sequences(config.data, "train", config.val_frames, config.seed + 10_000,
+                                                noise_2d=config.noise_2d, outliers=config.outliers)
+                             if config.data in DATA_SOURCES else [])
         self.train_data = ClipDataset(train_sequences, frames, stride)
         self.val_data = ClipDataset(val_sequences, frames, frames) if val_sequences else None
         torch.manual_seed(config.seed)
         self.model = HSTDenoiser(config.model).to(self.device)
-        self.network = torch.compile(self.model) if compile_model else self.model
+        self.network = _compiled(self.model) if compile_model else self.model
         if self.world > 1:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.network = nn.parallel.DistributedDataParallel(self.network, device_ids=ids)
@@ -216,9 +240,9 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.optimizer, gamma=config.lr_decay)
         self.schedule = Schedule.cosine(config.timesteps)
         self.generator = torch.Generator(self.device).manual_seed(config.seed * 1000 + self.rank)
-        self.use_amp = config.amp and self.device.type == "cuda"
-        self.amp_dtype = torch.bfloat16 if self.use_amp and torch.cuda.is_bf16_supported() else torch.float16
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp and self.amp_dtype == torch.float16)
+        self.amp_dtype = resolve_amp(config.amp, self.device)
+        self.use_amp = self.amp_dtype is not None
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         self.epoch = 0
         self.history: list[dict] = []
         if self.out_dir is not None and self.rank == 0:  # a write killed half-way leaves a stray temporary
@@ -336,11 +360,45 @@ class Trainer:
         self.epoch, self.history = state["epoch"], list(state["history"])
 
 
-def _validation_split(sequences, fraction: float = 0.1):
-    """(training, validation): the last ~10% of subjects are held out for model selection."""
-    subjects = sorted({s.subject for s in sequences})
-    held = set(subjects[-max(1, int(len(subjects) * fraction)):]) if len(subjects) > 1 else set()
-    return [s for s in sequences if s.subject not in held], [s for s in sequences if s.subject in held]
+def resolve_amp(amp: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for ``amp`` on ``device``, or None for full precision.
+
+    "auto": bfloat16 on GPUs that compute it natively (compute capability 8.0 and newer), float16
+    with a GradScaler on older GPUs (a T4 only emulates bfloat16, slowly), full precision on the
+    CPU. "bf16" / "fp16" ask for one explicitly and fail loudly where it cannot run.
+    """
+    device = torch.device(device)
+    if amp == "off":
+        return None
+    if device.type != "cuda":
+        if amp == "auto":
+            return None
+        raise ValueError(f"expected amp 'auto' or 'off' on {device.type} (autocast {amp} needs a CUDA GPU), got {amp!r}")
+    native_bf16 = _native_bf16(device)
+    if amp == "bf16" and not native_bf16:
+        raise ValueError(f"expected a GPU with native bfloat16 for amp='bf16' (compute capability >= 8.0), got "
+                         f"{torch.cuda.get_device_name(device)}; use amp='fp16' or 'auto'")
+    if amp == "bf16" or (amp == "auto" and native_bf16):
+        return torch.bfloat16
+    return torch.float16
+
+
+def _native_bf16(device: torch.device) -> bool:
+    """bfloat16 in hardware, not emulated (``is_bf16_supported`` alone says yes on emulating GPUs)."""
+    try:
+        return torch.cuda.is_bf16_supported(including_emulation=False)
+    except TypeError:  # torch < 2.3 has no including_emulation; ask for compute capability 8.0
+        return torch.cuda.get_device_capability(device) >= (8, 0)
+
+
+def _compiled(model: nn.Module) -> nn.Module:
+    """``torch.compile(model)``, failing loudly (with what to do) where it cannot work."""
+    if not hasattr(torch, "compile"):
+        raise RuntimeError(f"expected torch >= 2.0 for --compile, got torch {torch.__version__}")
+    try:
+        return torch.compile(model)
+    except Exception as error:  # e.g. an unsupported Python version
+        raise RuntimeError(f"torch.compile failed ({error}); train without --compile") from error
 
 
 def _distributed_rank_and_world() -> tuple[int, int]:
@@ -363,9 +421,11 @@ def _local_device(rank: int) -> torch.device:
 
 EXAMPLES = """examples:
   python -m ddhpose_lite.train --profile tiny --out runs/tiny              # seconds
-  python -m ddhpose_lite.train --profile cpu --data synthetic --out runs/cpu --resume
+  python -m ddhpose_lite.train --profile cpu --out runs/cpu --resume       # the shipped model (mixed data)
   python -m ddhpose_lite.train --profile gpu --out runs/gpu --epochs 80
   python -m ddhpose_lite.train --profile paper --data h36m --data-dir data --out runs/paper
+  python -m ddhpose_lite.train --profile paper --data 3dhp --data-dir data --out runs/paper_3dhp
+  python -m ddhpose_lite.train --profile paper --dry-run                   # memory arithmetic, no GPU needed
   torchrun --nproc_per_node 4 -m ddhpose_lite.train --profile paper --data h36m --out runs/paper4
 """
 
@@ -374,17 +434,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m ddhpose_lite.train", description=__doc__.splitlines()[0],
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", choices=sorted(PROFILES), default="cpu", help="named set-up (default: cpu)")
-    parser.add_argument("--data", choices=("synthetic", "h36m"), default="synthetic")
-    parser.add_argument("--data-dir", default="data", help="folder with the Human3.6M npz files (data/README.md)")
+    parser.add_argument("--data", choices=DATA, help="training data (default: the profile's; docs/design.md)")
+    parser.add_argument("--data-dir", default="data", help="folder with the Human3.6M / MPI-INF-3DHP files (data/README.md)")
     parser.add_argument("--keypoints", default="cpn_ft_h36m_dbb", help="2D keypoints for h36m: cpn_ft_h36m_dbb or gt")
-    parser.add_argument("--out", required=True, help="folder for last.pt (written after every epoch)")
+    parser.add_argument("--out", help="folder for last.pt (written after every epoch); required unless --dry-run")
     parser.add_argument("--resume", action="store_true", help="continue exactly from OUT/last.pt if it exists")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (GPU; slow to start)")
-    parser.add_argument("--no-amp", action="store_true", help="full fp32 on the GPU")
+    parser.add_argument("--amp", choices=AMP_MODES, help="mixed precision (default: the profile's)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="build the model on the meta device and print its memory arithmetic; train nothing")
     for name, kind in (("epochs", int), ("batch_size", int), ("lr", float), ("lr_decay", float), ("seed", int),
                        ("train_frames", int), ("grad_clip", float)):
         parser.add_argument(f"--{name.replace('_', '-')}", type=kind, help="override the profile's value")
     args = parser.parse_args(argv)
+    if args.out is None and not args.dry_run:
+        parser.error("the following arguments are required: --out (or --dry-run)")
     for name in ("epochs", "batch_size", "train_frames"):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -394,10 +458,22 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     overrides = {name: getattr(args, name) for name in ("epochs", "batch_size", "lr", "lr_decay", "seed",
-                                                        "train_frames", "grad_clip") if getattr(args, name) is not None}
-    if args.no_amp:
-        overrides["amp"] = False
-    return dataclasses.replace(PROFILES[args.profile], **overrides)
+                                                        "train_frames", "grad_clip", "amp", "data")
+                 if getattr(args, name) is not None}
+    config = dataclasses.replace(PROFILES[args.profile], **overrides)
+    if config.data == "3dhp":  # MPI-INF-3DHP has its own 17 joints; the skeleton travels in the checkpoint
+        config = dataclasses.replace(config, model=dataclasses.replace(config.model, skeleton=MPI_INF_3DHP))
+    return config
+
+
+def file_sequences(config: TrainConfig, data_dir, keypoints: str = "cpn_ft_h36m_dbb"):
+    """Training sequences of the real datasets, all training subjects (as the paper and the
+    official code): Human3.6M S1, S5, S6, S7, S8, or the MPI-INF-3DHP training set."""
+    if config.data == "h36m":
+        return load_h36m(data_dir, keypoints, subjects=H36M_TRAIN_SUBJECTS)
+    if config.data == "3dhp":
+        return load_mpi_inf_3dhp_npz(data_dir, "train")
+    raise ValueError(f"expected data 'h36m' or '3dhp' to read from files, got {config.data!r}")
 
 
 def main(argv=None) -> None:
@@ -409,10 +485,12 @@ def main(argv=None) -> None:
         if not torch.cuda.is_available():  # share the cores between the processes
             torch.set_num_threads(max(1, (os.cpu_count() or 1) // dist.get_world_size()))
     config = config_from_args(args)
+    if args.dry_run:
+        print(format_memory(memory_estimate(config.model, config.batch_size)))
+        return
     train_sequences = val_sequences = None
-    if args.data == "h36m":
-        train_sequences = load_h36m(args.data_dir, args.keypoints, subjects=H36M_TRAIN_SUBJECTS)
-        train_sequences, val_sequences = _validation_split(train_sequences)  # S8; S9/S11 stay for testing
+    if config.data not in DATA_SOURCES:  # no validation: every training subject trains, the test split is for testing
+        train_sequences, val_sequences = file_sequences(config, args.data_dir, args.keypoints), []
     trainer = Trainer(config, args.out, train_sequences=train_sequences, val_sequences=val_sequences,
                       compile_model=args.compile, progress=True)
     last = Path(args.out) / "last.pt"

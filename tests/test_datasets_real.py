@@ -24,6 +24,7 @@ from ddhpose_lite.datasets import (
     h36m_cameras,
     load_h36m,
     load_mpi_inf_3dhp,
+    load_mpi_inf_3dhp_npz,
 )
 
 h5py = pytest.importorskip("h5py")
@@ -390,3 +391,83 @@ def test_3dhp_errors(tmp_path, monkeypatch):
     (tmp_path / "TS4" / "annot_data.mat").write_bytes(b"MATLAB 5.0 MAT-file, not HDF5")
     with pytest.raises(ValueError, match="MATLAB v7.3"):
         load_mpi_inf_3dhp(tmp_path, sequences=["TS4"])
+
+
+def test_3dhp_evaluates_whichever_sequences_are_present(tmp_path):
+    for name in ("TS2", "TS6"):
+        write_mat(tmp_path, name, mpi_annotations(name))
+    assert [s.subject for s in load_mpi_inf_3dhp(tmp_path)] == ["TS2", "TS6"]
+    with pytest.raises(FileNotFoundError, match=r"TS1\.\.TS6/annot_data\.mat.*found none"):
+        load_mpi_inf_3dhp(tmp_path / "empty")
+
+
+# --------------------------------------------------------------------------------------------
+# MPI-INF-3DHP, the npz layout the official code trains and tests on
+# --------------------------------------------------------------------------------------------
+def mpi_npz_record(frames, seed, millimetres=True, test=False):
+    rng = np.random.default_rng(seed)
+    data_3d = rng.uniform(-0.4, 0.4, size=(frames, 17, 3))
+    data_3d[:, 1] = data_3d[:, 14] + [0.0, -0.5, 0.0]  # the neck half a metre above the pelvis
+    if millimetres:
+        data_3d = data_3d * 1000
+    record = {"data_3d": data_3d.astype(np.float32), "data_2d": rng.uniform(0, 2048, size=(frames, 17, 2))}
+    if test:
+        record["valid"] = (np.arange(frames) % 3 != 1).astype(np.float32)
+    return record
+
+
+def write_mpi_npz(folder, split, millimetres=True):
+    if split == "train":
+        data = {"S1 Seq1": [{0: mpi_npz_record(6, 0, millimetres), 2: mpi_npz_record(6, 1, millimetres)}],
+                "S2 Seq2": [{0: mpi_npz_record(7, 2, millimetres)}]}
+    else:
+        data = {"TS1": mpi_npz_record(8, 3, millimetres, True), "TS5": mpi_npz_record(5, 4, millimetres, True)}
+    np.savez(folder / f"data_{split}_3dhp.npz", data=data)
+    return data
+
+
+@pytest.mark.parametrize("millimetres", [True, False])
+def test_3dhp_npz_train_reorders_to_the_3dhp_skeleton_and_normalises(tmp_path, millimetres):
+    data = write_mpi_npz(tmp_path, "train", millimetres)
+    seqs = load_mpi_inf_3dhp_npz(tmp_path, "train")
+    assert [(s.subject, s.action, s.extra["camera_index"]) for s in seqs] == [("S1", "Seq1", 0), ("S1", "Seq1", 2),
+                                                                              ("S2", "Seq2", 0)]
+    record = data["S1 Seq1"][0][2]
+    metres = record["data_3d"] / (1000 if millimetres else 1)
+    pelvis = metres[:, 14]
+    for slot, index in ((0, 14), (8, 1), (9, 16), (10, 0), (16, 4)):  # pelvis, neck, head, head_top, r_wrist
+        np.testing.assert_allclose(seqs[1].poses_3d[:, slot].numpy(), metres[:, index] - pelvis, atol=1e-5)
+    np.testing.assert_allclose(seqs[1].keypoints_2d[:, 10].numpy(),
+                               normalize_screen(record["data_2d"][:, 0], 2048, 2048), atol=1e-5)
+    assert seqs[1].image_size == (2048, 2048) and seqs[1].valid is None
+
+
+def test_3dhp_npz_test_keeps_valid_frames_and_image_sizes(tmp_path):
+    data = write_mpi_npz(tmp_path, "test")
+    seqs = load_mpi_inf_3dhp_npz(tmp_path, "test")
+    assert [s.subject for s in seqs] == ["TS1", "TS5"]
+    assert seqs[0].valid.tolist() == [True, False, True, True, False, True, True, False]
+    assert seqs[1].image_size == (1920, 1080)
+    np.testing.assert_allclose(seqs[1].keypoints_2d[:, 0].numpy(),
+                               normalize_screen(data["TS5"]["data_2d"][:, 14], 1920, 1080), atol=1e-5)
+
+
+def test_3dhp_npz_errors_name_the_file_and_the_key(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"data_train_3dhp\.npz.*data/README\.md"):
+        load_mpi_inf_3dhp_npz(tmp_path, "train")
+    np.savez(tmp_path / "data_test_3dhp.npz", positions=np.zeros(3))
+    with pytest.raises(KeyError, match=r"key 'data' in .*data_test_3dhp\.npz"):
+        load_mpi_inf_3dhp_npz(tmp_path, "test")
+    record = mpi_npz_record(4, 0, test=False)
+    np.savez(tmp_path / "data_test_3dhp.npz", data={"TS1": record})
+    with pytest.raises(KeyError, match=r"key 'valid' in .*\['TS1'\]"):
+        load_mpi_inf_3dhp_npz(tmp_path, "test")
+    record = mpi_npz_record(4, 0, test=True)
+    record["data_3d"] = record["data_3d"][:, :16]
+    np.savez(tmp_path / "data_test_3dhp.npz", data={"TS1": record})
+    with pytest.raises(ValueError, match=r"data_3d \[T, 17, 3\] and data_2d \[T, 17, 2\], got \[4, 16, 3\]"):
+        load_mpi_inf_3dhp_npz(tmp_path, "test")
+    with pytest.raises(ValueError, match="split 'train' or 'test'"):
+        load_mpi_inf_3dhp_npz(tmp_path, "val")
+    with pytest.raises(ValueError, match="units 'auto', 'm' or 'mm'"):
+        load_mpi_inf_3dhp_npz(tmp_path, "test", units="cm")

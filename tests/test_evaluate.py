@@ -1,47 +1,113 @@
+"""Evaluation: every aggregation on every frame, the official P-MPJPE of picks, subsets by tilt and
+sequence, the 3DHP table, the real-motion report, and the CLI."""
 import subprocess
 import sys
 
 import pytest
 import torch
 
+from conftest import TINY
 from ddhpose_lite import metrics
-from ddhpose_lite.datasets import synthetic_sequences
-from ddhpose_lite.evaluate import AGGREGATIONS, evaluate, format_summary, main
+from ddhpose_lite.datasets import mocap_sequences, synthetic_sequences
+from ddhpose_lite.evaluate import (AGGREGATIONS, Evaluation, Record, evaluate, format_summary, main,
+                                   mpi_inf_3dhp_table, tilt_table, torso_tilt, transfer_report)
 from ddhpose_lite.lifter import Lifter
-from ddhpose_lite.model import DenoiserConfig, HSTDenoiser
+from ddhpose_lite.model import HSTDenoiser
 
 
 @pytest.fixture(scope="module")
-def result():
+def tiny_lifter():
     torch.manual_seed(0)
-    lifter = Lifter(HSTDenoiser(DenoiserConfig(frames=9, width=16, depth=2, heads=2)))
+    return Lifter(HSTDenoiser(TINY))
+
+
+@pytest.fixture(scope="module")
+def result(tiny_lifter):
     sequences = synthetic_sequences("test", 300, seed=0)
-    return evaluate(lifter, sequences, hypotheses=4, iterations=2), sequences
+    return evaluate(tiny_lifter, sequences, hypotheses=4, iterations=2), sequences
 
 
 def test_every_aggregation_is_collected_on_every_frame(result):
     evaluation, sequences = result
-    assert set(evaluation.predictions) == set(AGGREGATIONS)
-    frames = sum(len(s) for s in sequences)
-    for name, parts in evaluation.predictions.items():
-        assert sum(len(p) for p in parts) == frames, name
+    assert evaluation.num_frames == sum(len(s) for s in sequences)
+    for record in evaluation.records:
+        assert set(record.predictions) == set(AGGREGATIONS)
+        assert set(record.picked_p) == {"J-Agg", "J-Best"}
+        assert record.tilt is not None and record.tilt.shape == (len(record.target),)
 
 
 def test_summary_matches_the_metrics_and_oracles_rank_as_they_must(result):
     evaluation, _ = result
     table = evaluation.summary()
-    target = torch.cat(evaluation.targets)
-    p_agg = torch.cat(evaluation.predictions["P-Agg"])
+    target = torch.cat([r.target for r in evaluation.records])
+    p_agg = torch.cat([r.predictions["P-Agg"] for r in evaluation.records])
     assert table["P-Agg"]["MPJPE"] == pytest.approx(float(metrics.mpjpe(p_agg, target)))
+    assert table["P-Agg"]["P-MPJPE"] == pytest.approx(float(metrics.p_mpjpe(p_agg, target)))
     assert table["J-Best"]["MPJPE"] <= table["P-Best"]["MPJPE"] + 1e-9
+    # official picks align each hypothesis first: J-Best then picks the smallest aligned error per joint
+    assembled = evaluation.summary(picks="assembled")
+    j_best = torch.cat([r.predictions["J-Best"] for r in evaluation.records])
+    assert assembled["J-Best"]["P-MPJPE"] == pytest.approx(float(metrics.p_mpjpe(j_best, target)))
+    assert table["J-Best"]["P-MPJPE"] != pytest.approx(assembled["J-Best"]["P-MPJPE"])
     text = format_summary(table)
     assert "| J-Best |" in text and text.endswith("(mm)")
+
+
+def test_picked_p_errors_against_a_hand_computed_case():
+    """Two hypotheses of one pose: per joint the smaller aligned error (J-Best), or the one the
+    distances choose (J-Agg)."""
+    target = torch.randn(1, 17, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    good = target.clone()
+    bad = target + 0.1 * torch.randn(1, 17, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    hyp = torch.stack([bad, good])
+    assert float(metrics.picked_p_errors(hyp, target)[0]) == pytest.approx(0.0, abs=1e-9)
+    choose_bad = torch.stack([torch.zeros(1, 17), torch.ones(1, 17)])  # distances: hypothesis 0 always
+    expected = metrics.joint_errors(metrics.procrustes_align(bad, target), target).mean()
+    assert float(metrics.picked_p_errors(hyp, target, choose_bad)[0]) == pytest.approx(float(expected))
+    with pytest.raises(ValueError, match=r"distances of shape \[2, 1, 17\]"):
+        metrics.picked_p_errors(hyp, target, torch.zeros(2, 17))
+
+
+def test_torso_tilt_and_tilt_subsets():
+    upright = torch.zeros(1, 17, 3)
+    upright[0, 8] = torch.tensor([0.0, 0.0, 0.5])
+    lying = torch.zeros(1, 17, 3)
+    lying[0, 8] = torch.tensor([0.5, 0.0, 0.0])
+    down = -upright
+    assert torso_tilt(torch.cat([upright, lying, down])).tolist() == pytest.approx([0.0, 90.0, 180.0])
+    target = torch.zeros(3, 17, 3)
+    record = Record("s", "a", target, {"P-Agg": target + 0.01}, {}, torch.tensor([10.0, 95.0, 170.0]))
+    evaluation = Evaluation([record])
+    assert evaluation.by_tilt(90, 180).num_frames == 2 and evaluation.by_tilt(0, 30).num_frames == 1
+    assert evaluation.by_tilt(30, 60).records == []
+    text = tilt_table({"toy": evaluation})
+    assert "| toy | 17 / " in text and "| - |" in text
+
+
+def test_mpi_inf_3dhp_table_breaks_down_by_sequence_and_scene():
+    target = torch.zeros(4, 17, 3)
+    near, far = target + 0.05 / 3 ** 0.5, target + 0.2 / 3 ** 0.5
+    records = [Record("TS1", "", target, {"P-Agg": near}), Record("TS5", "", target, {"P-Agg": far})]
+    text = mpi_inf_3dhp_table(Evaluation(records))
+    assert "| TS1 | 100.0 |" in text and "| TS5 | 0.0 |" in text
+    assert "| studio, green screen | 100.0 |" in text and "| outdoor | 0.0 |" in text
+    assert "| all | 50.0 |" in text and "studio, no green screen" not in text
+
+
+def test_report_runs_on_the_embedded_test_data(tiny_lifter, monkeypatch):
+    import ddhpose_lite.evaluate as module
+
+    small = {"procedural": synthetic_sequences("test", 200, 0), "captured": mocap_sequences("test", 0, frames=200)}
+    monkeypatch.setattr(module, "report_sequences", lambda frames, seed: small)
+    text = transfer_report({"tiny": tiny_lifter})
+    assert "| tiny | H = K = 1 |" in text and "| tiny | H = K = 5 |" in text
+    assert "stress (tilt > 45°)" in text and "Error by torso tilt" in text
 
 
 def test_cli_help_and_bad_arguments():
     help_text = subprocess.run([sys.executable, "-m", "ddhpose_lite.evaluate", "--help"], capture_output=True,
                                text=True, check=True).stdout
-    assert "examples:" in help_text and "--hypotheses" in help_text
+    assert "examples:" in help_text and "--hypotheses" in help_text and "--picks" in help_text
     with pytest.raises(SystemExit):
         main(["--hypotheses", "0"])
     with pytest.raises(SystemExit):

@@ -16,7 +16,7 @@ LAYERS = (
     ("bones", "camera"),
     ("diffusion", "keypoints", "synthetic", "mocap", "model"),
     ("datasets",),
-    ("metrics", "sampling", "checkpoint"),
+    ("metrics", "sampling", "checkpoint", "memory"),
     ("train", "lifter"),
     ("evaluate",),
     ("viz",),

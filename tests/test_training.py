@@ -4,12 +4,19 @@ from __future__ import annotations
 import pytest
 import torch
 
+import dataclasses
+
 from conftest import tiny_config
+from test_datasets_real import fake_2d, world_motion, write_h36m, write_mpi_npz
 from ddhpose_lite.bones import disentangle
+from ddhpose_lite.checkpoint import load_checkpoint, load_model
 from ddhpose_lite.datasets import synthetic_sequences
 from ddhpose_lite.diffusion import Schedule
-from ddhpose_lite.skeleton import H36M
-from ddhpose_lite.train import LossWeights, Trainer, diffusion_loss
+from ddhpose_lite.lifter import ASSET
+from ddhpose_lite.memory import format_memory, memory_estimate, saved_activation_bytes
+from ddhpose_lite.model import HSTDenoiser, count_parameters
+from ddhpose_lite.skeleton import H36M, MPI_INF_3DHP
+from ddhpose_lite.train import PROFILES, LossWeights, Trainer, diffusion_loss, file_sequences, main, resolve_amp
 
 
 def test_loss_is_zero_for_a_perfect_denoiser_and_each_term_counts():
@@ -131,9 +138,97 @@ def test_resume_refuses_another_config(sequences, tmp_path):
         other.load(tmp_path / "last.pt")
 
 
-def test_resume_refuses_a_model_only_checkpoint(sequences, tmp_path, pretrained):
-    from ddhpose_lite.lifter import ASSET
-
+def test_resume_refuses_a_model_only_checkpoint(sequences, tmp_path):
     trainer = Trainer(tiny_config(), tmp_path, train_sequences=list(sequences), val_sequences=[])
     with pytest.raises(ValueError, match="training checkpoint"):
         trainer.load(ASSET)
+
+
+# ---------------------------------------------------------------- data sources and the CLI
+
+
+def test_tiny_profile_trains_a_few_steps_on_the_mix(tmp_path):
+    config = dataclasses.replace(PROFILES["tiny"], epochs=1, train_frames=600, val_frames=200)
+    assert config.data == "mix"
+    trainer = Trainer(config, tmp_path)
+    subjects = {s.subject.split("-")[0] for s in trainer.train_data.sequences}
+    assert subjects == {"cmu", "synthetic"}  # captured and procedural motion
+    history = trainer.fit()
+    assert len(history) == 1 and torch.isfinite(torch.tensor(history[0]["loss"]))
+    assert "val_mpjpe" in history[0]  # fresh draws of the training population
+    assert load_checkpoint(tmp_path / "last.pt")["config"]["data"] == "mix"
+
+
+def test_h36m_trains_on_all_five_training_subjects_without_validation(tmp_path):
+    subjects = ("S1", "S5", "S6", "S7", "S8", "S9")
+    positions_3d = {s: {"Walking": world_motion(12, i)} for i, s in enumerate(subjects)}
+    positions_2d = {s: {"Walking": fake_2d(12, 10 * i)} for i, s in enumerate(subjects)}
+    write_h36m(tmp_path, positions_3d, positions_2d)
+    config = dataclasses.replace(PROFILES["tiny"], data="h36m")
+    assert {s.subject for s in file_sequences(config, tmp_path, "gt")} == {"S1", "S5", "S6", "S7", "S8"}
+    main(["--profile", "tiny", "--data", "h36m", "--data-dir", str(tmp_path), "--keypoints", "gt",
+          "--out", str(tmp_path / "run"), "--epochs", "1", "--batch-size", "2"])
+    state = load_checkpoint(tmp_path / "run" / "last.pt")
+    assert state["config"]["data"] == "h36m" and "val_mpjpe" not in state["history"][-1]
+
+
+def test_3dhp_trains_with_its_own_skeleton(tmp_path):
+    write_mpi_npz(tmp_path, "train")
+    main(["--profile", "tiny", "--data", "3dhp", "--data-dir", str(tmp_path), "--out", str(tmp_path / "run"),
+          "--epochs", "1", "--batch-size", "2"])
+    model, _ = load_model(tmp_path / "run" / "last.pt")
+    assert model.config.skeleton == MPI_INF_3DHP
+
+
+def test_file_data_needs_its_sequences():
+    with pytest.raises(ValueError, match="expected train_sequences for data 'h36m'"):
+        Trainer(dataclasses.replace(PROFILES["tiny"], data="h36m"))
+    with pytest.raises(ValueError, match="data as one of"):
+        dataclasses.replace(PROFILES["tiny"], data="coco")
+
+
+def test_profiles_follow_the_paper_where_they_say_so():
+    paper = PROFILES["paper"]
+    assert (paper.model.frames, paper.model.width, paper.model.depth, paper.model.heads) == (243, 512, 8, 8)
+    assert (paper.lr, paper.lr_decay, paper.epochs, paper.batch_size) == (1e-4, 0.993, 400, 4)
+    assert (paper.weight_decay, paper.grad_clip, paper.amp) == (0.1, 0.0, "off")
+    assert paper.loss.form == "official" and paper.model.clip == 1.1 and paper.data == "h36m"
+    assert PROFILES["cpu"].loss.form == "paper" and PROFILES["cpu"].data == "mix"
+
+
+def test_amp_is_resolved_per_device_and_fails_loudly(monkeypatch):
+    assert resolve_amp("auto", torch.device("cpu")) is None and resolve_amp("off", torch.device("cpu")) is None
+    with pytest.raises(ValueError, match="autocast bf16 needs a CUDA GPU"):
+        resolve_amp("bf16", torch.device("cpu"))
+    # a GPU that only emulates bfloat16 (a T4, compute capability 7.5): auto -> float16
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: including_emulation)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "Tesla T4")
+    assert resolve_amp("auto", torch.device("cuda", 0)) == torch.float16
+    with pytest.raises(ValueError, match="native bfloat16.*Tesla T4"):
+        resolve_amp("bf16", torch.device("cuda", 0))
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)  # an A100
+    assert resolve_amp("auto", torch.device("cuda", 0)) == torch.bfloat16
+
+
+def test_compile_failure_is_loud(monkeypatch):
+    def broken(model):
+        raise RuntimeError("Dynamo is not supported on Python 3.99")
+
+    monkeypatch.setattr(torch, "compile", broken)
+    with pytest.raises(RuntimeError, match="torch.compile failed.*train without --compile"):
+        Trainer(tiny_config(), train_sequences=synthetic_sequences("train", 200, 0), val_sequences=[],
+                compile_model=True)
+
+
+def test_dry_run_memory_matches_a_real_forward_pass():
+    """The meta-device arithmetic equals what a real (CPU) forward pass of the same model keeps."""
+    config = PROFILES["tiny"].model
+    estimate = memory_estimate(config, batch_size=3)
+    torch.manual_seed(0)
+    model = HSTDenoiser(config).train()
+    assert estimate.parameters == count_parameters(model)
+    inputs = (torch.randn(3, 9, 17, 2), torch.randn(3, 9, 16, 4), torch.zeros(3, dtype=torch.long))
+    assert estimate.activations_fp32 == saved_activation_bytes(model, *inputs)
+    assert estimate.static == 16 * estimate.parameters  # weights, gradients and two AdamW moments, float32
+    text = format_memory(memory_estimate(PROFILES["paper"].model, 4))
+    assert "36,677,635 parameters" in text and "GiB" in text

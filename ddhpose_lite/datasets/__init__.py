@@ -7,15 +7,19 @@
 The real datasets are files the user supplies (data/README.md); nothing here downloads anything.
 """
 from .clips import ClipDataset, Sequence, sliding_windows, window_starts
-from .embedded import film, synthetic_sequences
+from .embedded import (CAPTURED_SHARE, DATA_SOURCES, embedded_sequences, film, mixed_sequences, mocap_sequences,
+                       synthetic_sequences)
 from .h36m import (H36M_ACTION_ABBREVIATIONS, H36M_ACTIONS, H36M_CAMERA_IDS, H36M_EXTRINSICS,
                    H36M_KEEP_JOINTS, H36M_TEST_SUBJECTS, H36M_TRAIN_SUBJECTS, group_by_action, h36m_action,
                    h36m_cameras, load_h36m, table1_order)
-from .mpi_inf_3dhp import MPI_INF_3DHP_IMAGE_SIZES, MPI_INF_3DHP_SEQUENCES, load_mpi_inf_3dhp
+from .mpi_inf_3dhp import (MPI_INF_3DHP_IMAGE_SIZES, MPI_INF_3DHP_SCENES, MPI_INF_3DHP_SEQUENCES, load_mpi_inf_3dhp,
+                           load_mpi_inf_3dhp_npz)
 
 __all__ = [
     "Sequence", "ClipDataset", "sliding_windows", "window_starts", "film", "synthetic_sequences",
+    "mocap_sequences", "mixed_sequences", "embedded_sequences", "DATA_SOURCES", "CAPTURED_SHARE",
     "H36M_TRAIN_SUBJECTS", "H36M_TEST_SUBJECTS", "H36M_ACTIONS", "H36M_ACTION_ABBREVIATIONS",
     "H36M_CAMERA_IDS", "H36M_EXTRINSICS", "H36M_KEEP_JOINTS", "h36m_action", "group_by_action",
-    "h36m_cameras", "load_h36m", "table1_order", "MPI_INF_3DHP_SEQUENCES", "MPI_INF_3DHP_IMAGE_SIZES", "load_mpi_inf_3dhp",
+    "h36m_cameras", "load_h36m", "table1_order", "MPI_INF_3DHP_SEQUENCES", "MPI_INF_3DHP_IMAGE_SIZES", "MPI_INF_3DHP_SCENES", "load_mpi_inf_3dhp",
+    "load_mpi_inf_3dhp_npz",
 ]

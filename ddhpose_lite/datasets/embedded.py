@@ -3,7 +3,9 @@
 ``film`` turns world poses into what a 2D detector and a lifter see: a random camera aimed at
 the area the person moves in (``camera.random_camera``), camera-frame poses, projected 2D
 keypoints in normalised screen coordinates with detector-like noise (``keypoints.detector_noise``).
-``synthetic_sequences`` films procedural motion (``synthetic.synthetic_motion``).
+``synthetic_sequences`` films procedural motion (``synthetic.synthetic_motion``),
+``mocap_sequences`` the captured CMU clips (``mocap.load_clips``) on random bodies, and
+``mixed_sequences`` both: the default training data (``DATA_SOURCES``).
 """
 from __future__ import annotations
 
@@ -11,13 +13,23 @@ import logging
 
 import torch
 
-from .._tensors import check_number, numpy_rng, single_thread
+from .._tensors import check_int, check_number, numpy_rng, single_thread
 from ..camera import normalize_screen, project, random_camera, world_to_camera
 from ..keypoints import detector_noise
-from ..synthetic import ACTIONS, synthetic_motion
+from ..mocap import load_clips, retarget
+from ..synthetic import ACTIONS, TEST_SUBJECTS, TRAIN_SUBJECTS, sample_subject, synthetic_motion
 from .clips import Sequence
 
-__all__ = ["film", "synthetic_sequences"]
+__all__ = ["film", "synthetic_sequences", "mocap_sequences", "mixed_sequences", "embedded_sequences",
+           "DATA_SOURCES", "CAPTURED_SHARE"]
+
+DATA_SOURCES = ("synthetic", "mocap", "mix")
+"""The embedded training and test data: procedural motion, captured motion, or both."""
+
+CAPTURED_SHARE = 0.5
+"""In ``mixed_sequences``, the share of frames that comes from captured motion. Half: the
+captured clips teach real human timing and poses, the procedural half covers what the capture
+lacks (lying, kneeling, crawling, inverted bodies, any orientation); docs/data.md."""
 
 log = logging.getLogger(__name__)
 
@@ -69,3 +81,64 @@ def synthetic_sequences(split: str = "train", frames: int = 50_000, seed: int = 
             ))
     log.debug("synthetic %s split: %d sequences, %d frames", split, len(sequences), frames)
     return sequences
+
+
+def mocap_sequences(split: str = "train", seed: int = 0, *, frames: int | None = None, noise_2d: float = 0.0,
+                    outliers: float = 0.0, distortion: bool = False) -> list[Sequence]:
+    """The shipped captured clips of ``split`` (CMU subjects; ``mocap.load_clips``), each on a
+    random body and seen by its own random camera (``film``).
+
+    Bodies come from the procedural population of the same split (``synthetic.sample_subject``
+    with train or test subject ids), so neither the capture's proportions nor a test body is
+    learned. ``frames`` (default: every clip once) takes the clips in a seeded random order and
+    cycles through them, each pass with new bodies and cameras, until that many frames are
+    filmed (the last clip is cut to fit).
+    """
+    clips = load_clips(split)
+    bodies = TRAIN_SUBJECTS if split == "train" else TEST_SUBJECTS
+    total = sum(c.num_frames for c in clips) if frames is None else check_int(frames, "frames", low=1)
+    rng = numpy_rng(seed, 3 if split == "train" else 4, 29)
+    sequences, filmed = [], 0
+    with single_thread():
+        while filmed < total:
+            for index in rng.permutation(len(clips)):
+                clip = clips[int(index)]
+                take = min(clip.num_frames, total - filmed)
+                body = sample_subject(int(rng.choice(bodies)), seed)
+                world = retarget(clip.poses_world[:take], body.bone_lengths)
+                sequences.append(film(
+                    world, int(rng.integers(2**62)), subject_height=body.height, noise_2d=noise_2d,
+                    outliers=outliers, distortion=distortion, subject=f"cmu-{clip.subject}",
+                    action=clip.description, extra={"poses_world": world, "clip": clip.name, "body": body.id},
+                ))
+                filmed += take
+                if filmed >= total:
+                    break
+    log.debug("mocap %s split: %d sequences, %d frames", split, len(sequences), filmed)
+    return sequences
+
+
+def mixed_sequences(split: str = "train", frames: int = 50_000, seed: int = 0, *,
+                    captured: float = CAPTURED_SHARE, **film_options) -> list[Sequence]:
+    """``frames`` frames of both: ``captured`` of them from ``mocap_sequences`` and the rest
+    from ``synthetic_sequences`` of the same split, filmed alike (``film_options``)."""
+    check_number(captured, "captured", low=0, high=1)
+    check_int(frames, "frames", low=1)
+    from_capture = round(captured * frames)
+    out = mocap_sequences(split, seed, frames=from_capture, **film_options) if from_capture else []
+    if frames - from_capture:
+        out += synthetic_sequences(split, frames - from_capture, seed, **film_options)
+    return out
+
+
+def embedded_sequences(data: str, split: str = "train", frames: int = 50_000, seed: int = 0,
+                       **film_options) -> list[Sequence]:
+    """One of ``DATA_SOURCES`` by name: ``frames`` frames of it (for "mocap", every clip once
+    when the split has fewer frames than asked)."""
+    if data == "synthetic":
+        return synthetic_sequences(split, frames, seed, **film_options)
+    if data == "mocap":
+        return mocap_sequences(split, seed, frames=frames, **film_options)
+    if data == "mix":
+        return mixed_sequences(split, frames, seed, **film_options)
+    raise ValueError(f"expected data as one of {DATA_SOURCES}, got {data!r}")

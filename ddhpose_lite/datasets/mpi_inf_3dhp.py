@@ -1,7 +1,9 @@
-"""MPI-INF-3DHP (files supplied by the user; data/README.md): the test set ``TSn/annot_data.mat``.
+"""MPI-INF-3DHP (files supplied by the user; data/README.md).
 
-Joints are reordered from the file order to the slot order of ``skeleton.MPI_INF_3DHP`` (root
-first), which lines up with Human3.6M's (``skeleton.MPI_INF_3DHP_TO_H36M``).
+Two layouts: the official test annotations ``TSn/annot_data.mat`` (``load_mpi_inf_3dhp``), and
+the npz files the DDHPose / D3DP / P-STMO code trains and tests on, ``data_train_3dhp.npz`` and
+``data_test_3dhp.npz`` (``load_mpi_inf_3dhp_npz``). Joints are reordered from the file order to
+the slot order of ``skeleton.MPI_INF_3DHP`` (root first; ``skeleton.MPI_INF_3DHP_TO_H36M``).
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from ..skeleton import mpi_inf_3dhp_to_h36m
 from .clips import Sequence
 from .h36m import README
 
-__all__ = ["MPI_INF_3DHP_SEQUENCES", "MPI_INF_3DHP_IMAGE_SIZES", "load_mpi_inf_3dhp"]
+__all__ = ["MPI_INF_3DHP_SEQUENCES", "MPI_INF_3DHP_IMAGE_SIZES", "MPI_INF_3DHP_SCENES", "load_mpi_inf_3dhp",
+           "load_mpi_inf_3dhp_npz"]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,13 @@ MPI_INF_3DHP_IMAGE_SIZES = {
     "TS5": (1920, 1080), "TS6": (1920, 1080),
 }
 """(width, height) in pixels of each test sequence: TS1-4 studio, TS5-6 outdoor."""
+
+MPI_INF_3DHP_SCENES = {"studio, green screen": ("TS1", "TS2"), "studio, no green screen": ("TS3", "TS4"),
+                       "outdoor": ("TS5", "TS6")}
+"""The usual breakdown of 3DHP results by scene."""
+
+TRAIN_IMAGE_SIZE = (2048, 2048)
+"""The training sequences' cameras (the official code normalises all training 2D with it)."""
 
 _LAYOUT_3DHP = (
     "MATLAB v7.3 (HDF5) with annot2 [N,1,17,2] px, annot3 / univ_annot3 [N,1,17,3] mm, "
@@ -76,10 +86,13 @@ def _fit_intrinsics(points_camera: np.ndarray, pixels: np.ndarray):
 
 def load_mpi_inf_3dhp(
     data_dir="data/mpi_inf_3dhp",
-    sequences=MPI_INF_3DHP_SEQUENCES,
+    sequences=None,
     universal: bool = True,
 ) -> list[Sequence]:
     """The MPI-INF-3DHP test set, one ``Sequence`` per test sequence ``TSn/annot_data.mat``.
+
+    ``sequences``: names among ``MPI_INF_3DHP_SEQUENCES`` (each must exist), or None for every
+    one of them that is present in ``data_dir`` (at least one must be).
 
     Joints are reordered to the Human3.6M order (``skeleton.mpi_inf_3dhp_to_h36m``), 3D goes from
     mm to metres and is made root-relative (pelvis), and 2D is normalised with the sequence's
@@ -93,6 +106,11 @@ def load_mpi_inf_3dhp(
     ``extra["activity"]`` holds ``activity_annotation`` when present.
     """
     data_dir = Path(data_dir)
+    if sequences is None:
+        sequences = [n for n in MPI_INF_3DHP_SEQUENCES if (data_dir / n / "annot_data.mat").is_file()]
+        if not sequences:
+            raise FileNotFoundError(f"expected at least one of {data_dir}/TS1..TS6/annot_data.mat "
+                                    f"({_LAYOUT_3DHP}), found none; {README}")
     if isinstance(sequences, str):
         sequences = [sequences]
     out = []
@@ -150,3 +168,83 @@ def load_mpi_inf_3dhp(
         ))
     log.info("loaded %d MPI-INF-3DHP test sequences from %s", len(out), data_dir)
     return out
+
+
+_LAYOUT_NPZ = ("key 'data': a pickled dict; train: 'S1 Seq1' -> [ {camera: {'data_3d' [T, 17, 3], "
+               "'data_2d' [T, 17, 2] px}} ]; test: 'TS1' -> {'data_3d', 'data_2d', 'valid' [T]}")
+
+
+def load_mpi_inf_3dhp_npz(data_dir="data", split: str = "train", units: str = "auto") -> list[Sequence]:
+    """MPI-INF-3DHP as the DDHPose / D3DP / P-STMO code reads it: ``data_dir/data_train_3dhp.npz``
+    (one Sequence per subject, sequence and camera) or ``data_dir/data_test_3dhp.npz`` (one per
+    TSn, with ``valid`` frames).
+
+    Joints in the 3DHP file order (pelvis at 14) are reordered to ``skeleton.MPI_INF_3DHP``'s
+    slots and made root-relative; 2D is normalised by the image size as that code does (training
+    cameras 2048 x 2048, test ``MPI_INF_3DHP_IMAGE_SIZES``). ``units``: the 3D unit of the file,
+    "m", "mm", or "auto" (millimetres when the median pelvis-to-neck distance exceeds 10, as it is
+    about 0.5 in metres). ``trajectory`` holds the pelvis; no camera is stored.
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f"expected split 'train' or 'test', got {split!r}")
+    if units not in ("auto", "m", "mm"):
+        raise ValueError(f"expected units 'auto', 'm' or 'mm', got {units!r}")
+    path = Path(data_dir) / f"data_{split}_3dhp.npz"
+    if not path.is_file():
+        raise FileNotFoundError(f"expected {path} ({_LAYOUT_NPZ}); {README}")
+    archive = np.load(path, allow_pickle=True)
+    if "data" not in archive.files:
+        raise KeyError(f"expected key 'data' in {path} ({_LAYOUT_NPZ}), got keys {archive.files}; {README}")
+    data = archive["data"]
+    data = data.item() if data.dtype == object and data.shape == () else data
+    if not isinstance(data, dict) or not data:
+        raise ValueError(f"expected {path}['data'] to hold a non-empty pickled dict ({_LAYOUT_NPZ}); {README}")
+    recordings = []  # (name, camera, record)
+    for name in sorted(data):
+        if split == "test":
+            recordings.append((str(name), None, data[name]))
+            continue
+        entry = data[name]
+        cameras = entry[0] if isinstance(entry, (list, tuple)) and entry else entry
+        if not isinstance(cameras, dict):
+            raise ValueError(f"expected {path}['data'][{name!r}] as [{{camera: record}}] ({_LAYOUT_NPZ}); {README}")
+        recordings += [(str(name), camera, cameras[camera]) for camera in sorted(cameras)]
+    scale = _unit_scale(recordings, units, path)
+    out = []
+    for name, camera, record in recordings:
+        where = f"{path}['data'][{name!r}]" + ("" if camera is None else f"[0][{camera!r}]")
+        for key in ("data_3d", "data_2d") + (("valid",) if split == "test" else ()):
+            if not isinstance(record, dict) or key not in record:
+                raise KeyError(f"expected key {key!r} in {where} ({_LAYOUT_NPZ}); {README}")
+        poses, pixels = np.asarray(record["data_3d"], np.float64), np.asarray(record["data_2d"], np.float64)
+        if poses.ndim != 3 or poses.shape[1:] != (17, 3) or pixels.shape != poses.shape[:2] + (2,):
+            raise ValueError(f"expected {where} data_3d [T, 17, 3] and data_2d [T, 17, 2], got "
+                             f"{list(poses.shape)} and {list(pixels.shape)}; {README}")
+        poses = mpi_inf_3dhp_to_h36m(poses) * scale
+        size = MPI_INF_3DHP_IMAGE_SIZES.get(name, TRAIN_IMAGE_SIZE) if split == "test" else TRAIN_IMAGE_SIZE
+        valid = None
+        if split == "test":
+            valid = torch.from_numpy(np.asarray(record["valid"]).reshape(-1).astype(bool))
+            if valid.numel() != len(poses):
+                raise ValueError(f"expected {where}['valid'] with {len(poses)} frames, got {valid.numel()}; {README}")
+        subject, _, sequence = name.partition(" ")
+        out.append(Sequence(
+            keypoints_2d=normalize_screen(torch.from_numpy(mpi_inf_3dhp_to_h36m(pixels)), *size).float(),
+            poses_3d=torch.from_numpy(poses - poses[:, :1]).float(), subject=subject,
+            action=sequence, trajectory=torch.from_numpy(poses[:, 0]).float(), valid=valid, image_size=size,
+            extra={"camera_index": camera, "source": path.name},
+        ))
+    log.info("loaded %d MPI-INF-3DHP %s sequences from %s", len(out), split, path)
+    return out
+
+
+def _unit_scale(recordings, units: str, path: Path) -> float:
+    """Metres per file unit: 1 for "m", 0.001 for "mm", detected for "auto"."""
+    if units != "auto":
+        return 1.0 if units == "m" else 0.001
+    poses = np.asarray(recordings[0][2]["data_3d"], np.float64)
+    neck = np.linalg.norm(poses[:, 1] - poses[:, 14], axis=-1)  # file order: neck 1, pelvis 14
+    median = float(np.median(neck[np.isfinite(neck)])) if np.isfinite(neck).any() else 0.0
+    if median <= 0:
+        raise ValueError(f"expected poses in {path} to have a pelvis-to-neck distance, got none; {README}")
+    return 0.001 if median > 10 else 1.0
