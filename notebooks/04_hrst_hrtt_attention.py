@@ -33,7 +33,8 @@
 # 1. take the trained denoiser apart and compute its attention by hand (Eq. 5);
 # 2. see why plain attention cannot know the skeleton (it is permutation-equivariant);
 # 3. run Algorithm 1 step by step on a real 17 × 17 logit map: which entries change, and why;
-# 4. measure how the official code's chain-by-chain loop differs from Algorithm 1;
+# 4. compute both readings of Algorithm 1 (every update from the original map, or in place
+#    chain by chain as the official code does) and measure how much they differ;
 # 5. build HRTT's child cross-attention and check the identity A_s + A_c = Q(K + K_c)ᵀ/√d;
 # 6. meet two pitfalls of the official code (17-frame clips; the child features' missing permute);
 # 7. count parameters, explore the trained model's attention maps, and flip the ablation switches.
@@ -243,20 +244,25 @@ viz.attention_skeleton(truth[frame], after.softmax(-1), "LElbow", coordinates="c
                        title=f"LElbow's attention after HRST (layer 1, head {head})")
 
 # %% [markdown]
-# ## 4 · The official code loops chain by chain, in place
+# ## 4 · Algorithm 1 can be read two ways
 #
-# The official implementation does not apply Algorithm 1 as written. It walks the five
-# kinematic chains ([0,1,2,3], [0,4,5,6], [0,7,8,9,10], [0,7,8,11,12,13], [0,7,8,14,15,16]),
-# and for each window (grand-parent, parent, joint) updates `attn[parent, joint]` and
-# `attn[joint, parent]` **in place** from `attn[grand-parent, parent]`. Two things follow:
+# Algorithm 1 loops over the triplets and writes A[j][j_c] and A[j_c][j] from A[j_p][j]. It
+# does not say whether A[j_p][j] is the **original** entry or one an earlier iteration of the
+# loop has already rewritten (the parent's own row is rewritten when the parent is the middle of
+# an earlier triplet). Two readings follow:
 #
-# - later updates read entries that earlier updates already changed (down a chain the rewrite
-#   compounds instead of reading the original map);
-# - the three chains through the thorax share the window (Pelvis, Spine, Thorax): the entries
-#   Spine ↔ Thorax are averaged with A[Pelvis][Spine] **three times**.
+# - **every update reads the original map**: a pure function of A, the same whatever order the
+#   triplets come in (ours, `hrst_logits`);
+# - **updates run in place**, each reading what earlier ones wrote: the result depends on the
+#   order. The official implementation takes this reading. It walks the five kinematic chains
+#   ([0,1,2,3], [0,4,5,6], [0,7,8,9,10], [0,7,8,11,12,13], [0,7,8,14,15,16]) and for each window
+#   (grand-parent, parent, joint) updates `attn[parent, joint]` and `attn[joint, parent]` in place
+#   from `attn[grand-parent, parent]`. Down a chain the rewrite compounds, and the three chains
+#   through the thorax share the window (Pelvis, Spine, Thorax): the entries Spine ↔ Thorax are
+#   averaged with A[Pelvis][Spine] **three times**.
 #
-# `hrst_logits_sequential` reproduces that reading. On a seeded toy map (no trained weights
-# involved), which entries differ from Algorithm 1?
+`hrst_logits_sequential` computes the in-place reading. On a seeded toy map (no trained weights
+# involved), which entries differ between the two readings?
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -267,12 +273,13 @@ print(f"{len(differs)} of {len(edited)} edited entries differ:", differs)
 print("the same as Algorithm 1 (first window of a chain):", sorted(set(edited) - set(differs)))
 a78, a07 = toy[7, 8].item(), toy[0, 7].item()
 print(f"Spine→Thorax: A = {a78:+.2f}, A[Pelvis][Spine] = {a07:+.2f}")
-print(f"  Algorithm 1 (one average):    {algorithm_1[7, 8]:+.4f}")
-print(f"  official (three averages):    {official[7, 8]:+.4f} = A/8 + 7/8·A[Pelvis][Spine] = {a78 / 8 + 7 * a07 / 8:+.4f}")
+print(f"  from the original map (one average):  {algorithm_1[7, 8]:+.4f}")
+print(f"  in place, chain by chain (three):      {official[7, 8]:+.4f} = A/8 + 7/8·A[Pelvis][Spine] = "
+      f"{a78 / 8 + 7 * a07 / 8:+.4f}")
 
 # %% [markdown]
 # 22 of the 26 entries differ: only the first window of each leg (Pelvis → hip → knee) gives
-# Algorithm 1's result. The upper body's first window, Pelvis → Spine → Thorax, is repeated by
+# the same result in both readings. The upper body's first window, Pelvis → Spine → Thorax, is repeated by
 # three chains, and every later window reads an entry an earlier one rewrote. How big is the
 # difference on the trained model's real maps? Over every frame, head and HRST layer of our
 # clip:
@@ -290,9 +297,12 @@ for layer in range(1, model.config.depth):
 
 # %% [markdown]
 # The two readings are different functions: a network trained with one and run with the other
-# would see shifted logits, and results from the official code measure its variant, not
-# Algorithm 1 as printed. We implement the paper's algorithm (vectorised: no loop over joints,
-# one gather and one scatter of the 26 entries it updates; see `hrst_logits`).
+# would see shifted logits, and the official results measure the in-place reading. We take the
+# other one, for three reasons: it does not depend on the order of the chains (nothing in the
+# paper fixes one), it treats the three chains through the thorax alike instead of averaging
+# Spine ↔ Thorax three times, and it vectorises (no loop over joints: one gather and one scatter
+# of the 26 entries it updates; see `hrst_logits`). Both are one function call here, so you can
+# train either.
 #
 # ## 5 · HRTT: the child cross-attention (Eq. 6)
 #
@@ -340,10 +350,13 @@ print(f"share of attention moved by the child term: mean "
 # the same maths, one F × F product instead of two, and it can use the fused kernels of
 # `torch.nn.functional.scaled_dot_product_attention` on a GPU.
 #
-# **Which features go into f_c?** We recompute f_c in every HRTT layer from that layer's own
-# input (the paper's reading: the joint's and its children's *current* features). The official
-# code computes f_c once, after the first layer, and reuses it in every later layer. How stale
-# would that be here? Compare the child features of each layer's input with layer 1's:
+# **Which features go into f_c? A choice.** Eq. 6 writes f_c inside each HRTT layer without
+# saying from which features. We recompute it in every layer from that layer's own input, the
+# joint's and its children's *current* features, so K_c always describes the same features as
+# K does. The official code computes f_c once, after the first layer, and reuses it in every
+# later layer (cheaper, but the children's keys then describe what the network knew after one
+# layer). How stale would that be here? Compare the child features of each layer's input with
+# layer 1's:
 
 # %%
 first = torch.einsum("jk,bfkc->bfjc", temporal.child_mean, inputs[3])
