@@ -8,6 +8,8 @@ returns the checkpoint shipped in the package. COCO-17 detections: ``keypoints.c
 """
 from __future__ import annotations
 
+import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,11 +52,25 @@ class LiftResult:
     in the camera frame; ``poses[-1]`` are the final hypotheses. ``keypoints_2d`` [F, J, 2]: the
     input in normalised screen coordinates (converted when pixels came with ``image_size``);
     ``image_size`` (w, h) or None. Every method takes ``iteration`` (default -1, the last one).
+    The arrays are torch tensors, or NumPy arrays when the lift's input was NumPy; every method
+    returns the same kind as ``poses``.
     """
 
     poses: torch.Tensor
     keypoints_2d: torch.Tensor
     image_size: tuple[int, int] | None = None
+
+    @property
+    def _poses(self) -> torch.Tensor:
+        return as_torch(self.poses, "poses")[0]
+
+    @property
+    def _keypoints(self) -> torch.Tensor:
+        return as_torch(self.keypoints_2d, "keypoints_2d")[0]
+
+    def _out(self, tensor: torch.Tensor):
+        """``tensor`` as the kind of ``poses`` (torch or NumPy)."""
+        return as_torch(self.poses, "poses")[1](tensor)
 
     @property
     def iterations(self) -> int:
@@ -70,36 +86,36 @@ class LiftResult:
 
     def hypotheses_at(self, iteration: int = -1) -> torch.Tensor:
         """The hypotheses [H, F, J, 3] of one iteration."""
-        return _iteration(self.poses, iteration)
+        return self._out(_iteration(self._poses, iteration))
 
     def p_agg(self, iteration: int = -1) -> torch.Tensor:
         """P-Agg: the mean pose over hypotheses, [F, J, 3]."""
-        return metrics.p_agg(_iteration(self.poses, iteration))
+        return self._out(metrics.p_agg(_iteration(self._poses, iteration)))
 
     def j_agg(self, camera: Camera, trajectory, iteration: int = -1, distort: bool = True) -> torch.Tensor:
         """J-Agg (D3DP): per joint, the hypothesis whose reprojection with ``camera`` and the root
         ``trajectory`` [F, 3] (camera frame, metres) is closest to the input 2D, [F, J, 3]."""
         traj, _ = as_torch(trajectory, "trajectory")
-        return metrics.j_agg(_iteration(self.poses, iteration), self.keypoints_2d, camera, traj, distort)
+        return self._out(metrics.j_agg(_iteration(self._poses, iteration), self._keypoints, camera, traj, distort))
 
     def j_agg_weak_perspective(self, iteration: int = -1) -> torch.Tensor:
         """J-Agg without a camera: reprojection with a weak-perspective camera (scale + shift)
         fitted per frame to the input 2D (``metrics.j_agg_weak_perspective``), [F, J, 3]."""
-        return metrics.j_agg_weak_perspective(_iteration(self.poses, iteration), self.keypoints_2d)
+        return self._out(metrics.j_agg_weak_perspective(_iteration(self._poses, iteration), self._keypoints))
 
     def j_best(self, target, iteration: int = -1) -> torch.Tensor:
         """J-Best (oracle): per joint, the hypothesis closest to ``target`` [F, J, 3]."""
-        return metrics.j_best(_iteration(self.poses, iteration), _target(target, self.poses.shape[2:]))
+        return self._out(metrics.j_best(_iteration(self._poses, iteration), _target(target, self._poses.shape[2:])))
 
     def p_best(self, target, iteration: int = -1) -> torch.Tensor:
         """P-Best (oracle): per frame, the whole hypothesis with the lowest MPJPE to ``target``."""
-        return metrics.p_best(_iteration(self.poses, iteration), _target(target, self.poses.shape[2:]))
+        return self._out(metrics.p_best(_iteration(self._poses, iteration), _target(target, self._poses.shape[2:])))
 
     def uncertainty(self, iteration: int = -1) -> torch.Tensor:
         """Per-joint spread of the hypotheses [F, J] (metres): the mean distance of the
         hypotheses to their mean (P-Agg). Zero with one hypothesis and at the root."""
-        hyp = _iteration(self.poses, iteration)
-        return (hyp - hyp.mean(0)).norm(dim=-1).mean(0)
+        hyp = _iteration(self._poses, iteration)
+        return self._out((hyp - hyp.mean(0)).norm(dim=-1).mean(0))
 
     def reproject(self, camera: Camera | None = None, trajectory=None, distort: bool = True) -> torch.Tensor:
         """Every hypothesis of every iteration back in 2D, [K, H, F, J, 2], normalised screen.
@@ -111,28 +127,30 @@ class LiftResult:
         if camera is None:
             if trajectory is not None:
                 raise ValueError("expected a camera together with the trajectory, got only the trajectory")
-            mean = self.poses.mean(1, keepdim=True)  # [K, 1, F, J, 3]
-            scale, shift = metrics.weak_perspective_fit(mean, self.keypoints_2d.expand(mean.shape[:-1] + (2,)))
-            return scale * self.poses[..., :2] + shift
+            poses = self._poses
+            mean = poses.mean(1, keepdim=True)  # [K, 1, F, J, 3]
+            scale, shift = metrics.weak_perspective_fit(mean, self._keypoints.expand(mean.shape[:-1] + (2,)))
+            return self._out(scale * poses[..., :2] + shift)
         if trajectory is None:
             raise ValueError("expected the root trajectory [F, 3] together with the camera, got None")
         traj, _ = as_torch(trajectory, "trajectory")
         if tuple(traj.shape) != (self.frames, 3):
             raise ValueError(f"expected trajectory of shape [{self.frames}, 3], got {list(traj.shape)}")
-        pixels = project(self.poses + traj.to(self.poses)[:, None, :], camera, distort=distort)
-        return normalize_screen(pixels, camera.res_w, camera.res_h)
+        poses = self._poses
+        pixels = project(poses + traj.to(poses)[:, None, :], camera, distort=distort)
+        return self._out(normalize_screen(pixels, camera.res_w, camera.res_h))
 
     def errors(self, target, camera: Camera | None = None, trajectory=None, iteration: int = -1) -> dict[str, float]:
         """MPJPE (metres) of every aggregation against ``target`` [F, J, 3]: P-Agg, J-Agg (only
         with camera and trajectory), J-Agg (weak perspective), J-Best and P-Best."""
-        target = _target(target, self.poses.shape[2:]).to(self.poses)
+        target = _target(target, self._poses.shape[2:]).to(self._poses)
         table = {"P-Agg": self.p_agg(iteration)}
         if camera is not None:
             table["J-Agg"] = self.j_agg(camera, trajectory, iteration)
         table["J-Agg (weak persp.)"] = self.j_agg_weak_perspective(iteration)
         table["J-Best"] = self.j_best(target, iteration)
         table["P-Best"] = self.p_best(target, iteration)
-        return {name: float(metrics.mpjpe(pose, target)) for name, pose in table.items()}
+        return {name: float(metrics.mpjpe(as_torch(pose, name)[0], target)) for name, pose in table.items()}
 
     def subset(self, hypotheses: int) -> "LiftResult":
         """The first ``hypotheses`` hypotheses (they are independent draws, so this is a lift with
@@ -176,28 +194,50 @@ class Lifter:
         predictions are averaged at every DDIM step (twice the compute). ``seed`` fixes the hypotheses.
 
         Long sequences are cut into windows of the model's frame count that overlap by
-        ``overlap`` frames (default ``frames // 8``; 0 = back to back), all lifted in one batch
-        per DDIM step and blended with tent weights (normalised per frame, so every frame's
-        weights sum to 1); a short sequence is padded by repeating its edges.
+        ``overlap`` frames (default ``frames // 8``; 0 = back to back) and blended with tent
+        weights (normalised per frame, so every frame's weights sum to 1); a short sequence is
+        padded by repeating its edges. Overlapping windows share their noise per frame
+        (``sampling.frame_noise``), so a hypothesis is one draw across windows.
+
+        Memory: windows and hypotheses go through the sampler in chunks of at most
+        ``LIFT_TOKENS_PER_CHUNK`` tokens, so the working memory does not grow with H or F; only
+        the result [K, H, F, J, 3] does, and a lift whose result would not fit in the memory
+        available refuses at once with a ``ValueError``. The chunks change nothing in the result.
         """
-        kp, _ = as_torch(keypoints_2d, "keypoints_2d")
+        kp, back = as_torch(keypoints_2d, "keypoints_2d")
         joints = self.skeleton.num_joints
         if kp.ndim != 3 or kp.shape[-2:] != (joints, 2) or kp.shape[0] < 1:
             raise ValueError(f"expected keypoints_2d of shape [F, {joints}, 2] with F >= 1, got {list(kp.shape)}")
         check_finite(kp, "keypoints_2d")
         check_int(hypotheses, "hypotheses", low=1)
         check_int(iterations, "iterations", low=1)
+        check_int(seed, "seed", low=0)
         if image_size is not None:
             w, h = _image_size(image_size)
             kp = normalize_screen(kp.double(), w, h)
             image_size = (w, h)
+        else:
+            _check_normalised(kp)
+        length = kp.shape[0]
+        _check_fits(iterations, hypotheses, length, joints)
         device = next(self.model.parameters()).device
-        rows, weights = self.windows(kp.shape[0], overlap)
+        rows, weights = self.windows(length, overlap)
         clips = kp.float()[rows].to(device)  # [W, N, J, 2]
-        poses = sample_poses(self.model, clips, self.schedule, hypotheses, iterations, seed, eta, flip,
-                             self.max_tokens, frame_index=rows).cpu()
-        return LiftResult(poses=blend(poses, rows, weights, kp.shape[0]), keypoints_2d=kp.float(),
-                          image_size=image_size)
+        per_clip = rows.shape[1] * joints * (2 if flip else 1)
+        clips_per_chunk = max(1, LIFT_TOKENS_PER_CHUNK // per_clip)
+        window_chunk = min(len(rows), clips_per_chunk)
+        hypothesis_chunk = max(1, min(hypotheses, clips_per_chunk // window_chunk))
+        total = torch.zeros(iterations, hypotheses, length, joints, 3)
+        for first in range(0, hypotheses, hypothesis_chunk):
+            count = min(hypothesis_chunk, hypotheses - first)
+            for start in range(0, len(rows), window_chunk):
+                part = slice(start, start + window_chunk)
+                poses = sample_poses(self.model, clips[part], self.schedule, count, iterations, seed, eta, flip,
+                                     self.max_tokens, frame_index=rows[part], first_hypothesis=first).cpu()
+                _accumulate(total[:, first:first + count], poses, rows[part], weights[part])
+        norm = torch.zeros(length, dtype=torch.float64).index_add_(0, rows.flatten(), weights.flatten().double())
+        total /= norm.float()[:, None, None]
+        return LiftResult(poses=back(total), keypoints_2d=back(kp.float()), image_size=image_size)
 
     def windows(self, length: int, overlap: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Frame indices [W, N] of the windows over a sequence and their blending weights [W, N]
@@ -223,12 +263,62 @@ def _image_size(image_size) -> tuple[int, int]:
 def blend(poses: torch.Tensor, rows: torch.Tensor, weights: torch.Tensor, length: int) -> torch.Tensor:
     """Window predictions [..., W, N, J, C] -> [..., F, J, C], weights normalised per frame."""
     lead, tail = poses.shape[:-4], poses.shape[-2:]
-    flat = poses.reshape(-1, *poses.shape[-4:]).double()
-    total = torch.zeros(flat.shape[0], length, *tail, dtype=torch.float64)
+    total = torch.zeros(*lead, length, *tail, dtype=torch.float64)
+    _accumulate(total, poses.double(), rows, weights)
     norm = torch.zeros(length, dtype=torch.float64).index_add_(0, rows.flatten(), weights.flatten().double())
-    weighted = flat * weights.double()[None, :, :, None, None]
-    total.index_add_(1, rows.flatten(), weighted.reshape(flat.shape[0], -1, *tail))
-    return (total / norm[None, :, None, None]).float().reshape(*lead, length, *tail)
+    return (total / norm[:, None, None]).float()
+
+
+def _accumulate(total: torch.Tensor, poses: torch.Tensor, rows: torch.Tensor, weights: torch.Tensor) -> None:
+    """total [..., F, J, C] += the weighted window predictions poses [..., W, N, J, C] at their frames."""
+    weighted = poses * weights.to(poses.dtype)[:, :, None, None]
+    flat = weighted.reshape(*weighted.shape[:-4], -1, *weighted.shape[-2:]).to(total.dtype)
+    total.index_add_(total.ndim - 3, rows.flatten(), flat)
+
+
+LIFT_TOKENS_PER_CHUNK = 2**19
+"""Tokens (clips x frames x joints, mirror images included) the lifter hands the sampler at once.
+Bounds a lift's working memory (``benchmarks/lift_memory.py``) whatever H and F are."""
+PIXEL_LIKE = 10.0
+"""Normalised screen coordinates lie within about ±2 (±1 across the image); keypoints whose values
+exceed this are taken for pixels and refused (``Lifter.lift``'s ``image_size`` converts them)."""
+
+
+def _check_normalised(keypoints: torch.Tensor) -> None:
+    """Refuse keypoints that are clearly pixels; warn about ones far outside the image."""
+    largest = float(keypoints.abs().max())
+    if largest > PIXEL_LIKE:
+        raise ValueError(f"expected keypoints_2d in normalised screen coordinates (within about ±2), got values up "
+                         f"to {largest:.1f}, which look like pixels: pass image_size=(width, height), or convert "
+                         f"with camera.normalize_screen(keypoints, width, height)")
+    if largest > 3:
+        warnings.warn(f"keypoints_2d reach {largest:.1f} in normalised screen coordinates (the image spans ±1): "
+                      "is the person far outside the image, or are these not normalised?", stacklevel=3)
+
+
+def _check_fits(iterations: int, hypotheses: int, frames: int, joints: int) -> None:
+    """Refuse a lift whose result [K, H, F, J, 3] (float32) would not fit in the memory available."""
+    needed = iterations * hypotheses * frames * joints * 3 * 4
+    available = _available_memory()
+    if available is not None and needed > 0.8 * available:
+        raise ValueError(f"expected a lift whose result fits in memory, but [K={iterations}, H={hypotheses}, "
+                         f"F={frames}, {joints}, 3] needs {needed / 2**30:.1f} GiB and {available / 2**30:.1f} GiB "
+                         f"is available: lift fewer hypotheses or iterations, or a shorter clip")
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available now (Linux /proc/meminfo, else os.sysconf), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as file:
+            for line in file:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def load_pretrained(path: str | Path | None = None, device=None) -> Lifter:

@@ -8,15 +8,17 @@ Training (validation) and the lifter both sample through ``sample_poses``.
 """
 from __future__ import annotations
 
+import itertools
 import math
 
+import numpy as np
 import torch
 
 from ._tensors import check_int
 from .bones import disentangle, mirror
 from .diffusion import Schedule, bone_state, ddim_sample
 
-__all__ = ["sample_poses", "denoise", "CPU_TOKENS_PER_PASS"]
+__all__ = ["sample_poses", "denoise", "frame_noise", "CPU_TOKENS_PER_PASS", "NOISE_BLOCK"]
 
 CPU_TOKENS_PER_PASS = 8192
 """On the CPU a batch goes through the denoiser in passes of at most this many tokens (clips x
@@ -40,9 +42,37 @@ def denoise(model, keypoints_2d: torch.Tensor, noisy_bones: torch.Tensor, t: tor
     return torch.cat([model(*part) for part in parts])
 
 
+NOISE_BLOCK = (16, 256)
+"""Hypotheses x sequence frames drawn by one generator in ``frame_noise``."""
+
+
+def frame_noise(seed: int, step: int, hypotheses: range, frame_index: torch.Tensor, tail: tuple[int, ...]) -> torch.Tensor:
+    """Noise [len(hypotheses), *frame_index.shape, *tail] that is a fixed function of (seed, DDIM
+    draw ``step``, hypothesis, sequence frame): clips that show the same frame get the same noise,
+    and lifting in chunks of hypotheses or windows draws exactly what one batch would.
+
+    The (hypothesis, frame) plane is cut into blocks of ``NOISE_BLOCK``; each block has its own
+    generator, seeded from (seed, step, block) through numpy's SeedSequence.
+    """
+    size_h, size_f = NOISE_BLOCK
+    rows = frame_index.to(torch.long)
+    out = torch.empty((len(hypotheses), *rows.shape, *tail))
+    frame_blocks = torch.unique(rows // size_f).tolist()
+    first, stop = hypotheses.start, hypotheses.stop
+    for block_h in range(first // size_h, (stop - 1) // size_h + 1):
+        low, high = max(first, block_h * size_h), min(stop, (block_h + 1) * size_h)
+        for block_f in frame_blocks:
+            state = np.random.SeedSequence([seed, step, block_h, block_f]).generate_state(1, dtype=np.uint64)[0]
+            z = torch.randn((size_h, size_f, *tail), generator=torch.Generator().manual_seed(int(state) >> 1))
+            inside = rows // size_f == block_f
+            picked = z[low - block_h * size_h:high - block_h * size_h][:, rows[inside] % size_f]
+            out[low - first:high - first][:, inside] = picked
+    return out
+
+
 def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypotheses: int = 1, iterations: int = 1,
                  seed=0, eta: float = 1.0, flip: bool = False, max_tokens: int | None = None,
-                 frame_index: torch.Tensor | None = None) -> torch.Tensor:
+                 frame_index: torch.Tensor | None = None, first_hypothesis: int = 0) -> torch.Tensor:
     """keypoints_2d [B, F, J, 2] -> x̂_0 of every iteration and hypothesis [K, H, B, F, J, 3].
 
     ``flip``: test-time augmentation; the mirrored input (and mirrored noisy bones) runs in the
@@ -50,9 +80,10 @@ def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypothes
     see ``denoise``. The skeleton is the model's (``model.config.skeleton``).
 
     ``frame_index`` [B, F] (optional): which frame of one long sequence each clip frame shows.
-    The noise (x_T and every step's fresh noise) is then drawn once per sequence frame and shared
-    by all clips that show it, so hypothesis h is one draw across overlapping windows and blending
-    them does not average independent hypotheses.
+    The noise (x_T and every step's fresh noise) is then ``frame_noise``: drawn once per sequence
+    frame and shared by all clips that show it, so hypothesis h is one draw across overlapping
+    windows, and a fixed function of (int ``seed``, hypothesis, frame), so that hypotheses
+    ``first_hypothesis`` .. + ``hypotheses`` - 1 of a lift can be sampled in separate calls.
 
     With ``model.config.clip`` > 0 the sampler clamps as the official code: the network sees x_t
     clamped, the predicted joints are clamped to ±clip and their bones are the x̂_0 of the update,
@@ -91,11 +122,11 @@ def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypothes
     if frame_index is not None:
         if tuple(frame_index.shape) != (batch, frames):
             raise ValueError(f"expected frame_index of shape [{batch}, {frames}], got {list(frame_index.shape)}")
-        rows = frame_index.to(torch.long)
-        total = int(rows.max()) + 1
+        check_int(seed, "seed (an int, to share noise across windows)", low=0)
+        span, draws = range(first_hypothesis, first_hypothesis + hypotheses), itertools.count()
 
-        def noise(generator: torch.Generator) -> torch.Tensor:  # one draw per sequence frame, gathered per clip
-            return torch.randn((hypotheses, total, joints - 1, 4), generator=generator)[:, rows]
+        def noise(generator: torch.Generator) -> torch.Tensor:
+            return frame_noise(seed, next(draws), span, frame_index.cpu(), (joints - 1, 4))
 
     with torch.inference_mode():  # no autograd bookkeeping at all (a little faster than no_grad)
         ddim_sample(predict_x0, (batch, frames, joints - 1, 4), schedule, steps=iterations, hypotheses=hypotheses,

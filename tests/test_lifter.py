@@ -8,6 +8,7 @@ import torch
 
 from ddhpose_lite.camera import Camera, normalize_screen
 from ddhpose_lite.datasets import synthetic_sequences
+from ddhpose_lite import lifter as lifter_module
 from ddhpose_lite.lifter import LiftResult, blend
 
 
@@ -248,3 +249,46 @@ def test_j_best_with_twenty_hypotheses_is_not_worse_than_one(pretrained):
     assert best_of_20 <= float((one.j_best(truth) - truth).norm(dim=-1).mean())  # an independent single draw
     errors = many.errors(truth, seq.camera, seq.trajectory[:27])
     assert errors["J-Best"] <= errors["P-Best"] <= errors["P-Agg"] + 0.05
+
+
+# ---------------------------------------------------------------- robustness
+
+
+def test_numpy_in_gives_numpy_out(lifter):
+    kp = (np.random.default_rng(0).random((12, 17, 2)) - 0.5).astype(np.float32)
+    result = lifter.lift(kp, 2, 2, seed=0)
+    assert isinstance(result.poses, np.ndarray) and isinstance(result.keypoints_2d, np.ndarray)
+    for value in (result.p_agg(), result.hypotheses_at(0), result.uncertainty(), result.reproject(),
+                  result.j_agg_weak_perspective(), result.j_best(np.zeros((12, 17, 3), np.float32))):
+        assert isinstance(value, np.ndarray)
+    np.testing.assert_allclose(result.poses, lifter.lift(torch.from_numpy(kp), 2, 2, seed=0).poses.numpy())
+
+
+@pytest.mark.parametrize("scale, message", [(640.0, "look like pixels: pass image_size"), (11.0, "up to 11.0")])
+def test_pixels_without_an_image_size_are_refused(lifter, scale, message):
+    kp = torch.rand(5, 17, 2) * scale
+    kp[0, 0, 0] = scale
+    with pytest.raises(ValueError, match=message):
+        lifter.lift(kp, 1, 1)
+
+
+def test_keypoints_far_outside_the_image_warn(lifter):
+    kp = torch.zeros(5, 17, 2)
+    kp[0, 3, 1] = 4.0
+    with pytest.warns(UserWarning, match="reach 4.0 in normalised screen coordinates"):
+        lifter.lift(kp, 1, 1)
+
+
+def test_a_result_that_cannot_fit_is_refused_before_any_work(lifter, monkeypatch):
+    monkeypatch.setattr(lifter_module, "_available_memory", lambda: 2**30)  # 1 GiB
+    with pytest.raises(ValueError, match=r"\[K=5, H=1000000, F=3, 17, 3\] needs 2.8 GiB and 1.0 GiB is available"):
+        lifter.lift(torch.zeros(3, 17, 2), hypotheses=10**6)
+
+
+@pytest.mark.parametrize("tokens", [9 * 17, 9 * 17 * 2 * 3, 9 * 17 * 2 * 7])
+def test_chunked_lifting_changes_nothing(lifter, monkeypatch, tokens):
+    """Chunks of one clip, of a few windows, of windows x hypotheses: the same result as one batch."""
+    kp = torch.randn(40, 17, 2) * 0.3
+    whole = lifter.lift(kp, 3, 2, seed=4).poses
+    monkeypatch.setattr(lifter_module, "LIFT_TOKENS_PER_CHUNK", tokens)
+    torch.testing.assert_close(lifter.lift(kp, 3, 2, seed=4).poses, whole, rtol=1e-5, atol=1e-6)
