@@ -1,0 +1,37 @@
+"""ddhpose_lite.doctor(): the environment report and the known bad combinations."""
+import importlib
+import sys
+import types
+
+import pytest
+
+import ddhpose_lite
+
+doctor_module = importlib.import_module("ddhpose_lite.doctor")  # the package's `doctor` is the function
+
+
+def test_report_lists_versions_device_and_memory():
+    report = ddhpose_lite.doctor(warn=False)
+    names = dict(report.rows)
+    assert names["ddhpose_lite"] == ddhpose_lite.__version__
+    assert names["torch"].split("+")[0] and "device" in names and "plotly renderer" in names
+    assert names["running in"].startswith("a Python process")  # pytest: no notebook
+    assert "| ddhpose_lite |" in report._repr_markdown_() and "ddhpose_lite" in str(report)
+
+
+def test_known_bad_combinations_are_problems_and_warnings(monkeypatch):
+    versions = {"plotly": "6.1.0", "anywidget": None, "ipywidgets": "8.1.5"}
+    real = doctor_module._version
+    monkeypatch.setattr(doctor_module, "_version", lambda name: versions[name] if name in versions else real(name))
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.delenv(doctor_module.COLAB_WIDGETS, raising=False)
+    monkeypatch.setattr(doctor_module, "_available_memory", lambda: 2**29)
+    with pytest.warns(UserWarning) as caught:
+        report = ddhpose_lite.doctor()
+    assert not report.ok and len(report.problems) == 3 == len(caught)
+    assert "anywidget" in report.problems[0] and "enable_custom_widget_manager" in report.problems[1]
+    assert "0.5 GiB" in report.problems[2] and dict(report.rows)["running in"] == "Google Colab"
+    monkeypatch.setenv(doctor_module.COLAB_WIDGETS, "1")
+    versions["anywidget"] = "0.9.13"
+    monkeypatch.setattr(doctor_module, "_available_memory", lambda: 2**34)
+    assert ddhpose_lite.doctor(warn=False).ok
