@@ -19,7 +19,7 @@ train/test); ``datasets.film`` then puts a random camera on each and makes 2D ke
 Units: metres, seconds, world z-up (the person faces +y, right is +x). Everything is seeded:
 the same seed gives identical tensors.
 """
-from .actions import ACTIONS
+from .catalogue import ACTIONS
 from .channels import CHANNELS
 from .sequences import Motion, generate_motion, generate_sequence, synthetic_motion
 from .subjects import TEST_SUBJECTS, TRAIN_SUBJECTS, Style, Subject, sample_subject

@@ -2,8 +2,10 @@
 
 Every action writes named channels over time, in degrees (hip flexion, knee flexion, shoulder
 abduction, spine bend, ...) plus a few root channels in metres or m/s (walking speed, turn rate,
-flight height). ``Script`` starts every channel at a subject's neutral stance; ``clamp`` applies
-the joint limits after the actions of a sequence have been blended.
+flight height, which limbs are planted) and the whole-body orientation (``body_pitch``,
+``body_roll``: tipping the body over to lie, kneel on all fours or stand on the hands).
+``Script`` starts every channel at a subject's neutral stance; ``clamp`` applies the joint
+limits after the actions of a sequence have been blended.
 """
 from __future__ import annotations
 
@@ -27,6 +29,14 @@ CHANNELS: dict[str, tuple[float, float, float]] = {
     "lift": (0.0, 0.0, 1.0),  # m the lowest ankle is above the floor (jump / run flight)
     "plant": (0.0, 0.0, 1.0),  # 1: the trajectory follows the feet (stationary actions), 0: the pelvis
     "support": (0.0, -1.0, 1.0),  # which foot is planted: +1 right, -1 left, 0 both
+    "hands": (0.0, 0.0, 1.0),  # 1: the hands are planted instead of the feet (all fours, handstand)
+    # whole-body orientation about the pelvis, heading frame: R = R_z(heading) R_y(roll) R_x(-pitch).
+    # Not joints: pitch tips the body forward (face down at 90, upside down at +-180), roll tips
+    # it to the right about the heading's forward axis (on the right side at 90; after a pitch of
+    # -90, lying on the back, roll turns the body about its long axis). Roll spans a full turn
+    # each way for cartwheels.
+    "body_pitch": (0.0, -180.0, 180.0),
+    "body_roll": (0.0, -360.0, 360.0),
     # pelvis and spine; "bend" is forward flexion, "side" bends to the right, "twist"/"yaw" turn left
     "pelvis_pitch": (0.0, -25.0, 90.0),
     "pelvis_roll": (0.0, -15.0, 15.0),
@@ -51,7 +61,7 @@ CHANNELS: dict[str, tuple[float, float, float]] = {
     "shoulder_twist_s": (0.0, -30.0, 100.0),
     "elbow_s": (0.0, 0.0, 150.0),  # flexion; the elbow bends one way only
 }
-NOT_ANGLES = {"speed", "side_speed", "lift", "plant", "support"}
+NOT_ANGLES = {"speed", "side_speed", "lift", "plant", "support", "hands"}
 
 
 def _channel_names() -> tuple[str, ...]:

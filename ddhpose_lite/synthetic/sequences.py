@@ -16,10 +16,11 @@ import numpy as np
 import torch
 
 from .._tensors import check_int, check_number, numpy_rng, single_thread
-from .actions import ACTIONS, SCRIPTS, smoothstep
+from .catalogue import ACTIONS, SCRIPTS
 from .channels import ALL_CHANNELS, NOT_ANGLES, clamp
 from .kinematics import poses_from_channels
 from .subjects import TEST_SUBJECTS, TRAIN_SUBJECTS, Subject, sample_subject
+from .timing import Span, smoothstep
 
 __all__ = ["Motion", "generate_sequence", "generate_motion", "synthetic_motion"]
 
@@ -106,8 +107,9 @@ def generate_sequence(
     bounds = [ones] + ramps + [zeros]
     weights = torch.stack([bounds[i] - bounds[i + 1] for i in range(len(actions))])  # [A, F]
     channels = {name: torch.zeros(total, dtype=_DTYPE) for name in ALL_CHANNELS}
-    for action, begin, weight in zip(actions, starts, weights):
-        script = SCRIPTS[action]((frame - float(begin)) / fps, subject, rng)
+    spans = _spans(lengths, blend, fps, rng)
+    for action, begin, weight, span in zip(actions, starts, weights, spans):
+        script = SCRIPTS[action]((frame - float(begin)) / fps, subject, rng, span)
         for name in ALL_CHANNELS:
             channels[name] = channels[name] + weight * script[name]
     labels = torch.tensor([ACTIONS.index(a) for a in actions])[weights.argmax(0)]
@@ -118,6 +120,17 @@ def generate_sequence(
     heading0 = rng.uniform(-math.pi, math.pi)
     poses_world = poses_from_channels(radians, subject.bone_lengths, heading0, fps, start)
     return Motion(poses_world, labels, subject, float(fps), int(seed) if isinstance(seed, (int, np.integer)) else None)
+
+
+def _spans(lengths: list[int], blend: int, fps: float, rng: np.random.Generator) -> list[Span]:
+    """Each action's ``Span``: from its first frame to where the cross-fade into the next one
+    begins. Inner actions start and end standing; the first (last) one does with probability 1/2,
+    otherwise the recording starts (ends) with the person in the action, e.g. lying."""
+    count = len(lengths)
+    enter_first, leave_last = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+    return [Span(duration=(n - (blend / 2 if i < count - 1 else 0)) / fps,
+                 enter=i > 0 or enter_first, leave=i < count - 1 or leave_last)
+            for i, n in enumerate(lengths)]
 
 
 def _split_frames(frames, count: int, blend: int, fps: float, rng: np.random.Generator) -> list[int]:
