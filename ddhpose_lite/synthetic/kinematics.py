@@ -10,9 +10,11 @@ applied to its rest direction (``bones.rest_pose``: z-up, facing +y, right is +x
   joint is the centre of a ball of radius ``BODY_RADII`` (the flesh around it: a lying torso
   rests on its back, not on its joint centres); the ankles have radius 0, so a standing person
   has the lowest ankle on the floor, as before.
-- ground plane: a trajectory integrated from speed and heading; when ``plant`` = 1 the planted
-  limbs (the feet chosen by ``support``, or the hands when ``hands`` = 1) follow it instead of
-  the pelvis, so they do not slide in stationary actions.
+- ground plane: a trajectory integrated from speed and heading (the pelvis starts at ``start``),
+  minus the integrated motion of the planted limbs relative to the pelvis, weighted by
+  ``plant``: when ``plant`` = 1 the planted limbs (the feet chosen by ``support``, or the hands
+  when ``hands`` = 1) stay where they are, so they do not slide in stationary actions. Being an
+  integral of velocities, changing which limb is planted (or whether any is) never moves the body.
 """
 from __future__ import annotations
 
@@ -57,6 +59,7 @@ BODY_RADII = (
 """Metres of body around each joint centre that rests on the floor instead of the centre.
 Rough half-thicknesses of an adult (the ankle is the foot's sole, as in ``bones.rest_pose``)."""
 _RADII = torch.tensor(BODY_RADII, dtype=_DTYPE)
+_PLANTED = (3, 6, 16, 13)  # right ankle, left ankle, right wrist, left wrist
 
 
 def _local_rotations(ch: dict[str, torch.Tensor], frames: int) -> torch.Tensor:
@@ -93,11 +96,11 @@ def _global_rotations(local: torch.Tensor, heading: torch.Tensor, pitch: torch.T
     """Compose local rotations down the tree, one hierarchy level at a time: G_k = G_parent L_k,
     with G_0 = R_z(heading) R_y(roll) R_x(-pitch) L_0 (the whole body tipped about the pelvis)."""
     zero = torch.zeros_like(heading)
-    yaw = axis_angle_to_matrix(torch.stack((zero, zero, heading), -1))
-    tip = axis_angle_to_matrix(torch.stack((zero, roll, zero), -1)) @ axis_angle_to_matrix(
-        torch.stack((-pitch, zero, zero), -1))
+    yaw, tip_roll, tip_pitch = axis_angle_to_matrix(torch.stack((
+        torch.stack((zero, zero, heading), -1), torch.stack((zero, roll, zero), -1),
+        torch.stack((-pitch, zero, zero), -1)), 1)).unbind(1)
     rotations = local.clone()
-    rotations[:, 0] = yaw @ tip @ local[:, 0]
+    rotations[:, 0] = yaw @ tip_roll @ tip_pitch @ local[:, 0]
     for joints in _LEVEL_JOINTS:
         rotations[:, joints] = rotations[:, _PARENTS[joints]] @ local[:, joints]
     return rotations
@@ -125,11 +128,13 @@ def poses_from_channels(radians: dict[str, torch.Tensor], bone_lengths: torch.Te
 
     # The lowest point of the body on the floor (+ flight): min over joints of z - radius.
     height = -(pose[..., 2] - _RADII).min(-1).values + radians["lift"]
-    # For stationary actions the trajectory is the planted foot (or the midpoint of the feet, or
-    # of the hands), so the planted limbs do not slide.
-    support, hands = radians["support"][:, None], radians["hands"][:, None]
-    feet = (1 + support) / 2 * pose[:, 3, :2] + (1 - support) / 2 * pose[:, 6, :2]
-    anchor = (1 - hands) * feet + hands * (pose[:, 13, :2] + pose[:, 16, :2]) / 2
-    root_xy = track - radians["plant"][:, None] * anchor
+    # Planted limbs do not slide: the pelvis moves against their motion relative to it,
+    # sum_limbs weight x step, weights (right foot, left foot, right hand, left hand) summing to 1.
+    support, hands = radians["support"], radians["hands"]
+    weights = torch.stack(((1 - hands) * (1 + support) / 2, (1 - hands) * (1 - support) / 2, hands / 2, hands / 2), -1)
+    limbs = pose[:, _PLANTED, :2]
+    steps = ((weights[1:] + weights[:-1]) / 2)[..., None] * (limbs[1:] - limbs[:-1])
+    slide = (radians["plant"][1:, None] + radians["plant"][:-1, None]) / 2 * steps.sum(1)
+    root_xy = track - torch.cat((torch.zeros(1, 2, dtype=_DTYPE), torch.cumsum(slide, 0)))
     root = torch.cat((root_xy, height[:, None]), -1)
     return (pose + root[:, None]).float()

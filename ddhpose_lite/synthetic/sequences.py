@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .._tensors import check_int, check_number, numpy_rng, single_thread
-from .catalogue import ACTIONS, SCRIPTS
+from .catalogue import ACTIONS, MIX, SCRIPTS
 from .channels import ALL_CHANNELS, NOT_ANGLES, clamp
 from .kinematics import poses_from_channels
 from .subjects import TEST_SUBJECTS, TRAIN_SUBJECTS, Subject, sample_subject
@@ -165,6 +165,25 @@ def generate_motion(
     return generate_sequence((action,), frames, subject, seed, fps).poses_world
 
 
+_PROBABILITIES = np.array([MIX[a][0] for a in ACTIONS])
+
+
+def _mix_lengths(names: list[str], total: int, fps: float, rng: np.random.Generator) -> list[int]:
+    """Frames per action in a sequence of the default mix: each action gets its minimum duration
+    plus a share of the rest in proportion to Dirichlet(4) shares x its typical duration
+    (``catalogue.MIX``). Trailing actions are dropped while the minimums do not fit."""
+    count = len(names)
+    while count > 1 and sum(MIX[a][2] for a in names[:count]) * fps > total:
+        count -= 1
+    minimum = np.array([MIX[a][2] for a in names[:count]]) * fps
+    minimum = minimum * min(1.0, total / minimum.sum())
+    weights = rng.dirichlet(np.full(count, 4.0)) * np.array([MIX[a][1] for a in names[:count]])
+    lengths = np.floor(minimum + (total - minimum.sum()) * weights / weights.sum()).astype(int)
+    lengths = np.maximum(lengths, 1)
+    lengths[-1] = total - lengths[:-1].sum()
+    return [int(n) for n in lengths]
+
+
 def synthetic_motion(
     split: str = "train",
     frames: int = 50_000,
@@ -177,7 +196,10 @@ def synthetic_motion(
     """``frames`` frames of procedural motion for ``split`` ("train" or "test"), in sequences.
 
     Each sequence of ``sequence_seconds`` holds 1-4 random actions by one subject of the split
-    (train: ``TRAIN_SUBJECTS``, test: ``TEST_SUBJECTS``; bodies from ``sample_subject(id, seed)``).
+    (train: ``TRAIN_SUBJECTS``, test: ``TEST_SUBJECTS``; bodies from ``sample_subject(id, seed)``),
+    drawn from the default mix (``catalogue.MIX``: everyday upright motion, exercise, lying and
+    floor actions, inverted movements and random exploration; about 1/3 of the frames have the
+    torso tipped more than 45 deg).
     The same arguments always give identical tensors; train and test use different streams.
     Runs torch on one thread (small tensors: a second thread only adds synchronisation).
     """
@@ -203,7 +225,9 @@ def synthetic_motion(
             subject = subjects[int(rng.integers(len(subjects)))]
             count = int(rng.integers(fewest, most + 1))
             count = max(1, min(count, length // max(1, int(fps))))  # at least ~1 s per action
-            names = [str(a) for a in rng.choice(ACTIONS, size=count)]
-            motions.append(generate_sequence(names, length, subject, seed=int(rng.integers(2**62)), fps=fps))
+            names = [str(a) for a in rng.choice(ACTIONS, size=count, p=_PROBABILITIES)]
+            lengths = _mix_lengths(names, length, fps, rng)
+            motions.append(generate_sequence(names[:len(lengths)], lengths, subject, seed=int(rng.integers(2**62)),
+                                             fps=fps))
     log.debug("synthetic %s split: %d sequences, %d frames", split, len(motions), frames)
     return tuple(motions)
