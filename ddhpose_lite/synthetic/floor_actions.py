@@ -12,8 +12,8 @@ import math
 import torch
 
 from .channels import Script
-from .postures import (HOLD, STAND, Body, all_fours, deep_squat, half_kneel, hook_lying, kneel_tall, mix, plank,
-                       program, prone, side_lying, sit_cross, sit_long, sit_on_heels, supine)
+from .postures import (HOLD, STAND, Body, all_fours, arm_reach, deep_squat, half_kneel, hook_lying, kneel_tall, mix,
+                       plank, program, prone, side_lying, sit_cross, sit_long, sit_on_heels, supine)
 from .timing import bump, cycle, pulse
 
 __all__ = ["FLOOR"]
@@ -208,10 +208,11 @@ def _push_up(t, subject, rng, span):
     s, body = Script(subject.style), Body(subject)
     top = plank(body, rng)
     length = body.thigh + body.shin + body.torso  # toes (ankles) to shoulders
-    h_top = math.cos(math.radians(top["body_pitch"])) * length  # shoulder height = arm + wrist radius
-    wrist = h_top - body.arm  # the hand's height (its ball radius)
+    h_top = math.cos(math.radians(top["body_pitch"])) * length  # shoulder height = reach + wrist radius
+    shrink = arm_reach(body, top["shoulder_abd_r"]) / body.arm  # the arms' sagittal projection
+    wrist = h_top - body.arm * shrink  # the hand's height (its ball radius)
     h_low, freq = rng.uniform(0.18, 0.26), rng.uniform(0.4, 0.7)
-    a, b = body.upper_arm, body.forearm
+    a, b = body.upper_arm * shrink, body.forearm * shrink
 
     def hold(start, end):
         u = t - start

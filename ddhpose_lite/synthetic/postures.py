@@ -27,7 +27,7 @@ import torch
 from .kinematics import BODY_RADII
 from .timing import Span, keyframes, schedule
 
-__all__ = ["Body", "program", "mix", "HOLD", "deep_squat", "sit_long", "sit_cross", "supine", "hook_lying", "side_lying",
+__all__ = ["Body", "program", "mix", "HOLD", "arm_reach", "arm_to_floor", "deep_squat", "sit_long", "sit_cross", "supine", "hook_lying", "side_lying",
            "prone", "kneel_tall", "sit_on_heels", "half_kneel", "all_fours", "plank", "STAND"]
 
 STAND: dict = {}
@@ -60,6 +60,25 @@ def _both_legs(theta: float, knee: float, pitch: float) -> dict:
     return {**_legs("r", theta, knee, pitch), **_legs("l", theta, knee, pitch)}
 
 
+def _trunk_height(body: Body, pitch: float, lower: float, upper: float) -> float:
+    """Height of the shoulders above the pelvis with the spine segments tipped pitch + lower and
+    pitch + lower + upper deg from upright (pelvis -> spine and spine -> thorax about equal)."""
+    return body.torso / 2 * (math.cos(math.radians(pitch + lower)) + math.cos(math.radians(pitch + lower + upper)))
+
+
+def arm_reach(body: Body, abduction: float) -> float:
+    """Vertical reach of a straight arm abducted ``abduction`` deg: its rest direction already
+    slopes out by atan(0.15) = 8.5 deg (``bones.rest_pose``)."""
+    return body.arm * math.cos(math.radians(abduction + 8.5))
+
+
+def arm_to_floor(body: Body, shoulder: float, abduction: float) -> float:
+    """Angle (deg, forward of straight down) of a straight arm that puts the hand on the floor
+    from a shoulder ``shoulder`` m high: reach cos(a) = shoulder - wrist radius; 0 (straight
+    down) when the floor is out of reach."""
+    return math.degrees(math.acos(max(-1.0, min(1.0, (shoulder - _WRIST_R) / arm_reach(body, abduction)))))
+
+
 def _arms(theta: float, torso: float, elbow: float, abduction: float | None = None) -> dict:
     """Both arms pointing ``theta`` forward of straight down under a torso tipped by ``torso``."""
     out = {"shoulder_flex_r": theta + torso, "shoulder_flex_l": theta + torso, "elbow_r": elbow, "elbow_l": elbow}
@@ -79,7 +98,15 @@ def deep_squat(body: Body, rng, hands_down: bool = False) -> dict:
     out = {"pelvis_pitch": pitch, "lower_bend": lower, "upper_bend": upper, **_both_legs(theta, knee, pitch),
            "hip_abd_r": rng.uniform(10, 25), "hip_abd_l": rng.uniform(10, 25), "neck_bend": rng.uniform(-20, 10)}
     torso = pitch + lower + upper
-    out.update(_arms(rng.uniform(5, 25) if hands_down else rng.uniform(40, 80), torso, rng.uniform(5, 30)))
+    if hands_down:  # straight arms to the floor in front of the feet, from the shoulder height
+        abd = [rng.uniform(10, 25) for _ in "rl"]
+        spread = sum(abd) / 2
+        pelvis = (body.shin * math.cos(math.radians(theta - knee)) + body.thigh * math.cos(math.radians(theta))) \
+            * math.cos(math.radians(spread)) + 0.02
+        shoulder = pelvis + _trunk_height(body, pitch, lower, upper)
+        out.update(_arms(arm_to_floor(body, shoulder, 5.0), torso, 0.0, 5.0))
+    else:
+        out.update(_arms(rng.uniform(40, 80), torso, rng.uniform(5, 30)))
     return out
 
 
@@ -87,14 +114,18 @@ def sit_long(body: Body, rng, hands_behind: bool | None = None) -> dict:
     """Sitting on the floor, legs stretched forward; hands on the floor behind or on the thighs."""
     if hands_behind is None:
         hands_behind = bool(rng.random() < 0.5)
-    pitch = rng.uniform(-20, -8) if hands_behind else rng.uniform(-5, 15)
-    lower = rng.uniform(0, 15)
-    theta, knee = rng.uniform(88, 95), rng.uniform(0, 15)
-    out = {"pelvis_pitch": pitch, "lower_bend": lower, **_both_legs(theta, knee, pitch),
+    lean = rng.uniform(-45, -30) if hands_behind else 0.0  # leaning back on the hands: the body tips
+    pitch, lower = rng.uniform(-20, -8) if hands_behind else rng.uniform(-5, 15), rng.uniform(0, 15)
+    theta, knee = rng.uniform(92, 98), rng.uniform(0, 12)  # the heels no lower than the buttocks
+    out = {"body_pitch": lean - pitch if hands_behind else 0.0, "pelvis_pitch": pitch, "lower_bend": lower,
+           **_both_legs(theta, knee, lean if hands_behind else pitch),
            "hip_abd_r": rng.uniform(3, 15), "hip_abd_l": rng.uniform(3, 15)}
-    torso = pitch + lower + body.style.slouch
-    if hands_behind:
-        out.update(_arms(-rng.uniform(12, 25), torso, rng.uniform(0, 10), rng.uniform(10, 20)))
+    total = (lean if hands_behind else pitch)  # P = body pitch + pelvis pitch
+    torso = total + lower + body.style.slouch
+    if hands_behind:  # straight arms back to the floor
+        shoulder = _PELVIS_R + _trunk_height(body, total, lower, body.style.slouch)
+        abduction = rng.uniform(10, 20)
+        out.update(_arms(-arm_to_floor(body, shoulder, abduction), torso, 0.0, abduction))
     else:
         out.update(_arms(rng.uniform(30, 50), torso, rng.uniform(20, 60)))
     return out
@@ -218,6 +249,8 @@ def half_kneel(body: Body, rng, front: str) -> dict:
     out = {"pelvis_pitch": pitch, **_legs(front, theta_front, theta_front - shin_front, pitch),
            **_legs(back, theta_back, theta_back + 90 + rng.uniform(0, 15), pitch),
            "support": 1.0 if back == "r" else -1.0}
+    for side in "rl":  # legs in their sagittal planes, or the shins tip sideways and the front foot lifts
+        out[f"hip_abd_{side}"], out[f"hip_twist_{side}"] = rng.uniform(0, 4), rng.uniform(0, 4)
     out.update(_arms(rng.uniform(20, 50), pitch + body.style.slouch, rng.uniform(20, 70)))
     return out
 
@@ -225,23 +258,25 @@ def half_kneel(body: Body, rng, front: str) -> dict:
 def all_fours(body: Body, rng) -> dict:
     """On hands and knees: thighs and arms vertical, the back tipped so that hands and knees
     both touch: sin(90 - pitch) = (arm + wrist radius - thigh - knee radius) / torso."""
-    rise = (body.arm + _WRIST_R - body.thigh - _KNEE_R) / body.torso
+    abduction = rng.uniform(3, 10)
+    rise = (arm_reach(body, abduction) + _WRIST_R - body.thigh - _KNEE_R) / body.torso
     pitch = 90.0 - math.degrees(math.asin(max(-1.0, min(1.0, rise))))
     out = {"body_pitch": pitch, "pelvis_pitch": 0.0, "lower_bend": 0.0, "upper_bend": 0.0,
            "neck_bend": rng.uniform(-35, 10), **_both_legs(0.0, 90 + rng.uniform(-5, 5), pitch), "hands": 1.0}
-    out.update(_arms(0.0, pitch, rng.uniform(0, 10), rng.uniform(3, 10)))
+    out.update(_arms(0.0, pitch, 0.0, abduction))
     return out
 
 
 def plank(body: Body, rng) -> dict:
     """The top of a push-up: body straight from the ankles to the shoulders, arms vertical:
     sin(90 - pitch) = (arm + wrist radius) / (legs + torso)."""
-    pitch = 90.0 - math.degrees(math.asin((body.arm + _WRIST_R) / (body.thigh + body.shin + body.torso)))
+    abduction = rng.uniform(5, 15)
+    pitch = 90.0 - math.degrees(math.asin((arm_reach(body, abduction) + _WRIST_R) / (body.thigh + body.shin + body.torso)))
     out = {"body_pitch": pitch, "pelvis_pitch": 0.0, "lower_bend": 0.0, "upper_bend": 0.0,
            "neck_bend": rng.uniform(-20, 5), "hands": 1.0}
     for side in "rl":
         out.update({f"hip_flex_{side}": 0.0, f"knee_{side}": 0.0, f"hip_abd_{side}": rng.uniform(0, 5)})
-    out.update(_arms(0.0, pitch, 0.0, rng.uniform(5, 15)))
+    out.update(_arms(0.0, pitch, 0.0, abduction))
     return out
 
 
