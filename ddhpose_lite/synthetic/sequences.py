@@ -2,8 +2,9 @@
 
 ``generate_sequence`` cross-fades consecutive actions over ~0.4 s by blending their joint-angle
 channels (rotation space, never joint space), clamps every channel to its joint limit and runs
-the kinematics. ``synthetic_motion`` draws the sequences of a split: random actions by the
-split's subjects. Cameras and 2D keypoints are added by ``datasets.film``.
+the kinematics. ``synthetic_motion`` draws the sequences of a split: random actions of the
+default mix (``catalogue.MIX``) by the split's subjects. Cameras and 2D keypoints are added by
+``datasets.film``.
 """
 from __future__ import annotations
 
@@ -76,9 +77,12 @@ def generate_sequence(
 
     ``frames`` is the total length (split between the actions at random, each at least
     ~``transition`` long) or one length per action. Consecutive actions are cross-faded over
-    ``transition`` seconds by blending joint-angle channels (rotation space). The person starts
-    at ``start`` (x, y) with a random heading; the lowest ankle touches the floor z = 0 except
-    in the flight of a jump or a run. ``subject`` defaults to ``sample_subject(0, seed)``.
+    ``transition`` seconds by blending joint-angle channels (rotation space); each action's
+    script learns its ``timing.Span`` (floor actions get down after the previous action and up
+    before the next; the first action starts, and the last ends, in the action's own posture
+    with probability 1/2). The pelvis starts at ``start`` (x, y) with a random heading; the
+    lowest point of the body touches the floor z = 0 (for upright actions the lowest ankle)
+    except in the flight of a jump or a run. ``subject`` defaults to ``sample_subject(0, seed)``.
     """
     if isinstance(actions, str):
         actions = (actions,)
@@ -159,7 +163,7 @@ def _split_frames(frames, count: int, blend: int, fps: float, rng: np.random.Gen
 def generate_motion(
     action: str, frames: int, subject: Subject | None = None, seed: int = 0, fps: float = 50
 ) -> torch.Tensor:
-    """One action clip: world poses [F, 17, 3], float32, metres, z-up, feet on the floor."""
+    """One action clip: world poses [F, 17, 3], float32, metres, z-up, resting on the floor."""
     _check_action(action)
     _check_frames(frames, fps)
     return generate_sequence((action,), frames, subject, seed, fps).poses_world
