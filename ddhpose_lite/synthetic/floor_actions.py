@@ -167,7 +167,8 @@ def _crawl(t, subject, rng, span):
     """Crawl on hands and knees: a lateral-sequence gait (each knee followed a quarter cycle
     later by the hand of the same side; Righetti et al., Front Neurol 6:17, 2015; adults also
     pair the diagonal limbs, Patrick et al., J Neurophysiol 101, 2009), ~0.6-1 cycles/s; each
-    limb sweeps +-12-20 deg and lifts while it swings forward."""
+    limb sweeps +-12-20 deg (the knee following the thigh so the shin stays on the floor) and
+    lifts while it swings forward."""
     s, body = Script(subject.style), Body(subject)
     fours = all_fours(body, rng)
     freq, hip_amp, arm_amp = rng.uniform(0.6, 1.0), rng.uniform(12, 20), rng.uniform(12, 20)
@@ -182,8 +183,9 @@ def _crawl(t, subject, rng, span):
             side, psi = limb[-1], phase - _TAU * offset
             lift = bump(psi, 0.0, 2.0)
             if limb.startswith("knee"):
-                out[f"hip_flex_{side}"] = fours[f"hip_flex_{side}"] + hip_amp * torch.sin(psi)
-                out[f"knee_{side}"] = fours[f"knee_{side}"] + 25 * lift
+                sweep = hip_amp * torch.sin(psi)  # the knee follows the thigh so the shin stays flat
+                out[f"hip_flex_{side}"] = fours[f"hip_flex_{side}"] + sweep
+                out[f"knee_{side}"] = fours[f"knee_{side}"] + sweep + 25 * lift
             else:
                 out[f"shoulder_flex_{side}"] = fours[f"shoulder_flex_{side}"] + arm_amp * torch.sin(psi)
                 out[f"elbow_{side}"] = fours[f"elbow_{side}"] + 25 * lift
