@@ -3,7 +3,9 @@
 Each script is ``(t, subject, rng, span) -> Script`` like ``actions``; each gets down from
 standing at the start of its span and up again at its end (``postures.program``; skipped when
 the span starts or ends the recording), so cross-fades with other actions blend two standing
-people. What happens on the floor is written in the ``hold`` of each script.
+people. What happens on the floor is written in the ``hold`` of each script. Getting down and
+up takes 2-4 s each way, so these actions want 5 s or more (``catalogue.MIX`` minimums); a
+shorter span squeezes the transitions (down to 0.6x) and, below that, cuts into them.
 """
 from __future__ import annotations
 
