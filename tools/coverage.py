@@ -1,10 +1,11 @@
 """Print the coverage table of datasets: torso tilt, knee and hip flexion, person scale and position.
 
     .venv/bin/python tools/coverage.py                       # the default synthetic training split
-    .venv/bin/python tools/coverage.py train test mocap      # several, side by side
+    .venv/bin/python tools/coverage.py mix train test mocap  # several, side by side (mix: what the cpu profile trains on)
     .venv/bin/python tools/coverage.py train h36m:data       # with Human3.6M (files in data/, S9 + S11)
 
-Splits: ``train`` / ``test`` (``synthetic_sequences``, ``--frames`` frames, ``--seed``),
+Splits: ``mix`` (the default training data: ``mixed_sequences``, captured and procedural, with
+the profile's 2D noise), ``train`` / ``test`` (``synthetic_sequences``, ``--frames`` frames, ``--seed``),
 ``mocap`` / ``mocap-train`` / ``mocap-test`` (the shipped CMU clips, each filmed by a random
 camera), ``h36m:DIR`` (Human3.6M test subjects from the VideoPose3D files in DIR, ground-truth
 2D). Definitions: ``ddhpose_lite/datasets/coverage.py``. Used in the README and lesson 02.
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 
-from ddhpose_lite.datasets import H36M_TEST_SUBJECTS, coverage, film, load_h36m, synthetic_sequences
+from ddhpose_lite.datasets import H36M_TEST_SUBJECTS, coverage, film, load_h36m, mixed_sequences, synthetic_sequences
 from ddhpose_lite.datasets.coverage import ANGLE_EDGES, TILT_EDGES
 from ddhpose_lite.mocap import load_clips
 
 
 def sequences_of(split: str, frames: int, seed: int) -> list:
+    if split == "mix":
+        return mixed_sequences("train", frames, seed, noise_2d=3.0, outliers=0.002)
     if split in ("train", "test"):
         return synthetic_sequences(split, frames, seed=seed)
     if split.startswith("mocap"):
