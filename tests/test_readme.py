@@ -1,5 +1,6 @@
 """README.md's lesson table: every lesson has a row with its Colab and Binder badges, derived from
-the one repository URL in pyproject.toml, and the number of exercises its checks define."""
+the one repository URL in pyproject.toml, the number of exercises its checks define and the time
+the lesson states at its top (tools/readme_badges.py computes all three)."""
 from __future__ import annotations
 
 import importlib.util
@@ -7,8 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-
-from ddhpose_lite.lessons import EXERCISES
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -44,5 +43,18 @@ def test_every_badge_link_points_to_an_existing_notebook():
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_the_exercise_count_matches_the_checks(notebook):
-    counted = sum(1 for lesson, _ in EXERCISES if lesson == notebook[:2])
+    counted = readme_badges.exercise_count(notebook)
+    assert counted == 3, f"{notebook}: expected a warm-up, a core and a stretch exercise, the checks define {counted}"
     assert row_of(notebook)[2] == str(counted), f"{notebook}: README counts {row_of(notebook)[2]}, the checks define {counted}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_the_time_matches_the_lesson(notebook):
+    stated = readme_badges.lesson_time(notebook)
+    assert row_of(notebook)[3] == stated, f"{notebook}: README says {row_of(notebook)[3]}, the lesson says {stated}"
+
+
+def test_badges_follow_the_url_they_are_given():
+    one = NOTEBOOKS[0]
+    assert readme_badges.badges(one, "https://github.com/someone/fork") != readme_badges.badges(one)
+    assert "/someone/fork/" in readme_badges.badges(one, "https://github.com/someone/fork/")
