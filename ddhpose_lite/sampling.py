@@ -223,7 +223,7 @@ def _gmm_uniforms(seed, hypotheses: int, batch: int, frames: int, frame_index, f
     else:
         state = np.random.SeedSequence([int(seed) if isinstance(seed, int) else 0, COMPONENT_DRAW]).generate_state(1)[0]
         z = torch.randn((hypotheses, batch, frames), generator=torch.Generator().manual_seed(int(state)))
-    return 0.5 * (1 + torch.erf(z.double() / math.sqrt(2))).clamp(0, 1 - 1e-12)
+    return (0.5 * (1 + torch.erf(z.double() / math.sqrt(2)))).clamp(0, 1 - 1e-12)
 
 
 def _sample_joints(model, keypoints_2d, schedule, hypotheses, iterations, seed, eta, flip, max_tokens, frame_index,

@@ -389,7 +389,8 @@ viz.line_by_level({f"noise on {where}": errors for where, errors in per_level.it
 # counters it in two ways:
 # - its denoiser takes noisy bones as **input** but predicts **joints** as output. The paper's
 #   Table 4 (MPJPE, mm): joints in / joints out 40.23, bones in / joints out **39.65**, bones in /
-#   bones out 40.48: predicting bones lets the accumulation bite;
+#   bones out 40.48: predicting bones lets the accumulation bite (lesson 07 retrains all four
+#   combinations with several seeds and checks which gaps exceed the seed-to-seed spread);
 # - it builds the tree into the denoiser: one shared embedding per hierarchy level, and
 #   attention along parent → joint → child triplets (HRST) and between a joint and its children
 #   (HRTT), so that a joint's estimate can take its ancestors into account (lesson 04).
