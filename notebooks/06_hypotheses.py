@@ -464,11 +464,12 @@ except ValueError as error:
 # %% [markdown]
 # `missing="interpolate"` (the default) fills such gaps linearly from the neighbouring frames,
 # which is usually right for short occlusions at 50 fps. Then lift, telling the lifter the image
-# size so it can normalise the pixels:
+# size so it can normalise the pixels. NumPy keypoints give a NumPy result; we pass a tensor to
+# keep working with tensors:
 
 # %%
 h36m, confidence = coco_to_h36m(data["keypoints"], data["scores"], missing="interpolate")
-mine = lifter.lift(h36m, hypotheses=5, iterations=5, seed=0, image_size=data["image_size"])
+mine = lifter.lift(torch.as_tensor(h36m), hypotheses=5, iterations=5, seed=0, image_size=data["image_size"])
 truth_mine = torch.tensor(data["ground_truth"]["poses_3d"], dtype=torch.float32)
 errors = {name: 1000 * value for name, value in mine.errors(truth_mine).items()}
 print("MPJPE (mm):", {name: round(value, 1) for name, value in errors.items()})
