@@ -36,7 +36,8 @@
 # 4. compare learning curves (Fig. 4, left) and errors by hierarchy level (Fig. 1, right);
 # 5. put the family side by side: accuracy, the spread of hypotheses, seconds per lift.
 #
-# **Runtime:** about a minute on a 2-core CPU, under 1 GB of memory. The ablations themselves
+# **Runtime:** about 15 s of CPU time (measured: 14 s; a few minutes of wall time when other
+# jobs load the machine), under 400 MB of memory (measured: 373 MB). The ablations themselves
 # took much longer (`python -m ddhpose_lite.ablations`, see section 3): this lesson reads their
 # shipped results, `ddhpose_lite/assets/ablations.json`, and only fits two small start
 # distributions live. No GPU, no downloads.

@@ -45,7 +45,8 @@ def test_runner_writes_results_and_a_markdown_report(micro_run, capsys):
     assert "| pose loss only | 39.87 |" in table[2] and table[3].endswith("| reference | reference |")
     assert "exceed" in report.split("## Which differences")[1]
     assert [row["variant"] for row in family_rows(results)] == ["regression", "ddhpose", "refine"]
-    assert family_rows(results)[0]["spread"] == (0.0, 0.0)  # regression: every hypothesis is the same pose
+    assert family_rows(results)[0]["spread"] == pytest.approx((0.0, 0.0), abs=1e-3)  # regression: one pose (mm)
+    assert all(row["spread"][0] > 0.1 for row in family_rows(results)[1:])  # diffusion: hypotheses differ
 
 
 def test_finished_runs_are_not_trained_again(micro_run):
