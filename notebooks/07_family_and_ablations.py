@@ -201,8 +201,9 @@ viz.noising_grid({name: torch.stack(p) for name, p in rows.items()}, ts, referen
 # extremities go first (the error accumulation of lesson 02), and the bone lengths (0.1–0.45 m)
 # drown in noise long before the unit directions. The **GMM** process does not go to a cloud
 # around the origin but to a mixture component: at t = 900 a generic person stands there. The
-# **refinement** barely moves: it ends at the base estimate plus its typical error, a few
-# centimetres away. How far each start is from the truth, in numbers:
+# **refinement** ends at the base estimate plus its typical error (the σ per joint printed above:
+# a few centimetres at the hips, about ten at the wrists). How far each start is from the truth,
+# in numbers:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -274,17 +275,22 @@ exceeding = [line for line in lines if " exceeds " in line]
 print(f"\n{len(exceeding)} of {len(lines)} differences exceed the seed-to-seed spread.")
 
 # %% [markdown]
-# How to read this:
+# How to read this (the shipped run; yours may differ if you rerun it):
 #
-# - The paper's gaps are 0.02–2 mm on Human3.6M, from one training run per row. Ours come with
-#   their seed-to-seed spread: when a gap is smaller than the spread, **one run per row cannot
-#   tell its sign**, at our scale and, unless the paper's runs vary far less than ours, at theirs.
-# - Table 5's small steps (the hierarchical embedding, HRST) are the ones most likely to vanish
-#   in the spread: a small model trained briefly barely develops the attention logits that HRST
-#   averages, and averaging logits that are all near zero changes nothing.
-# - Where our sign agrees with the paper's and exceeds the spread, the idea survives a change of
-#   data and scale; where it flips, the idea's benefit depends on things we changed (data, model
-#   size, training length).
+# - **One difference is clearly real: predicting bones is worse** (Table 4, bones in / bones
+#   out, about 80 mm worse than bones in / joints out on both test sets, well beyond the
+#   spread). The paper's sign, much larger here: a small, briefly trained model makes larger
+#   bone errors, and forward kinematics adds them up down every chain (lesson 02).
+# - **Everything else is within the seed-to-seed spread.** Joints in against bones in, the
+#   hierarchical embedding, HRST, HRTT and the disentanglement loss: their differences are
+#   smaller than how much a row moves when only the seed changes (30–70 mm here, the models are
+#   far from converged). The paper's gaps are 0.02–2 mm from one training run per row: **one
+#   run per row cannot tell the sign of a gap smaller than the spread**.
+# - "+ hierarchical embedding" and "+ HRST" are almost identical. HRST averages attention
+#   logits (Algorithm 1), and after this short training the spatial logits are still nearly
+#   flat (measured on a seed-0 "+ HRST" model: their standard deviation within a row is
+#   0.04–0.06), so averaging them barely changes the softmax. HRST can only matter once the
+#   attention has learned something to pass down the tree.
 #
 # ## 4 · Does the disentangled input converge faster? (Fig. 4, left)
 #
@@ -306,6 +312,11 @@ for epoch in sorted({0, len(curves["ddhpose"]["mean"]) - 1}):
           f"{j['std'][epoch]:.0f} mm: gap {gap:+.0f} mm, {'larger' if abs(gap) > spread else 'smaller'} than the spread")
 
 # %% [markdown]
+# In the shipped run the bone input starts a little ahead after the first epoch, but the gap is
+# smaller than the seed-to-seed spread, and after four epochs the curves meet: at this scale
+# Fig. 4's faster convergence is neither reproduced nor ruled out. All curves are still falling,
+# which is the plainest sign that these models are early in training.
+#
 # ## 5 · Where the error sits: by hierarchy level (Fig. 1, right)
 #
 # Lesson 02 showed why errors grow down the kinematic tree: a joint inherits the error of every
@@ -322,6 +333,11 @@ for name, values in levels.items():
     print(f"{name:<11} level 1: {values[1]:5.1f} mm, level 5: {values[5]:5.1f} mm, growth ×{values[5] / values[1]:.1f}")
 
 # %% [markdown]
+# The growth down the tree dominates every member: about three times the error at the deepest
+# level (the wrists) as at the first (hips and spine). At this scale the members differ by a
+# few millimetres per level, well inside the seed-to-seed spreads of section 3; the bone-space
+# member is not flatter here.
+#
 # ## 6 · The family side by side
 #
 # Now the members themselves, on both test sets: one hypothesis (H = K = 1), and five hypotheses
@@ -365,16 +381,22 @@ for line in ablations.verdicts(results):
 # %% [markdown]
 # What to look for:
 #
-# - **Is diffusion needed at all?** Regression costs one forward pass and gives exactly one
-#   answer (spread 0). Where a diffusion member does not beat it beyond the spread at H = K = 1,
-#   its value at this scale lies elsewhere: in several hypotheses (J-Best shows what they
-#   contain) and in the uncertainty their spread reports for free.
-# - **Informed starts** (refine, GMM) begin their hypotheses close to each other and to a
-#   plausible pose. Compare their spread and their J-Best gain with DDHPose's: a narrow spread is
-#   cheap precision but a poor uncertainty estimate, since J-Best has little to choose from.
-# - **Speed**: every diffusion member costs K network passes per hypothesis (twice with flip);
-#   the refinement adds one pass of its base network. The times were measured while other work
-#   shared the machine; compare them with each other, not with your machine.
+# - **Is diffusion needed at all?** Not at this scale for one answer: regression, joints and
+#   DDHPose are within the spread of each other at H = K = 1, and regression costs one forward
+#   pass. What diffusion adds is several hypotheses: their spread is zero for regression and
+#   grows from joints to refine, DDHPose and GMM, and J-Best (the oracle pick, lesson 06) gains
+#   most where the spread is largest. Whether the spread tracks the actual error is the
+#   question of lesson 06's uncertainty section.
+# - **Informed starts.** The refinement has the lowest mean error on both test sets, but
+#   within the spread. The GMM start is the one member clearly worse than DDHPose (beyond the
+#   spread on both test sets) and has the widest spread: with one mixture for every input, the
+#   start says nothing about this particular person, and four epochs are not enough to learn
+#   to leave a wrong component.
+# - **Speed**: every diffusion member costs K network passes per hypothesis (twice with flip),
+#   so H = K = 5 should cost about 25 times H = K = 1 (measured: 12 to 22 times, on a busy
+#   machine); the refinement adds one pass of its base network.
+#   The times were measured while other work shared the machine; compare them with each other,
+#   not with your machine.
 #
 # ## Takeaway
 #
@@ -384,9 +406,10 @@ for line in ablations.verdicts(results):
 # - An ablation is a comparison of two training runs. Without the **seed-to-seed spread** a
 #   difference of a fraction of a millimetre cannot be read; with several seeds, say plainly
 #   which gaps exceed it and which do not.
-# - At our small scale some of the paper's orderings hold beyond the spread and some do not;
-#   which ones is in the tables above, computed from the shipped results (and from yours, if you
-#   rerun `python -m ddhpose_lite.ablations`).
+# - At our small scale one of the paper's orderings holds beyond the spread (predicting bones is
+#   worse than predicting joints) and the others are not resolved; the verdicts above are
+#   computed from the shipped results (and from yours, if you rerun
+#   `python -m ddhpose_lite.ablations`).
 # - Errors grow down the kinematic tree for every member: the hierarchy is a property of the
 #   problem, and each member fights it differently.
 
