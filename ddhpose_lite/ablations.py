@@ -458,7 +458,10 @@ def markdown_report(results: dict) -> str:
         rows.append(cells)
     lines += [metrics.markdown_table(["member", "MPJPE H=K=1", "P-MPJPE H=K=1", "P-Agg H=K=5", "J-Best H=K=5",
                                       "spread (H=5)", "s per lift (H=K=1 / 5)"], rows),
-              f"(mm; seconds to lift {family_rows(results)[0].get('lift_frames', '?')} frames with flip, seed 0)", ""]
+              f"(mm; H = K = 1 on {budget['test_frames']:,} test frames per split, H = K = 5 and the spread on a "
+              f"smaller test set of {budget['multi_frames']:,} frames per split, so compare members within a column, "
+              f"not columns; seconds to lift {family_rows(results)[0].get('lift_frames', '?')} frames with flip, seed 0)",
+              ""]
     lines += ["## Learning curves (validation MPJPE per epoch, mm)", ""]
     curves = learning_curves(results)
     epochs = max(len(c["epoch"]) for c in curves.values())
