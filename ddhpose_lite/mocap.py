@@ -427,7 +427,7 @@ ankle, LeftArm = shoulder, LeftForeArm = elbow, LeftHand = wrist). The same choi
 - Thorax: where the clavicles attach, as in H36M's tree (its collar joints sit on the thorax):
   mb Spine1 (the conversion puts neck and clavicles there at zero offset), Daz the midpoint
   of lCollar and rCollar (its neck joint sits 5 cm above its shoulder joints).
-- Nose: H36M's point between neck and face, where ``lifter.coco_to_h36m`` puts the COCO
+- Nose: H36M's point between neck and face, where ``keypoints.coco_to_h36m`` puts the COCO
   nose and ``bones.rest_pose`` leans it forward: a point fixed in the head's frame in front
   of the head pivot (mb Head, the top of the neck): 6.2 cm forward at pivot level (CMU), or
   6 cm forward and 3.5 cm up for Daz (whose eyes sit 8 cm up). It turns with the head, so

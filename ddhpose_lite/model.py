@@ -1,4 +1,5 @@
-"""HSTDenoiser: DDHPose's hierarchical spatial-temporal denoiser (paper Sec. 3.3, Fig. 3).
+"""HSTDenoiser: DDHPose's hierarchical spatial-temporal denoiser (the paper's "Hierarchical Spatial and
+Temporal Denoiser" section, Fig. 2b and Fig. 3).
 
 Per frame and joint the input is [2D keypoint (2), noisy bone direction (3), noisy bone length
 (1)] (the root slot of the 16 bones is zero-padded to keep 17 tokens). After the input, HSP

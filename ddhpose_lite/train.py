@@ -235,7 +235,7 @@ PROFILES = {
     "tiny": TrainConfig(model=DenoiserConfig(frames=9, width=16, depth=2, heads=2), epochs=2, batch_size=8,
                         lr=2e-3, lr_decay=0.9, train_frames=2_000, val_frames=500),
     # a useful model on two CPU cores (the shipped checkpoint; docs/design.md, "Training profiles")
-    "cpu": TrainConfig(model=_OURS, epochs=7, batch_size=8, lr=5e-4, lr_decay=0.9, train_frames=50_000,
+    "cpu": TrainConfig(model=_OURS, epochs=11, batch_size=8, lr=5e-4, lr_decay=0.9, train_frames=50_000,
                        val_frames=5_000),
     # one consumer / Colab GPU in about an hour: our choices (bf16/fp16 autocast, gradient clipping)
     "gpu": TrainConfig(model=DenoiserConfig(frames=81, width=256, depth=6, heads=8, drop_path=0.1), epochs=60,

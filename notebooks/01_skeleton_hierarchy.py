@@ -22,6 +22,15 @@
 # **tree of bones** hanging from the pelvis, sorted into six **hierarchy levels**, and builds
 # that tree into its denoiser. Before we get to diffusion, let's get to know the tree.
 #
+# **Learning objectives.** By the end of this lesson you can:
+# - name the 17 Human3.6M joints with their parents and hierarchy levels, and compute levels for
+#   any tree;
+# - explain why a joint's error grows with its depth in the tree;
+# - list the parent → joint → child triplets that HRST uses and the attention scores it edits;
+# - mirror a pose, and map another dataset's joint order onto Human3.6M's.
+#
+# **Time:** about 40 minutes: 20 to read and explore, 20 for the exercises.
+#
 # You will:
 # 1. meet the 17 Human3.6M joints, their parents and their levels (paper Fig. 1, left);
 # 2. see why a joint's depth in the tree matters: it inherits every error above it;
@@ -97,6 +106,16 @@ for j, name in enumerate(H36M.names):
 #   always meets a parent before its children;
 # - "Nose" and "Head" are Human3.6M's names for a point on the face and the top of the head.
 #
+# **Think!** At which level is the right wrist? Count the bones to the pelvis before you look at
+# the table.
+#
+# <details><summary>Answer</summary>
+#
+# Level 5: RWrist → RElbow → RShoulder → Thorax → Spine → Pelvis is five bones. The wrists are
+# the deepest joints of the tree, with the left wrist.
+#
+# </details>
+#
 # Here is the skeleton in 3D, coloured by level. Drag to rotate, hover a joint for its name.
 # `rest_pose()` is a standing person in metres, z up, facing +y, pelvis at the origin.
 
@@ -148,10 +167,24 @@ viz.line_by_level({"2 cm noise on every bone": error_by_level}, ylabel="mean joi
                   title="Errors accumulate down the tree")
 
 # %% [markdown]
-# Deep joints inherit the errors of all their ancestors. That is why wrists and ankles are the
-# hardest joints to estimate (lesson 02 measures it on real predictions). DDHPose gives the
-# network this structure in two ways: a learned **embedding per level** (the joints of a level
-# share it), and **attention that follows the tree** (HRST across joints, HRTT across frames).
+# Deep joints inherit the errors of all their ancestors. That is one reason why wrists and
+# ankles are the hardest joints to estimate: lesson 02 measures the effect on a thousand poses
+# with three kinds of noise, and lesson 05 on the trained model's own predictions (its error per
+# hierarchy level). DDHPose gives the network this structure in two ways: a learned **embedding
+# per level** (the joints of a level share it), and **attention that follows the tree** (HRST
+# across joints, HRTT across frames).
+#
+# **Think!** The error at level 5 is not five times the error at level 1 (about 7.0 cm against
+# 3.2 cm). Why does it grow more slowly than the number of bones?
+#
+# <details><summary>Answer</summary>
+#
+# The bones' errors are independent and point in random directions, so they partly cancel. For
+# independent errors the *variances* add: k bones give √k times the error of one, and √5 ≈ 2.2,
+# close to 7.0 / 3.2. Errors that do not cancel (a bias shared by the bones of a limb) would add
+# up faster, up to k times.
+#
+# </details>
 #
 # ## 3 · Parents, children, chains
 #
@@ -188,6 +221,8 @@ for p, j, c in H36M.triplets:
 # the elbow: information flows down the same chains along which errors accumulate.
 # The map below marks the scores HRST edits. They are the bones in both directions, except the
 # three bones leaving the pelvis: the pelvis has no parent, so it is never the middle joint.
+# (The paper's Fig. 3a draws the same idea inside HRST's attention block; lesson 04 runs it on a
+# trained model.)
 
 # %%
 edited = np.zeros((17, 17), dtype=int)
@@ -203,6 +238,19 @@ go.Figure(
                            yaxis=dict(autorange="reversed", title=dict(text="query joint a")),
                            xaxis=dict(title=dict(text="key joint b"), tickangle=-60)),
 )
+
+# %% [markdown]
+# **Think!** The Thorax is the middle joint of three triplets, (Spine, Thorax, Nose),
+# (Spine, Thorax, LShoulder) and (Spine, Thorax, RShoulder). Which single score do all three
+# read, and what does that say about how the head and the arms are tied to the torso?
+#
+# <details><summary>Answer</summary>
+#
+# All three read A[Spine][Thorax], how much the spine attends to the thorax. The thorax's links
+# to the head and to both shoulders are each pulled towards that one score, so the upper body's
+# three branches share the same "parent influence", as they share the thorax in the tree.
+#
+# </details>
 
 # %% [markdown]
 # ## 5 · Explore: the joint picker
@@ -281,87 +329,95 @@ pose_in_mpi_order = pose[list(H36M_TO_MPI_INF_3DHP)]
 print("round trip exact:", torch.equal(mpi_inf_3dhp_to_h36m(pose_in_mpi_order), pose))
 
 # %% [markdown]
-# ## Takeaway
+# ## Summary
 #
-# - A pose is a **tree**: 16 bones hanging from the pelvis, 6 levels deep.
-# - A joint's position is the sum of the bones along its chain, so **errors accumulate with
-#   depth**: a wrist (level 5) collects the errors of five bones.
-# - DDHPose builds the tree into its denoiser: one embedding per **level**, and attention that
-#   averages along **triplets** {J_p, J, J_c} (HRST) and between a joint and its children (HRTT).
-# - Mirroring needs a **permutation**; another dataset needs a **mapping**. Both are just
-#   index lists.
+# - A pose is a **tree**: 16 bones hanging from the pelvis, 6 levels deep. A joint's level is the
+#   number of bones between it and the pelvis (the paper's Fig. 1, left).
+# - A joint's position is the sum of the bone vectors on its chain, so **errors accumulate with
+#   depth**: a wrist (level 5) collects the errors of five bones, about √5 times the error of one
+#   when they are independent.
+# - A **triplet** {J_p, J, J_c} is a joint with its parent and one child; Human3.6M has 13, and
+#   HRST (Algorithm 1) edits two attention scores per triplet, 26 in all, never the pelvis's row.
+# - DDHPose builds the tree into its denoiser: one embedding per **level**, attention that
+#   averages along **triplets** (HRST) and between a joint and its children (HRTT).
+# - Mirroring needs a **permutation** (left ↔ right); another dataset needs a **mapping**
+#   (MPI-INF-3DHP → Human3.6M). Both are just index lists.
 #
 # Next, lesson 02 splits poses into bone lengths and directions, the representation DDHPose
 # adds its noise to.
 #
 # ## Exercises
 #
-# Each exercise has a self-check. Replace `None` with your answer and run the cell; a worked
-# solution is in the comment below it.
+# Three exercises: a warm-up, a core one and a stretch one. Each ends with a check that says
+# "not yet" while the slot is empty, then what is off or "correct!". The checks use trees the
+# package's `Skeleton` cannot hold (it wants the root first and every parent before its
+# children): MPI-INF-3DHP's joints in the order of its files, where the pelvis is joint 14, and a
+# dog. So your functions take a plain list of parents. Stuck? Worked solutions are in
+# `ddhpose_lite/lessons/solutions.py`; `show_solution(1, 2)` prints one. Try first.
+
+# %%
+from ddhpose_lite.lessons import lesson01 as exercises
+from ddhpose_lite.lessons import show_solution
+
+for name, (parents, joint_names) in exercises.TREES.items():
+    print(f"{name}: parents {list(parents)}")
+print("the dog's joints:", ", ".join(f"{j} {n}" for j, n in enumerate(exercises.DOG_NAMES)))
+
+# %% [markdown]
+# **Exercise 1 (warm-up) · Levels of any tree.** Write `levels_from_parents(parents)`: the level
+# of every joint (0 for the root, its parent's level + 1 for the others) for a tree whose joints
+# come in any order. Careful: in MPI-INF-3DHP's order `head_top` (joint 0) hangs from `head`
+# (joint 16), so one pass from joint 0 to joint 16 meets a child before its parent.
+
+# %%
+def levels_from_parents(parents):
+    """parents[j] is the parent of joint j (-1 for the root) -> the level of every joint."""
+    return None  # your code here
+
+
+exercises.check_levels(levels_from_parents)
+
+# %% [markdown]
+# **Exercise 2 (core) · The tree path between two joints.** Write `path_between(parents, a, b)`:
+# the joints on the tree path from joint `a` to joint `b`, both included. From LWrist to RWrist
+# the path climbs to the Thorax and back down. The number of bones on the path is how many
+# hops along the tree separate two joints. (Hint: the chains from `a` and from `b` up to the root
+# meet at the joint where the path turns.)
+
+# %%
+def path_between(parents, a, b):
+    """The joints from a to b along the tree, a and b included."""
+    return None  # your code here
+
+
+exercises.check_path(path_between)
+
+# %% [markdown]
+# **Exercise 3 (stretch) · Triplets of any tree.** Write `triplets_of(parents)`: every
+# (parent, joint, child) triplet of a tree in any joint order, each once. Then: how many
+# attention scores would HRST edit in the dog's spatial attention?
+
+# %%
+def triplets_of(parents):
+    """Every (parent, joint, child) triplet: a joint with its parent and one of its children."""
+    return None  # your code here
+
+
+exercises.check_triplets(triplets_of)
+
+# %% [markdown]
+# ## References
 #
-# **Exercise 1.** At which level is the right wrist? (Try it without looking it up, then check.)
-
-# %%
-def check_level_of(joint_name: str, answer) -> None:
-    if answer is None:
-        print("Exercise 1: not yet. Replace None with your answer and run again.")
-        return
-    expected = H36M.levels[H36M.index(joint_name)]
-    assert answer == expected, f"not quite: {joint_name} is not at level {answer}; count its bones up to the pelvis"
-    print(f"Correct! {joint_name} is {expected} bones away from the pelvis: {H36M.chain_of(H36M.index(joint_name))}")
-
-
-answer_1 = None
-# Worked solution: RWrist → RElbow → RShoulder → Thorax → Spine → Pelvis is 5 bones.
-# answer_1 = 5
-check_level_of("RWrist", answer_1)
-
-# %% [markdown]
-# **Exercise 2.** List every triplet (as index tuples) in which the left shoulder is the
-# **middle** joint J. How many bones does HRST tie together through it?
-
-# %%
-def check_middle_triplets(joint_name: str, answer) -> None:
-    if answer is None:
-        print("Exercise 2: not yet. Replace None with a list of (parent, joint, child) tuples.")
-        return
-    j = H36M.index(joint_name)
-    expected = {t for t in H36M.triplets if t[1] == j}
-    assert {tuple(t) for t in answer} == expected, "not quite: the middle index must be the joint itself"
-    print(f"Correct! {joint_name} is the middle of {sorted(expected)}")
-
-
-answer_2 = None
-# Worked solution: its parent is the Thorax (8) and its only child the LElbow (12).
-# answer_2 = [(8, 11, 12)]
-# or, from the data: answer_2 = [t for t in H36M.triplets if t[1] == H36M.index("LShoulder")]
-check_middle_triplets("LShoulder", answer_2)
-
-# %% [markdown]
-# **Exercise 3.** Write `path_between(a, b)`: the joints on the tree path from joint `a` to
-# joint `b`, both included. For example, from LWrist to RWrist the path climbs to the Thorax and
-# back down. (Hint: compare `H36M.chain_of(a)` and `H36M.chain_of(b)`.) The number of bones on
-# that path is how many attention "hops" along the tree separate two joints.
-
-# %%
-def check_path_between(function) -> None:
-    if function is None:
-        print("Exercise 3: not yet. Define path_between(a, b) and pass it in.")
-        return
-    cases = {(13, 16): (13, 12, 11, 8, 14, 15, 16), (3, 6): (3, 2, 1, 0, 4, 5, 6),
-             (12, 8): (12, 11, 8), (0, 10): (0, 7, 8, 9, 10), (10, 10): (10,)}
-    for (a, b), expected in cases.items():
-        got = tuple(function(a, b))
-        assert got == expected, f"path_between({a}, {b}) gave {got}, expected {expected}"
-    print("Correct! The two wrists are", len(cases[(13, 16)]) - 1, "bones apart.")
-
-
-path_between = None
-# Worked solution:
-# def path_between(a, b):
-#     up, down = H36M.chain_of(a), H36M.chain_of(b)
-#     shared = 0  # length of the common prefix: the root down to the lowest common ancestor
-#     while shared < min(len(up), len(down)) and up[shared] == down[shared]:
-#         shared += 1
-#     return tuple(reversed(up[shared - 1:])) + down[shared:]
-check_path_between(path_between)
+# - Cai, Hu, Hou, Yao, Huang. *Disentangled Diffusion-Based 3D Human Pose Estimation with
+#   Hierarchical Spatial and Temporal Denoiser.* AAAI 2024. [arXiv:2403.04444](https://arxiv.org/abs/2403.04444)
+#   (Fig. 1: the hierarchy levels; Algorithm 1: the triplets); official code:
+#   [github.com/Andyen512/DDHPose](https://github.com/Andyen512/DDHPose).
+# - Ionescu, Papava, Olaru, Sminchisescu. *Human3.6M: Large Scale Datasets and Predictive Methods
+#   for 3D Human Sensing in Natural Environments.* TPAMI 2014. [vision.imar.ro/human3.6m](http://vision.imar.ro/human3.6m)
+#   (the 17-joint skeleton).
+# - Pavllo, Feichtenhofer, Grangier, Auli. *3D human pose estimation in video with temporal
+#   convolutions and semi-supervised training.* CVPR 2019. [arXiv:1811.11742](https://arxiv.org/abs/1811.11742)
+#   (VideoPose3D: the joint order and the data files everyone uses).
+# - Mehta, Rhodin, Casas, Fua, Sotnychenko, Xu, Theobalt. *Monocular 3D Human Pose Estimation In
+#   The Wild Using Improved CNN Supervision.* 3DV 2017. [arXiv:1611.09813](https://arxiv.org/abs/1611.09813)
+#   (MPI-INF-3DHP and its joint order).

@@ -26,6 +26,16 @@
 # and designs its denoiser against it. In this lesson you take poses apart into bones, put them
 # back together, and measure both sides: what bones capture, and how their errors spread.
 #
+# **Learning objectives.** By the end of this lesson you can:
+# - split a pose into bone lengths and directions (Eq. 1) and rebuild it by forward kinematics,
+#   for any tree;
+# - explain why a body's bone lengths are constant, and why per-frame joint noise makes them
+#   jitter and lengthens them on average;
+# - predict how noise on directions, lengths and joints spreads down the tree, and why
+#   DDHPose noises bones but predicts joints.
+#
+# **Time:** about 60 minutes: 35 to read and explore, 25 for the exercises.
+#
 # You will:
 # 1. meet the motion this course runs on: captured people (CMU motion capture) and generated
 #    ones, how much of the space of body poses each covers, a clip and its 2D keypoints;
@@ -74,7 +84,7 @@ import torch
 from ipywidgets import FloatSlider, ToggleButtons, interact
 
 from ddhpose_lite import viz
-from ddhpose_lite.bones import H36M_BONE_LENGTHS, NOISE_TARGETS, compose, disentangle, perturb_pose
+from ddhpose_lite.bones import H36M_BONE_LENGTHS, NOISE_TARGETS, compose, disentangle, perturb_pose, rest_pose
 from ddhpose_lite.camera import project, random_camera, world_to_camera
 from ddhpose_lite.datasets import coverage, film, synthetic_sequences
 from ddhpose_lite.datasets.coverage import ANGLE_EDGES, TILT_EDGES
@@ -204,6 +214,23 @@ print(f"by hand:      l = {100 * by_hand[0]:.1f} cm, d = {by_hand[1].numpy().rou
 print(f"disentangle:  l = {100 * length[12, 0]:.1f} cm, d = {direction[12].numpy().round(3)}")
 
 # %% [markdown]
+# **Paper errata and notation (Eq. 1).**
+#
+# | the paper | what it means here |
+# |---|---|
+# | "c_i and p_i are the child joint and parent joint, which are in the upstream and downstream of the i-th bone" | the other way round: the parent is upstream (nearer the pelvis), the child downstream. The direction d = (y_c − y_p)/l points from parent to child, away from the pelvis. |
+# | bones indexed by i, with l₀ ∈ ℝ^(N×(J−1)×1) | bone k ends at joint k (k = 1..16) and sits at index k − 1 of our 16-bone tensors |
+#
+# Checked on the standing rest pose: the thighs must point down, away from the pelvis.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+_, rest_direction = disentangle(rest_pose())  # z up, pelvis at the origin
+for k in (2, 5):  # the thighs: bone 2 ends at RKnee, bone 5 at LKnee
+    print(f"bone {k} ({H36M.names[H36M.parents[k]]} → {H36M.names[k]}): direction z = "
+          f"{rest_direction[k - 1, 2]:+.2f} (points down, from parent to child)")
+
+# %% [markdown]
 # `disentangle` does this for all 16 bones at once. The lengths belong to the person, so they
 # are the same in every frame; they are close to the typical Human3.6M lengths scaled to the
 # subject's height.
@@ -222,6 +249,18 @@ print("every direction has norm 1:", bool(torch.allclose(direction.norm(dim=-1),
 # are 16 lengths + 16 × 3 direction components = 64 numbers, but each direction has norm 1,
 # which removes 16: 48 again. Same pose, same freedom, different coordinates. (A diffusion
 # model adds noise to all 64 numbers, so its noisy directions are not unit vectors; lesson 03.)
+#
+# **Think!** If the two descriptions hold the same 48 numbers' worth of pose, what can bones
+# express that joints cannot, and the other way round?
+#
+# <details><summary>Answer</summary>
+#
+# Bones separate *who* the person is (16 lengths, fixed for life) from *what they do* (16
+# directions, changing every frame): a model can keep the lengths constant over a clip and let
+# only the directions move. Joints mix both in every coordinate. In return, joints are local: an
+# error in one joint stays there, while an error in one bone moves everything below it.
+#
+# </details>
 #
 # ## 3 · Forward kinematics: bones become a pose
 #
@@ -300,6 +339,21 @@ for k in true_lengths.argsort().tolist():
           f"{copies_lengths[:, k].std():>5.1f}")
 
 # %% [markdown]
+# **Think!** The bias column is largest for the shortest bones (about +1.1 cm for the 11 cm
+# Thorax → Nose, 2 to 4 mm for the 47 cm thighs and shins), although every joint gets the same
+# noise. Why? And why do the hips, short as they are, get less than half a centimetre?
+#
+# <details><summary>Answer</summary>
+#
+# Noise across a bone can only lengthen it, by about s²/(2l) per sideways axis for a bone of
+# length l whose end moves by s relative to its start (Pythagoras: √(l² + s²) ≈ l + s²/2l).
+# Two sideways axes give s²/l: inversely proportional to the length. Here s² = 2 × (2.5 cm)²,
+# so about 1.1 cm for an 11 cm bone and 0.3 cm for a 47 cm one. The hips start at the pelvis,
+# which the noise leaves in place: only one end moves, s² = (2.5 cm)², half the bias. Exercise 3
+# uses all of this.
+#
+# </details>
+#
 # Bone-length consistency is something a per-joint output has to learn, while a bone
 # representation can simply keep one length per person. DDHPose feeds the denoiser the lengths
 # explicitly and adds a bone-length loss (the official code compares frame-averaged lengths).
@@ -367,9 +421,10 @@ print("sigma that moves level-1 joints by 2 cm on average:")
 for where in NOISE_TARGETS:
     print(f"  {where:<10} {calibrate(where):.3f} {units[where]}")
 print()
-print("mean joint error (mm) by level  " + "".join(f"{f'L{k}':>4}" for k in range(6)))
+print("mean joint error (mm) by level  " + "".join(f"{f'L{k}':>4}" for k in range(6)) + "   L3/L1  L5/L1")
 for where, errors in per_level.items():
-    print(f"  noise on {where:<21}" + "".join(f"{10 * e:>4.0f}" for e in errors.tolist()))
+    print(f"  noise on {where:<21}" + "".join(f"{10 * e:>4.0f}" for e in errors.tolist())
+          + f"{errors[3] / errors[1]:>8.1f}{errors[5] / errors[1]:>7.1f}")
 
 # %%
 viz.line_by_level({f"noise on {where}": errors for where, errors in per_level.items()},
@@ -379,9 +434,12 @@ viz.line_by_level({f"noise on {where}": errors for where, errors in per_level.it
 # (The table is in millimetres, the unit of the paper's tables; the chart in centimetres.)
 #
 # This is the effect behind the paper's per-level error plots (Fig. 1, right; Fig. 4, right):
-# with errors in the bones, the error grows with the hierarchy level, and the wrists and ankles
-# end up about 2–3 times worse than the hips. Noise on joints stays flat: each joint gets its
-# own error and inherits nothing.
+# with errors in the bones, the error grows with the hierarchy level. The two ratio columns
+# compare the ankles (level 3) and the wrists (level 5) with the hips (level 1): with direction
+# noise they end up about three times worse, with length noise about two to two and a half
+# times. Noise on joints stays flat (ratio 1): each joint gets its own error and inherits
+# nothing. (The left half of Fig. 4, the learning curves of the paper's ablations, is
+# reproduced at small scale in lesson 07.)
 #
 # So why does DDHPose put its noise on bones at all? Because bones carry the body's structure:
 # lengths that stay constant for a person (section 4) and directions that carry the motion,
@@ -390,10 +448,23 @@ viz.line_by_level({f"noise on {where}": errors for where, errors in per_level.it
 # - its denoiser takes noisy bones as **input** but predicts **joints** as output. The paper's
 #   Table 4 (MPJPE, mm): joints in / joints out 40.23, bones in / joints out **39.65**, bones in /
 #   bones out 40.48: predicting bones lets the accumulation bite (lesson 07 retrains all four
-#   combinations with several seeds and checks which gaps exceed the seed-to-seed spread);
+#   rows of Table 4 at small scale);
 # - it builds the tree into the denoiser: one shared embedding per hierarchy level, and
 #   attention along parent → joint → child triplets (HRST) and between a joint and its children
 #   (HRTT), so that a joint's estimate can take its ancestors into account (lesson 04).
+#
+# **Think!** Noise on joints gives the flattest curve. Why, then, does DDHPose not simply
+# noise joints, as D3DP does?
+#
+# <details><summary>Answer</summary>
+#
+# The noise is only the training signal; what matters is what the denoiser learns from it.
+# Noised bones keep the body's structure visible (a length per person, a direction per limb,
+# each with its own kind of noise), and the prediction is made in joints, so the accumulation
+# does not reach the output. The paper's Table 4 measures exactly this: bones in and joints out
+# (39.65 mm) beats joints in and out (40.23 mm).
+#
+# </details>
 #
 # The direction curve is not a straight line: it jumps at level 2 and dips at level 4. The next
 # section explains why.
@@ -459,8 +530,19 @@ for where in NOISE_TARGETS:
     print(f"noise on {where:<10}: {100 * share_along_bone(where):5.1f} % of the error along the bone")
 
 # %% [markdown]
-# Lengths: all of it; directions: almost none; joints: about a third, as for any random 3D
-# direction. So the two halves of DDHPose's bone representation carry different information,
+# Lengths: all of it; directions: almost none; joints: about a third.
+#
+# **Think!** Why a third for joint noise?
+#
+# <details><summary>Answer</summary>
+#
+# Joint noise is isotropic: the same variance along x, y and z, hence along any three
+# perpendicular axes, one of which can be the bone. The squared error splits evenly over the
+# three axes, so one third of it lies along the bone.
+#
+# </details>
+#
+# The two kinds of bone noise push joints in perpendicular directions. So the two halves of DDHPose's bone representation carry different information,
 # which is one reason the paper keeps them apart and noises them separately (lesson 03 shows the
 # cosine schedule that does it).
 #
@@ -508,7 +590,7 @@ viz.perturbation_explorer(shown, steps, frame="camera", title="Noise on directio
 # "anywhere"), so the direction curve bends; length noise makes limbs visibly longer or shorter
 # while they keep their angles; joint noise makes a crumpled skeleton whose error stays flat.
 #
-# ## Takeaway
+# ## Summary
 #
 # - Eq. 1 splits a pose into 16 bone **lengths** l = ‖y_c − y_p‖ and **directions**
 #   d = (y_c − y_p)/l; forward kinematics C = C_p + l·d (`compose`, one matrix product) puts it
@@ -516,7 +598,8 @@ viz.perturbation_explorer(shown, steps, frame="camera", title="Noise on directio
 # - A body's bone lengths are **constant** over time; per-frame joint errors make them jitter and
 #   lengthen short bones.
 # - The same amount of noise behaves differently by representation: on bones it **accumulates
-#   down the tree** (wrists and ankles 2–3× worse than hips), on joints it stays flat.
+#   down the tree** (with direction noise the wrists end up about three times worse than the
+#   hips), on joints it stays flat.
 # - So DDHPose noises bones (they carry the body's structure) but predicts joints, and builds the
 #   hierarchy into its denoiser to keep the accumulation in check.
 # - Direction errors scale with the bone's length (a lever arm) and move joints sideways;
@@ -527,85 +610,71 @@ viz.perturbation_explorer(shown, steps, frame="camera", title="Noise on directio
 #
 # ## Exercises
 #
-# Each exercise has a self-check. Replace `None` with your answer and run the cell; a worked
-# solution is in the comment below it.
+# Three exercises: a warm-up, a core one and a stretch one. Each ends with a check that says
+# "not yet" while the slot is empty, then what is off or "correct!". The core exercise runs on
+# trees `compose` cannot take (MPI-INF-3DHP in the order of its files, and lesson 01's dog); the
+# stretch exercise on clips the check generates itself. Stuck? Worked solutions are in
+# `ddhpose_lite/lessons/solutions.py`; `show_solution(2, 1)` prints one. Try first.
+
+# %%
+from ddhpose_lite.lessons import lesson02 as exercises
+from ddhpose_lite.lessons import show_solution
+
+# %% [markdown]
+# **Exercise 1 (warm-up) · The lever arm.** Direction noise with σ = 0.1 turns a bone a little:
+# d becomes normalise(d + σε). On average, how far (in cm) does the end of a 28 cm upper arm
+# move? Estimate it with pencil and paper first (hint: which part of σε actually turns the
+# bone?), then check: within 10 % counts.
+
+# %%
+answer_1 = None  # centimetres
+
+exercises.check_lever_arm(answer_1)
+
+# %% [markdown]
+# **Exercise 2 (core) · Forward kinematics for any tree.** Write
+# `forward_kinematics(parents, bone_vectors)`: `bone_vectors` [J, 3] holds, in row j, the vector
+# from joint j's parent to joint j (the root's row means nothing); return the joints [J, 3] with
+# the root at the origin. In MPI-INF-3DHP's file order the pelvis is joint 14 and some parents
+# come after their children, so one loop in index order is not enough (lesson 01's exercise 1
+# helps).
+
+# %%
+def forward_kinematics(parents, bone_vectors):
+    """Joints [J, 3] from bone vectors [J, 3]: every joint is its parent plus its bone vector."""
+    return None  # your code here
+
+
+exercises.check_forward_kinematics(forward_kinematics)
+
+# %% [markdown]
+# **Exercise 3 (stretch) · A person's bone lengths from noisy joints.** Write
+# `estimate_lengths(noisy_poses, sigma)`: from a clip [F, 17, 3] in which every joint but the
+# pelvis was moved by σ·ε per axis (as in section 4), estimate the person's 16 bone lengths
+# [16, 1] in metres. The check generates three clips (400 frames each, σ from 2.5 to 4 cm) and
+# wants the mean error below 3.5 mm; the plain average of the per-frame lengths is off by 6 to
+# 14 mm. (Hint: the bias of section 4. What is the expected *squared* length of a bone vector
+# plus Gaussian noise?)
+
+# %%
+def estimate_lengths(noisy_poses, sigma):
+    """The 16 bone lengths [16, 1] (metres) of the person in a noisy clip [F, 17, 3]."""
+    return None  # your code here
+
+
+exercises.check_bone_lengths(estimate_lengths)
+
+# %% [markdown]
+# ## References
 #
-# **Exercise 1.** Forward kinematics for one chain: write `right_wrist(length, direction)` that
-# returns the right wrist's position [3] from a pose's lengths [16, 1] and directions [16, 3]
-# (pelvis at the origin), by adding up the bone vectors on its chain. No `compose`!
-
-# %%
-def check_right_wrist(function) -> None:
-    if function is None:
-        print("Exercise 1: not yet. Define right_wrist(length, direction) and pass it in.")
-        return
-    for pose_ in many[::100]:
-        length_, direction_ = disentangle(pose_)
-        got = torch.as_tensor(function(length_, direction_)).reshape(3)
-        expected = compose(length_, direction_)[H36M.index("RWrist")]
-        assert torch.allclose(got.to(expected), expected, atol=1e-5), (
-            f"not quite: got {got.tolist()}, expected {expected.tolist()}; which bones are on the chain?")
-    print("Correct! The right wrist is the sum of the bones", H36M.chain_of(H36M.index("RWrist"))[1:])
-
-
-right_wrist = None
-# Worked solution: the chain of RWrist is (0, 7, 8, 14, 15, 16); bone k sits at index k - 1.
-# def right_wrist(length, direction):
-#     chain = H36M.chain_of(H36M.index("RWrist"))[1:]  # the bones end at these joints
-#     return sum(length[k - 1] * direction[k - 1] for k in chain)
-check_right_wrist(right_wrist)
-
-# %% [markdown]
-# **Exercise 2.** The lever arm. Direction noise with σ = 0.1 turns a bone a little. On average,
-# how far (in cm) does the end of a 28 cm upper arm move? Estimate it with pencil and paper
-# first (hint: which part of σ·ε actually turns the bone?), then check: within 10 % counts.
-
-# %%
-def check_lever_arm(answer_cm, bone_cm: float = 28.0, sigma: float = 0.1) -> None:
-    if answer_cm is None:
-        print("Exercise 2: not yet. Replace None with a number of centimetres.")
-        return
-    generator = torch.Generator().manual_seed(0)
-    unit = torch.nn.functional.normalize
-    d = unit(torch.randn(100_000, 3, generator=generator, dtype=torch.float64), dim=-1)  # random bones
-    turned = unit(d + sigma * torch.randn(d.shape, generator=generator, dtype=d.dtype), dim=-1)
-    expected = bone_cm * float((turned - d).norm(dim=-1).mean())
-    assert abs(answer_cm - expected) <= 0.1 * expected, (
-        f"not quite: {answer_cm} cm; the simulation gives {expected:.2f} cm")
-    print(f"Correct! The simulation gives {expected:.2f} cm: the error grows with the bone's length.")
-
-
-answer_2 = None
-# Worked solution: only the part of ε perpendicular to d turns the bone (the part along d just
-# changes the length of d + σε, which normalise removes). That part is a 2D Gaussian with σ per
-# axis, whose mean length is σ·√(π/2) ≈ 1.25 σ. So the bone turns by about 0.125 rad and its end
-# moves 28 cm × 0.125 ≈ 3.5 cm.
-# answer_2 = 28 * 0.1 * (np.pi / 2) ** 0.5
-check_lever_arm(answer_2)
-
-# %% [markdown]
-# **Exercise 3.** Use the constancy of bone lengths. From the noisy clip of section 4
-# (`noisy_poses`, joint noise in every frame), estimate the subject's 16 bone lengths as a
-# tensor [16, 1] in metres. A single noisy frame is off by about 3 cm per bone; get the mean
-# error below 1 cm.
-
-# %%
-def check_lengths(estimate) -> None:
-    if estimate is None:
-        print("Exercise 3: not yet. Replace None with a [16, 1] tensor of lengths in metres.")
-        return
-    true = subject.bone_lengths  # the lengths the clip was generated with
-    one_frame = 100 * float((noisy_lengths[0] - true).abs().mean())
-    error = 100 * float((torch.as_tensor(estimate).reshape(16, 1).to(true) - true).abs().mean())
-    assert error < 1.0, f"not yet below 1 cm: your lengths are off by {error:.2f} cm on average"
-    print(f"Correct! Off by {error:.2f} cm on average, against {one_frame:.2f} cm from one frame.")
-
-
-answer_3 = None
-# Worked solution: average the per-frame lengths over the clip; the jitter averages away.
-# answer_3 = disentangle(noisy_poses)[0].mean(dim=0)
-# What is left is the bias of section 4: noise lengthens bones on average, by about s²/l for a
-# bone of length l when its end moves relative to its start by s per axis (s² = 2σ², or σ² for
-# bones that start at the fixed pelvis). Subtracting it gets closer still:
-# answer_3 = (disentangle(noisy_poses)[0].square().mean(dim=0) - 3 * 2 * 0.025 ** 2).clamp_min(0).sqrt()
-check_lengths(answer_3)
+# - Cai et al. *Disentangled Diffusion-Based 3D Human Pose Estimation with Hierarchical Spatial
+#   and Temporal Denoiser.* AAAI 2024. [arXiv:2403.04444](https://arxiv.org/abs/2403.04444)
+#   (Eq. 1; Fig. 1 and Fig. 4, right: error by hierarchy level; Table 4: disentangled input and
+#   output).
+# - Shan, Liu, Zhang, Wang, Ma, Huang, Gao. *Diffusion-Based 3D Human Pose Estimation with
+#   Multi-Hypothesis Aggregation* (D3DP). ICCV 2023. [arXiv:2303.11579](https://arxiv.org/abs/2303.11579)
+#   (diffusion on joints, the baseline DDHPose disentangles).
+# - Ionescu et al. *Human3.6M.* TPAMI 2014. [vision.imar.ro/human3.6m](http://vision.imar.ro/human3.6m)
+#   (the skeleton and its typical bone lengths).
+# - CMU Graphics Lab Motion Capture Database. [mocap.cs.cmu.edu](http://mocap.cs.cmu.edu)
+#   (the captured motion of section 1).

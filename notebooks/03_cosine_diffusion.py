@@ -24,6 +24,16 @@
 # process**). DDHPose (Cai et al., AAAI 2024) runs both on the *disentangled* pose of lesson 02:
 # 16 bone lengths and 16 bone directions, noised separately.
 #
+# **Learning objectives.** By the end of this lesson you can:
+# - derive the closed form of the forward process (Eq. 2–3) from single noising steps, and
+#   read a schedule through ᾱ_t and its signal-to-noise ratio;
+# - explain why the cosine schedule keeps information longer than the linear one;
+# - say why the same noise swamps bone lengths long before bone directions;
+# - compute a DDIM step (Eq. 4) from ᾱ values, and say what η and the number of steps K do;
+# - spot where the paper's notation and the code part ways (the errata box of section 7).
+#
+# **Time:** about 60 minutes: 35 to read and explore, 25 for the exercises.
+#
 # You will:
 # 1. build the forward process from single noising steps and check its closed form (paper Eq. 2–3);
 # 2. compare the linear and the cosine schedule, and see why the cosine one keeps information longer;
@@ -31,7 +41,9 @@
 #    why lengths and directions behave so differently;
 # 4. run the reverse DDIM step (Eq. 4) with an *oracle* that knows the answer, so the sampler's
 #    mechanics are visible before any network exists;
-# 5. see what η and the number of steps K do.
+# 5. see what η and the number of steps K do;
+# 6. compare the official code's conventions with ours;
+# 7. check the paper's diffusion notation against the code (errata and notation).
 #
 # **Runtime:** about 10 s on a 2-core CPU, under 500 MB of memory. No GPU, no downloads.
 
@@ -127,7 +139,20 @@ for t in range(schedule.T):
 
 # %% [markdown]
 # Step by step and in one jump agree within sampling error: a mean of n samples scatters by
-# one standard error, √((1 − ᾱ_t)/n), around the truth, so being off by one or two is normal. From here on we only use the jump: `q_sample(x0, t, schedule)`.
+# one standard error, √((1 − ᾱ_t)/n), around the truth, so being off by one or two is normal.
+# From here on we only use the jump: `q_sample(x0, t, schedule)`.
+#
+# **Think!** Each step first shrinks x by √(1 − β_t), then adds noise of variance β_t. What
+# would go wrong if it only added the noise?
+#
+# <details><summary>Answer</summary>
+#
+# The variance would grow to 1 + Σβ instead of staying at 1, and x₀ would never fade: x_T would
+# still be x₀ plus noise. The sampler starts from x_T ~ N(0, I), which must look like a fully
+# noised pose, whatever the pose was. Shrinking is what makes q(x_T) the same N(0, I) for every
+# x₀ (a variance-preserving process).
+#
+# </details>
 #
 # ## 2 · Two schedules: linear and cosine
 #
@@ -300,7 +325,21 @@ for t in (50, 100, 200):
 # way each limb points) recognisable to much larger t and separates what is uncertain early
 # (lengths) from what is uncertain late (directions), at the price of a representation in which
 # small noise moves the extremities a lot. The paper's Table 4 finds disentangled *input* with
-# *joint* output best (39.65 mm against 40.23 mm for joints in, joints out).
+# *joint* output best (39.65 mm against 40.23 mm for joints in, joints out; lesson 07 retrains
+# the four rows at small scale).
+#
+# **Think!** How could you make the lengths as robust to noise as the directions, and what would
+# change for the denoiser?
+#
+# <details><summary>Answer</summary>
+#
+# Scale the lengths up before noising (for example divide them by 0.25 m, their typical size):
+# their SNR would then follow the directions' at every t. Neither the paper nor the official
+# code does it, so in DDHPose the lengths are decided in the low-noise steps, while the
+# directions carry the pose through the high-noise ones. Rescaling would move that split, and
+# the prediction would have to be scaled back.
+#
+# </details>
 #
 # ## 4 · Back from noise: the DDIM step (Eq. 4)
 #
@@ -376,6 +415,18 @@ for eta in (0.0, 0.5, 1.0):
 # ones keep only about half of ε̂. The official sampler is close to "predict x̂₀, then re-noise
 # it to the next level".
 #
+# **Think!** With the oracle, every K and every η lands exactly on the truth. So when do K and
+# η matter at all? Think about it before reading on.
+#
+# <details><summary>Answer</summary>
+#
+# When x̂₀ is wrong, which it always is for a trained network. Then each step's error becomes part
+# of the next x_t, and the last x̂₀ is predicted from whatever x_t the walk reached: how noisy
+# that last x_t is (set by K) and how much of the earlier error it still carries (set by η)
+# decide the final error. The leaky oracle below makes this visible.
+#
+# </details>
+#
 # **K, and an imperfect predictor.** With the oracle every setting ends at the truth, so η and K
 # cannot matter. They matter when x̂₀ is wrong. Let's make a *leaky* oracle that lets 10 % of
 # the noise in x_t through, x̂₀ = x₀ + 0.1 · (x_t − √ᾱ_t x₀): its error is large at high noise
@@ -449,96 +500,152 @@ print("final error with the clamp:", f"{(clipped.sample - x0).abs().max().item()
 #   √(1 − ᾱ_t) ε there; at sampling the root slot keeps its first N(0, 1) draw for good. Ours
 #   have 16 bones and no root slot: the model's root token gets a zero bone input.
 #
-# ## Takeaway
+# **Think!** The official sampler clamps the copy of x_t it shows the network, but never x_t
+# itself, and computes ε̂ from the unclamped x_t. Why not simply clamp the state?
 #
-# - The forward process has a closed form, x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε (Eq. 2–3): training
-#   jumps straight to any t.
-# - The **cosine** schedule spends its 1000 steps evenly in log-SNR; the linear one wastes
-#   half of them on almost pure noise.
+# <details><summary>Answer</summary>
+#
+# The clamp is there for the network: training clamped its inputs to ±1.1, so at sampling it
+# should see inputs in the same range. The state is the sampler's bookkeeping: DDIM keeps part
+# of the noise ε̂ that x_t carries. Clamping x_t would change that noise (a clipped N(0, 1) is
+# no longer N(0, 1)), and every later step would start from a state the forward process never
+# produces.
+#
+# </details>
+#
+# ## 7 · Paper errata and notation
+#
+# Reading the paper's diffusion equations next to the code, a few things do not match. None
+# changes the method; each can trip you up when you implement it. Each row is checked below
+# where a number can check it.
+#
+# | where | the paper writes | what is meant (and what the code does) |
+# |---|---|---|
+# | Eq. 2 | the cosine schedule "proposed by (Song and Ermon 2020)" | it is Nichol & Dhariwal's, from *Improved DDPM* (2021); Song & Ermon 2020 is about score-based models and does not have it. Check 1: their formula gives `Schedule.cosine()`. |
+# | Eq. 2 | ᾱ_t := ∏_{s=0}^{t} α_s, and β "always increases as t increases" | t counts from 0, as our arrays do; DDIM's last jump goes to t′ = −1, where ᾱ is the empty product, 1. Check 2. |
+# | Eq. 3 | one ε for both l_t and d_t | every one of the 4 numbers of a bone gets its own noise: the code (official and ours) draws one N(0, I) for the whole [16, 4] bone state. Check 3. |
+# | text before Eq. 4 | "l̃₀ and l̃₀ are employed" | l̃₀ and d̃₀ |
+# | Eq. 4 | σ_t = √((1 − ᾱ_t′)/(1 − ᾱ_t)) · √(1 − ᾱ_t/ᾱ_t′), and one ε in σ_t ε for both | DDIM's σ with η = 1, the official setting (η is `eta` in the code); fresh noise drawn per entry, as in Eq. 3. Check 4: with big jumps σ_t is nearly all of √(1 − ᾱ_t′). |
+# | Eq. 4 and after | W iterations | our K: `steps` in `ddim_sample`, `iterations` in `Lifter.lift` (lesson 06). Check 5. |
+
+# %%
+# NBVAL_CHECK_OUTPUT
+# 1. Nichol & Dhariwal's cosine schedule, written out from their formula, is Schedule.cosine()
+T, offset = 1000, 0.008
+f = lambda u: math.cos((u / T + offset) / (1 + offset) * math.pi / 2) ** 2  # noqa: E731
+nichol = torch.tensor([f(t + 1) / f(0) for t in range(T)], dtype=torch.float64)  # ᾱ_t, t = 0..T-1
+clipped_steps = int((schedule.betas >= 0.999).sum())
+same = torch.allclose(nichol[:-clipped_steps], schedule.alpha_bar[:-clipped_steps], rtol=1e-12)
+print(f"1. Nichol & Dhariwal's ᾱ(t) = f(t)/f(0) equals Schedule.cosine() before the clip: {same} "
+      f"({clipped_steps} of the {T} β clipped at 0.999)")
+# 2. t counts from 0; ᾱ at t' = -1 is 1; β grows with t
+print("2. ᾱ_0 = 1 - β_0:", bool(schedule.alpha_bar[0] == 1 - schedule.betas[0]),
+      "| ᾱ at t' = -1:", schedule.alpha_bar_at(-1, x0).item(),
+      "| β increases with t:", bool((schedule.betas.diff() >= 0).all()))
+# 3. Length and direction noise are independent draws, not one ε
+a300 = schedule.alpha_bar[300].item()
+noisy_l, noisy_d = noise_bones(length.expand(4000, 16, 1), direction.expand(4000, 16, 3), 300, schedule, seed=0)
+eps_l = (noisy_l - math.sqrt(a300) * length) / math.sqrt(1 - a300)  # [4000, 16, 1], the noise of the lengths
+eps_d = (noisy_d - math.sqrt(a300) * direction) / math.sqrt(1 - a300)  # [4000, 16, 3], of the directions
+correlation = torch.corrcoef(torch.stack([eps_l.expand_as(eps_d).flatten(), eps_d.flatten()]))[0, 1]
+print(f"3. correlation of the length noise with the direction noise: |r| < 0.02: {bool(correlation.abs() < 0.02)} "
+      "(one shared ε would give r = 1)")
+# 4. Eq. 4's σ_t is DDIM's σ with η = 1: read it off ddim_step as the factor in front of the fresh noise z
+unit = torch.ones(16, 4, dtype=torch.float64)
+for t, t_next in ddim_time_pairs(1000, 5):
+    a_t, a_next = schedule.alpha_bar_at(t, unit).item(), schedule.alpha_bar_at(t_next, unit).item()
+    sigma_paper = math.sqrt((1 - a_next) / (1 - a_t)) * math.sqrt(1 - a_t / a_next)
+    step = lambda z: ddim_step(unit, 0.5 * unit, t, t_next, schedule, eta=1.0, noise=z)  # noqa: E731
+    sigma_code = (step(unit) - step(0 * unit)).mean().item()
+    share = f"σ_t / √(1 − ᾱ_t′) = {sigma_paper / math.sqrt(1 - a_next):.3f}" if t_next >= 0 else "the last jump: x̂₀"
+    print(f"4. {t:>3} → {t_next:>3}: σ_t = {sigma_paper:.4f}, in ddim_step(η = 1) {sigma_code:.4f}; {share}")
+# 5. W iterations = K DDIM steps
+print("5. W = K = 5 iterations:", len(ddim_time_pairs(1000, 5)), "(t, t') pairs, each one call of the denoiser")
+
+# %% [markdown]
+# ## Summary
+#
+# - The forward process has a closed form, x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε (Eq. 2–3): the small
+#   steps shrink and add noise so that the variance stays 1, and training jumps straight to any t.
+# - The **cosine** schedule keeps ᾱ_t near 1 early and spends most of its steps (880 of 1000) at
+#   useful signal-to-noise ratios; the linear one wastes about half of them on almost pure noise.
 # - DDHPose noises **lengths and directions separately**. With the same noise, lengths
-#   (0.1–0.4 m) are swamped far earlier than unit directions; forward kinematics then spreads
+#   (0.1–0.5 m) are swamped far earlier than unit directions; forward kinematics then spreads
 #   every bone's noise down its chain.
-# - **DDIM** (Eq. 4) needs only a predictor of x̂₀. With an oracle it lands exactly on the truth
-#   for any K and η; η decides how much of the noise is refreshed per step, and with an
-#   imperfect predictor more steps help.
+# - **DDIM** (Eq. 4) needs only a predictor of x̂₀: it reads off the noise x_t carries, keeps part
+#   of it and adds fresh noise σ z. With an oracle it lands on the truth for any K and η; with an
+#   imperfect predictor more steps help, and η = 1 (the official setting) replaces nearly all of
+#   the noise at every big jump.
+# - The paper credits the cosine schedule to the wrong authors, writes one ε where the code draws
+#   independent noise, has no η in Eq. 4 (it is 1) and calls K "W" (section 7).
 #
 # Next, lesson 04 builds the denoiser that replaces the oracle: HRST and HRTT attention.
 #
 # ## Exercises
 #
-# Each exercise has a self-check. Replace `None` with your answer and run the cell; a worked
-# solution is in the comment below it.
+# Three exercises: a warm-up, a core one and a stretch one. Each ends with a check that says
+# "not yet" while the slot is empty, then what is off or "correct!". The DDIM step is checked on
+# hand-made ᾱ values that belong to no schedule, and the schedule you build is one the package
+# does not have. Stuck? Worked solutions are in `ddhpose_lite/lessons/solutions.py`;
+# `show_solution(3, 2)` prints one. Try first.
+
+# %%
+from ddhpose_lite.lessons import lesson03 as exercises
+from ddhpose_lite.lessons import show_solution
+
+# %% [markdown]
+# **Exercise 1 (warm-up) · When is a bone more noise than signal?** A thigh is about 0.4 m long.
+# Find the first t at which the noise's standard deviation √(1 − ᾱ_t) is larger than the
+# scaled-down thigh length √ᾱ_t · 0.4, i.e. where the noisy length is more noise than bone. Then
+# the same for a unit direction (size 1). Answer with a pair (thigh, direction).
+
+# %%
+answer_1 = None  # (t_thigh, t_direction)
+
+exercises.check_swamped(answer_1)
+
+# %% [markdown]
+# **Exercise 2 (core) · The DDIM step from two ᾱ values.** Write
+# `my_ddim_step(x_t, x0_pred, alpha_bar_t, alpha_bar_next, eta, z)`: Eq. 4 with σ from η as in
+# section 4, where `alpha_bar_t` and `alpha_bar_next` are plain numbers and `z` is the fresh
+# noise (given, so the check can compare). No schedule, no package: the check uses ᾱ values that
+# belong to no schedule, and ᾱ_next = 1 for the last step.
+
+# %%
+def my_ddim_step(x_t, x0_pred, alpha_bar_t, alpha_bar_next, eta, z):
+    """x at the next noise level, from x_t, the predicted x̂₀, two ᾱ values, η and fresh noise z."""
+    return None  # your code here
+
+
+exercises.check_ddim_step(my_ddim_step)
+
+# %% [markdown]
+# **Exercise 3 (stretch) · A schedule of your own.** The cosine schedule's log-SNR is nearly,
+# but not exactly, a straight line. Write `log_snr_betas(T, start, end)`: the betas [T] (float64)
+# of a schedule whose log-SNR, log(ᾱ_t / (1 − ᾱ_t)), falls in a straight line from `start` at
+# t = 0 to `end` at t = T − 1. The check tells you how many of its steps are "interesting" (the
+# count of section 2), against the cosine schedule's.
+
+# %%
+def log_snr_betas(T, start, end):
+    """Betas [T] whose log-SNR falls linearly from start (t = 0) to end (t = T - 1)."""
+    return None  # your code here
+
+
+exercises.check_log_snr_schedule(log_snr_betas)
+
+# %% [markdown]
+# ## References
 #
-# **Exercise 1.** Write `cosine_alpha_bar(t, T=1000, s=0.008)` from the formula in section 2
-# (ᾱ after step t is f(t + 1)/f(0)), without using the package.
-
-# %%
-def check_cosine_alpha_bar(function) -> None:
-    if function is None:
-        print("Exercise 1: not yet. Define cosine_alpha_bar(t) and pass it in.")
-        return
-    for t in (0, 1, 100, 500, 900, 990):
-        got, expected = function(t), schedule.alpha_bar[t].item()
-        assert abs(got - expected) < 1e-6, f"at t = {t}: got {got:.6f}, expected {expected:.6f}"
-    print("Correct! ᾱ_500 =", round(function(500), 4), "(the clipping only matters in the last steps)")
-
-
-cosine_alpha_bar = None
-# Worked solution:
-# def cosine_alpha_bar(t, T=1000, s=0.008):
-#     f = lambda u: math.cos((u / T + s) / (1 + s) * math.pi / 2) ** 2
-#     return f(t + 1) / f(0)
-check_cosine_alpha_bar(cosine_alpha_bar)
-
-# %% [markdown]
-# **Exercise 2.** A thigh is about 0.4 m long. Find the first t at which the noise's standard
-# deviation √(1 − ᾱ_t) is larger than the scaled-down thigh length √ᾱ_t · 0.4, i.e. where the
-# noisy length is more noise than bone. Then do the same for a unit direction (size 1).
-
-# %%
-def check_swamped(answer_thigh, answer_direction) -> None:
-    if answer_thigh is None or answer_direction is None:
-        print("Exercise 2: not yet. Replace the two Nones with timesteps.")
-        return
-    a = schedule.alpha_bar
-    for size, answer in ((0.4, answer_thigh), (1.0, answer_direction)):
-        expected = int(torch.nonzero((1 - a).sqrt() > a.sqrt() * size)[0])
-        assert answer == expected, f"not quite for size {size}: got t = {answer}; the first t is {expected}"
-    print(f"Correct! A thigh is swamped at t = {answer_thigh}, a direction only at t = {answer_direction}.")
-
-
-answer_thigh, answer_direction = None, None
-# Worked solution: the condition is SNR_t = ᾱ_t / (1 − ᾱ_t) < 1 / size².
-# answer_thigh = int(torch.nonzero(schedule.snr < 1 / 0.4**2)[0])
-# answer_direction = int(torch.nonzero(schedule.snr < 1)[0])
-check_swamped(answer_thigh, answer_direction)
-
-# %% [markdown]
-# **Exercise 3.** Write the deterministic DDIM step yourself (η = 0, Eq. 4):
-# `my_ddim_step(x_t, x0_pred, t, t_next)` returns x_{t_next} (and x0_pred when t_next = −1).
-# The check compares it with the package on random inputs.
-
-# %%
-def check_ddim_step(function) -> None:
-    if function is None:
-        print("Exercise 3: not yet. Define my_ddim_step(x_t, x0_pred, t, t_next) and pass it in.")
-        return
-    generator = torch.Generator().manual_seed(1)
-    for t, t_next in ddim_time_pairs(1000, 5):
-        x_t = torch.randn(3, 16, 4, generator=generator, dtype=torch.float64)
-        x0_pred = torch.randn(3, 16, 4, generator=generator, dtype=torch.float64)
-        expected = ddim_step(x_t, x0_pred, t, t_next, schedule, eta=0.0)
-        got = function(x_t, x0_pred, t, t_next)
-        assert torch.allclose(got, expected, atol=1e-8), f"step ({t}, {t_next}) differs"
-    print("Correct! With η = 0 the step only re-weights x̂₀ and the noise it implies.")
-
-
-my_ddim_step = None
-# Worked solution:
-# def my_ddim_step(x_t, x0_pred, t, t_next):
-#     if t_next < 0:
-#         return x0_pred
-#     a_t, a_next = schedule.alpha_bar[t], schedule.alpha_bar[t_next]
-#     eps = (x_t - a_t.sqrt() * x0_pred) / (1 - a_t).sqrt()
-#     return a_next.sqrt() * x0_pred + (1 - a_next).sqrt() * eps
-check_ddim_step(my_ddim_step)
+# - Cai et al. *Disentangled Diffusion-Based 3D Human Pose Estimation with Hierarchical Spatial
+#   and Temporal Denoiser.* AAAI 2024. [arXiv:2403.04444](https://arxiv.org/abs/2403.04444)
+#   (Eq. 2–4; Table 4).
+# - Ho, Jain, Abbeel. *Denoising Diffusion Probabilistic Models.* NeurIPS 2020.
+#   [arXiv:2006.11239](https://arxiv.org/abs/2006.11239) (the forward process, the linear schedule).
+# - Nichol, Dhariwal. *Improved Denoising Diffusion Probabilistic Models.* ICML 2021.
+#   [arXiv:2102.09672](https://arxiv.org/abs/2102.09672) (the cosine schedule, s = 0.008, β ≤ 0.999).
+# - Song, Meng, Ermon. *Denoising Diffusion Implicit Models.* ICLR 2021.
+#   [arXiv:2010.02502](https://arxiv.org/abs/2010.02502) (the DDIM step and η).
+# - Shan et al. *Diffusion-Based 3D Human Pose Estimation with Multi-Hypothesis Aggregation*
+#   (D3DP). ICCV 2023. [arXiv:2303.11579](https://arxiv.org/abs/2303.11579) (the sampler DDHPose
+#   follows: x̂₀ prediction, K steps at `linspace(-1, T-1, K+1)`, η = 1).

@@ -24,10 +24,19 @@
 # attention has no idea which joints are connected: to it, the 17 joints are a *set*. DDHPose
 # builds the kinematic tree of lesson 01 into attention in two ways:
 #
-# - **HRST** (hierarchical relation spatial transformer, Algorithm 1) rewrites the spatial
+# - **HRST** (Hierarchical-Related Spatial Transformer, Algorithm 1) rewrites the spatial
 #   attention *logits* along every parent → joint → child triplet;
-# - **HRTT** (hierarchical relation temporal transformer, Eq. 6) lets each joint's temporal
+# - **HRTT** (Hierarchical-Related Temporal Transformer, Eq. 6) lets each joint's temporal
 #   attention also listen to its *children*.
+#
+# **Learning objectives.** By the end of this lesson you can:
+# - draw the denoiser's architecture (the paper's Fig. 2b) and say what each block attends over;
+# - compute attention by hand (Eq. 5) and explain why plain attention cannot know the skeleton;
+# - apply Algorithm 1 (HRST) to a logit map, and tell its two readings apart;
+# - build HRTT's child features and show that its two logit terms are one attention call;
+# - count the denoiser's parameters, and say what each ablation switch removes.
+#
+# **Time:** about 75 minutes: 45 to read and explore, 30 for the exercises.
 #
 # You will:
 # 1. take the trained denoiser apart and compute its attention by hand (Eq. 5);
@@ -37,7 +46,8 @@
 #    chain by chain as the official code does) and measure how much they differ;
 # 5. build HRTT's child cross-attention and check the identity A_s + A_c = Q(K + K_c)ᵀ/√d;
 # 6. meet two pitfalls of the official code (17-frame clips; the child features' missing permute);
-# 7. count parameters, explore the trained model's attention maps, and flip the ablation switches.
+# 7. count parameters, explore the trained model's attention maps, and flip the ablation switches;
+# 8. check the paper's attention notation against the code (errata and notation, section 10).
 #
 # **Runtime:** about 15 s on a 2-core CPU, about 550 MB of memory. No GPU, no downloads (the small
 # trained checkpoint ships with the package).
@@ -111,6 +121,17 @@ for layer in range(model.config.depth):
     spatial, temporal = model.blocks[2 * layer].attention, model.blocks[2 * layer + 1].attention
     print(f"layer {layer}: {type(spatial).__name__}(hrst={spatial.hrst}), "
           f"{type(temporal).__name__}(hrtt={temporal.hrtt})")
+
+# %% [markdown]
+# The same walk through the modules, drawn: our counterpart of the paper's **Fig. 2b** (the
+# HSTDenoiser's architecture). `viz.denoiser_diagram` reads every block's class and switches from
+# the loaded model itself, so a model trained with other settings is drawn as it was built. (A
+# checkpoint trained before the norms between blocks existed has none; a model built today with
+# `DenoiserConfig()` has them, and adds TP before the first temporal block, as the official code
+# does: try `viz.denoiser_diagram(HSTDenoiser(DenoiserConfig()))`.) Hover a box for details.
+
+# %%
+viz.denoiser_diagram(model)
 
 # %% [markdown]
 # We need something to look at: a 27-frame clip of the synthetic test set (2D keypoints and the
@@ -200,6 +221,18 @@ for index in (0, 2):
 # Plain attention is exactly equivariant (up to rounding); HRST is not. HRST ties specific
 # entries of the map to specific joints: **that is how the skeleton gets in.**
 #
+# **Think!** Layer 0 is plain attention, blind to which token is which. How can it still treat
+# the left wrist differently from the right knee?
+#
+# <details><summary>Answer</summary>
+#
+# Through its input. Before the first block every token gets its joint's embedding and its
+# level's embedding (HSP), and it carries its own 2D keypoint and noisy bone. Attention itself is
+# equivariant, but the tokens it mixes are not interchangeable: shuffle the joints *and* their
+# embeddings together and the output shuffles along. HRST adds a second, structural way in.
+#
+# </details>
+#
 # ## 3 · Algorithm 1 (HRST) step by step
 #
 # For every triplet (j_p, j, j_c), parent → joint → child, Algorithm 1 rewrites two logits:
@@ -237,8 +270,8 @@ print(f"by hand:       {(A[j, c] + A[p, j]) / 2:+.3f} and {(A[c, j] + A[p, j]) /
 print(f"hrst_logits:   {after[j, c]:+.3f} and {after[c, j]:+.3f}")
 
 # %% [markdown]
-# And all 13 triplets at once, as a picture. Squares mark the 26 entries HRST writes, circles
-# (left) the 11 parent entries it reads. The right panel is after − before: only the squares
+# And all 13 triplets at once, as a picture: our counterpart of the paper's **Fig. 3a** (HRST).
+# Squares mark the 26 entries HRST writes, circles (left) the 11 parent entries it reads. The right panel is after − before: only the squares
 # change, each by half the gap between its old value and its parent entry.
 
 # %%
@@ -257,7 +290,20 @@ print(f"Pelvis row: {100 * moved[0]:.1f} %   (the root is never edited)")
 
 # %% [markdown]
 # Keep in mind that the network was **trained with** this rewrite: its Q and K have learned to
-# produce logits that make sense *after* HRST. Lesson 07 trains the ablation without it.
+# produce logits that make sense *after* HRST. Lesson 07 trains the same model without HRST at
+# small scale, the "+ HRST" row of the paper's Table 5, to measure what it is worth.
+#
+# **Think!** HRST has no parameters: it is a fixed rewrite of the logits, and Q and K are
+# learned anyway. How can it help?
+#
+# <details><summary>Answer</summary>
+#
+# It constrains what the learned Q and K can express: whatever they produce, a joint's link to its
+# child is pulled towards its parent's link to it, in every frame, head and layer. That is prior
+# knowledge (the chain structure of the body) the network does not have to discover from data.
+# Whether the constraint helps is an empirical question: the paper's Table 5 finds 40.08 → 39.68 mm.
+#
+# </details>
 #
 # Here is where the left elbow looks in this map after HRST (rays and joint colours: weights of
 # its row, white = least, dark = most; marker size: the weight itself). Rotate it!
@@ -284,7 +330,7 @@ viz.attention_skeleton(truth[frame], after.softmax(-1), "LElbow", coordinates="c
 #   through the thorax share the window (Pelvis, Spine, Thorax): the entries Spine ↔ Thorax are
 #   averaged with A[Pelvis][Spine] **three times**.
 #
-`hrst_logits_sequential` computes the in-place reading. On a seeded toy map (no trained weights
+# `hrst_logits_sequential` computes the in-place reading. On a seeded toy map (no trained weights
 # involved), which entries differ between the two readings?
 
 # %%
@@ -339,6 +385,8 @@ for layer in range(1, model.config.depth):
 #
 # A_s = QKᵀ/√d,  A_c = QK_cᵀ/√d,  attention = softmax(A_s + A_c) V.
 #
+# (The paper's **Fig. 3b** draws this block; the cells below are its counterpart.)
+#
 # Which joints does each f_c average?
 
 # %%
@@ -372,6 +420,18 @@ print(f"share of attention moved by the child term: mean "
 # The identity is why our `TemporalAttention` adds K_c to K and makes **one** attention call:
 # the same maths, one F × F product instead of two, and it can use the fused kernels of
 # `torch.nn.functional.scaled_dot_product_attention` on a GPU.
+#
+# **Think!** Adding the child term to the logits is not the same as averaging two attention maps,
+# softmax(A_s) and softmax(A_c). What is the difference?
+#
+# <details><summary>Answer</summary>
+#
+# exp(a + b) = exp(a) · exp(b): adding logits *multiplies* the two sets of unnormalised weights
+# before the row is normalised. A frame gets much weight only if both the joint's own key and its
+# children's keys favour it (a product of experts); averaging the maps would let either one alone
+# give a frame half its weight (a mixture).
+#
+# </details>
 #
 # **Which features go into f_c? A choice.** Eq. 6 writes f_c inside each HRTT layer without
 # saying from which features. We recompute it in every layer from that layer's own input, the
@@ -457,7 +517,18 @@ for label, config in configs.items():
 # Nearly all of it sits in the blocks' projections: per layer a spatial and a temporal block,
 # each with QKV (3w² + 3w), the output projection (w² + w) and the MLP (2 · 2w² + 3w), plus
 # HRTT's child key (w² + w) in layers 1 and up. HRST adds no parameters at all: it is a fixed
-# rewrite of the logits. (Exercise 2 asks you to write the formula.)
+# rewrite of the logits. (Exercise 3 asks you to write the formula.)
+#
+# **Think!** The table's models have 4 or 8 heads, yet the count never mentions heads. Why does
+# the number of heads not change the number of parameters?
+#
+# <details><summary>Answer</summary>
+#
+# Heads split the width, they do not add to it: the QKV projection is one w × 3w matrix whether
+# its output is read as 8 heads of w/8 channels or 4 heads of w/4. Heads change how the products
+# QKᵀ are grouped (and their cost), not the weights.
+#
+# </details>
 #
 # ## 8 · Explore the trained model's attention
 #
@@ -520,7 +591,8 @@ for layer in range(model.config.depth):
 # | `hrst` | spatial blocks of layers ≥ 1 use softmax(A) instead of softmax(HRST(A)) | none |
 # | `hrtt` | temporal blocks of layers ≥ 1 use K instead of K + K_c | − (depth − 1)(w² + w) |
 #
-# The paper retrains for each row of Table 5 (lesson 07 does that at small scale). Here we ask
+# The paper retrains for each row of Table 5 (lesson 07 retrains every row at small scale, with
+# several seeds, on the embedded data). Here we ask
 # another question: *how much does the trained network lean on each component?* Load its
 # weights into a model with the switch off (the extra parameters are simply not used) and feed
 # the same input:
@@ -551,107 +623,117 @@ for flag in ("hrst", "hrtt", "hierarchical_embedding"):
 # relies on the component. These are measurements on one clip and one t: try another clip,
 # `t = 50` or `t = 900`.
 #
-# ## Takeaway
+# ## 10 · Paper errata and notation
 #
-# - Plain attention, softmax(QKᵀ/√d)V (Eq. 5), treats the joints as a set: shuffle them and the
-#   output shuffles along. The skeleton must be put in.
-# - **HRST** (Algorithm 1) rewrites 26 spatial logits: for each triplet (j_p, j, j_c),
+# | where | the paper writes | what is meant (and what the code does) |
+# |---|---|---|
+# | title, abstract | HRST and HRTT | the **Hierarchical-Related** Spatial and Temporal Transformers |
+# | Eq. 5 | A = QKᵀ/√d_m, with d_m "the dimension of feature" | with several heads, d is the dimension of one head, width / heads (16 here, 64 in the paper's model); the official code scales by `head_dim ** -0.5`, as MixSTE does, and so do we (folded into W_q). Checked below. |
+# | Algorithm 1, lines 3–5 | `A[j][jc] += A[jp][j]`, `A[jc][j] += A[jp][j]`, then `A[j][jc]/2.0, A[jc][j]/2.0` | an update in place, divided by 2 (line 5 has no assignment); whether later triplets read the updated entries is left open: section 4 computes both readings |
+# | Eq. 6, Fig. 3b | f_c, the child feature | from which layer's features is not said: we recompute it in every HRTT layer, the official code once after the first layer, with a reshape that mixes frames and joints (sections 5 and 6) |
+
+# %%
+# NBVAL_CHECK_OUTPUT
+attention = model.blocks[2].attention  # layer 1, spatial, as in section 2
+q, k, _ = rearrange(attention.qkv(inputs[2]), "n j (three h d) -> three n h j d", three=3, h=attention.heads)
+recorded = maps.spatial_logits[1]
+for name, size in (("one head's dimension d", q.shape[-1]), ("the width d_m", model.config.width)):
+    gap = (q @ k.transpose(-1, -2) / math.sqrt(size) - recorded).abs().max().item()
+    print(f"logits scaled by 1/√({name} = {size}) match the model's: {gap < 1e-4}")
+
+# %% [markdown]
+# ## Summary
+#
+# - The denoiser (Fig. 2b) embeds [2D, noisy direction, noisy length] per joint, adds joint, level
+#   (HSP), timestep and frame (TP) embeddings, then alternates spatial blocks (the joints of a
+#   frame) and temporal blocks (the frames of a joint): layer 0 plain, layers 1 and up with HRST
+#   and HRTT.
+# - Plain attention, softmax(QKᵀ/√d)V (Eq. 5, d the dimension of one head), treats the joints as a
+#   set: shuffle them and the output shuffles along. The skeleton must be put in.
+# - **HRST** (Algorithm 1, Fig. 3a) rewrites 26 spatial logits: for each triplet (j_p, j, j_c),
 #   A[j][j_c] and A[j_c][j] move halfway towards A[j_p][j]. No parameters; every row but the
 #   root's changes after softmax.
-# - The official **in-place chain loop** is a different function: 22 of the 26 entries
-#   differ, and Spine ↔ Thorax is averaged three times.
-# - **HRTT** adds child keys: softmax(QKᵀ/√d + QK_cᵀ/√d) = softmax(Q(K + K_c)ᵀ/√d), one
-#   attention call. f_c is the mean of a joint and its children, recomputed in every layer.
+# - The official **in-place chain loop** is a different function: 22 of the 26 entries differ,
+#   and Spine ↔ Thorax is averaged three times.
+# - **HRTT** (Eq. 6, Fig. 3b) adds child keys: softmax(QKᵀ/√d + QK_cᵀ/√d) =
+#   softmax(Q(K + K_c)ᵀ/√d), one attention call. f_c is the mean of a joint and its children,
+#   recomputed in every layer.
 # - Decide spatial vs temporal by **class**, not by tensor size (17-frame clips), and permute
 #   before reshaping (frames × joints).
+# - Nearly all parameters sit in the blocks, about 8w² each; HRST costs none, HRTT one w × w
+#   key projection per layer.
 #
 # Next, lesson 05 trains this denoiser on a GPU (or the CPU), and lesson 06 samples many
 # hypotheses with it.
 #
 # ## Exercises
 #
-# Each exercise has a self-check. Replace `None` with your answer and run the cell; a worked
-# solution is in the comment below it.
+# Three exercises: a warm-up, a core one and a stretch one. Each ends with a check that says
+# "not yet" while the slot is empty, then what is off or "correct!". HRST and the child features
+# are checked on trees the model cannot be built for (MPI-INF-3DHP in the order of its files and
+# lesson 01's dog, `exercises.TREES`), the count on skeletons and sizes of the check's choosing.
+# Stuck? Worked solutions are in `ddhpose_lite/lessons/solutions.py`; `show_solution(4, 1)` prints
+# one. Try first.
+
+# %%
+from ddhpose_lite.lessons import lesson01, show_solution
+from ddhpose_lite.lessons import lesson04 as exercises
+
+print("the dog's parents:", lesson01.DOG_PARENTS)
+
+# %% [markdown]
+# **Exercise 1 (warm-up) · Algorithm 1 for any list of triplets.** Write `my_hrst(A, triplets)`:
+# logits A [J, J] and a list of (parent, joint, child) triplets in, the rewritten copy out, every
+# update reading the original A. The check runs it on three trees, with the triplets in two
+# different orders.
+
+# %%
+def my_hrst(A, triplets):
+    """Algorithm 1: for each (p, j, c), A[j][c] and A[c][j] move halfway towards A[p][j]."""
+    return None  # your code here
+
+
+exercises.check_hrst(my_hrst)
+
+# %% [markdown]
+# **Exercise 2 (core) · HRTT's child features for any tree.** Write
+# `my_child_features(x, parents)`: features x [F, J, C] of a tree given by its parents (in any
+# order) in, f_c [F, J, C] out, row j the mean of joint j's feature and its children's (a leaf
+# keeps its own). Bonus: do it with one matrix product.
+
+# %%
+def my_child_features(x, parents):
+    """f_c: each joint's feature averaged with its children's features."""
+    return None  # your code here
+
+
+exercises.check_child_features(my_child_features)
+
+# %% [markdown]
+# **Exercise 3 (stretch) · Count the denoiser's parameters.** Write
+# `my_count(frames, width, depth, joints=17, levels=6, mlp_ratio=2.0)`: the number of parameters
+# of `HSTDenoiser` with HRST, HRTT, the level embedding and the norms between blocks on, for a
+# skeleton of `joints` joints in `levels` levels. Read `HSTDenoiser.__init__` (and `Block`, `Mlp`
+# and the attention classes) in `ddhpose_lite/model.py`. Hints: `nn.Linear(a, b)` has a·b + b
+# parameters, `nn.LayerNorm(w)` 2w; the head regresses 3 numbers per joint.
+
+# %%
+def my_count(frames, width, depth, joints=17, levels=6, mlp_ratio=2.0):
+    """The number of parameters of HSTDenoiser(DenoiserConfig(frames, width, depth, ...))."""
+    return None  # your code here
+
+
+exercises.check_count(my_count)
+
+# %% [markdown]
+# ## References
 #
-# **Exercise 1.** Write Algorithm 1 as a plain loop over `H36M.triplets`: `my_hrst(A)` takes
-# logits [17, 17] and returns the rewritten copy. (Careful: every update reads the original A.)
-
-# %%
-def check_hrst(function) -> None:
-    if function is None:
-        print("Exercise 1: not yet. Define my_hrst(A) and pass it in.")
-        return
-    generator = torch.Generator().manual_seed(5)
-    for _ in range(3):
-        A = torch.randn(17, 17, generator=generator, dtype=torch.float64)
-        got = function(A.clone())
-        assert torch.allclose(got, hrst_logits(A), atol=1e-12), (
-            "not quite: compare with hrst_logits(A); did a later update read an entry an earlier one changed?")
-    print("Correct! A loop over triplets reading the original map is Algorithm 1.")
-
-
-my_hrst = None
-# Worked solution:
-# def my_hrst(A):
-#     out = A.clone()
-#     for p, j, c in H36M.triplets:
-#         out[j, c] = (A[j, c] + A[p, j]) / 2
-#         out[c, j] = (A[c, j] + A[p, j]) / 2
-#     return out
-check_hrst(my_hrst)
-
-# %% [markdown]
-# **Exercise 2.** Write `my_count(frames, width, depth, heads=8, mlp_ratio=2.0)`: the number of
-# parameters of `HSTDenoiser` with HRST, HRTT and the level embedding on. Read `HSTDenoiser`'s
-# `__init__` (and `Block`, `Mlp`, the attention classes) in `ddhpose_lite/model.py`. Hints: a
-# `nn.Linear(a, b)` has a·b + b parameters, a `LayerNorm(w)` 2w; the skeleton has 17 joints in
-# 6 levels; the head regresses 3 numbers per joint.
-
-# %%
-def check_count(function) -> None:
-    if function is None:
-        print("Exercise 2: not yet. Define my_count(frames, width, depth, heads, mlp_ratio) and pass it in.")
-        return
-    for frames, width, depth in ((27, 64, 4), (9, 32, 2), (243, 512, 8), (1, 16, 1)):
-        expected = count_parameters(HSTDenoiser(DenoiserConfig(frames=frames, width=width, depth=depth, heads=8 if width > 8 else 1)))
-        got = function(frames, width, depth, 8 if width > 8 else 1, 2.0)
-        assert got == expected, f"frames {frames}, width {width}, depth {depth}: got {got:,}, expected {expected:,}"
-    print("Correct! The blocks' projections dominate: about 8·w² per block.")
-
-
-my_count = None
-# Worked solution:
-# def my_count(frames, width, depth, heads=8, mlp_ratio=2.0):
-#     w, hidden = width, int(width * mlp_ratio)
-#     linear = lambda a, b: a * b + b
-#     embeddings = linear(6, w) + 17 * w + 6 * w + frames * w + linear(w, 2 * w) + linear(2 * w, w)
-#     block = 4 * w + linear(w, 3 * w) + linear(w, w) + linear(w, hidden) + linear(hidden, w)  # 2 LayerNorms, attention, MLP
-#     child_keys = (depth - 1) * linear(w, w)
-#     return embeddings + 2 * depth * block + child_keys + 2 * w + linear(w, 3)
-check_count(my_count)
-
-# %% [markdown]
-# **Exercise 3.** Write HRTT's child features without the model: `my_child_features(x)` takes
-# features [frames, 17, channels] and returns f_c of the same shape, row j the mean of joint j
-# and its children (`H36M.children[j]`). Bonus: do it with one matrix product.
-
-# %%
-def check_child_features(function) -> None:
-    if function is None:
-        print("Exercise 3: not yet. Define my_child_features(x) and pass it in.")
-        return
-    x = torch.randn(5, 17, 6, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
-    expected = torch.einsum("jk,fkc->fjc", temporal.child_mean.double(), x)
-    got = function(x)
-    assert got.shape == x.shape, f"expected shape {tuple(x.shape)}, got {tuple(got.shape)}"
-    assert torch.allclose(got, expected, atol=1e-12), "not quite: a leaf keeps its own feature; a joint averages itself and its children"
-    print("Correct! The Thorax averages 4 joints, a leaf just itself.")
-
-
-my_child_features = None
-# Worked solution:
-# def my_child_features(x):
-#     return torch.stack([x[:, [j, *H36M.children[j]]].mean(1) for j in range(17)], dim=1)
-# or with one product: M[j, m] = 1 / (1 + number of children of j) for m in {j} ∪ children(j),
-# then torch.einsum("jk,fkc->fjc", M, x).
-check_child_features(my_child_features)
+# - Cai et al. *Disentangled Diffusion-Based 3D Human Pose Estimation with Hierarchical Spatial
+#   and Temporal Denoiser.* AAAI 2024. [arXiv:2403.04444](https://arxiv.org/abs/2403.04444)
+#   (Fig. 2b and Fig. 3; Eq. 5–6; Algorithm 1; Table 5); official code:
+#   [github.com/Andyen512/DDHPose](https://github.com/Andyen512/DDHPose).
+# - Zhang, Tang, Shi, Chen, Huang. *MixSTE: Seq2seq Mixed Spatio-Temporal Encoder for 3D Human
+#   Pose Estimation in Video.* CVPR 2022. [arXiv:2203.00859](https://arxiv.org/abs/2203.00859)
+#   (the alternating spatial and temporal blocks, the norms between them).
+# - Vaswani et al. *Attention Is All You Need.* NeurIPS 2017.
+#   [arXiv:1706.03762](https://arxiv.org/abs/1706.03762) (scaled dot-product attention, Eq. 5).

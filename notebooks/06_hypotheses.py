@@ -26,6 +26,16 @@
 # you get different, equally plausible poses. DDHPose (Cai et al., AAAI 2024) draws **H
 # hypotheses** and refines each over **K DDIM iterations**, then aggregates them.
 #
+# **Learning objectives.** By the end of this lesson you can:
+# - run DDHPose's inference (the paper's Fig. 5) and say what each of the K iterations and H
+#   hypotheses contributes;
+# - aggregate hypotheses four ways (P-Agg, J-Agg, J-Best, P-Best), say what each needs, and
+#   compute them by hand;
+# - read the hypotheses' spread as an uncertainty estimate, and say where and why it is large;
+# - lift 2D keypoints from a detector file (COCO layout) to 3D.
+#
+# **Time:** about 60 minutes: 35 to read and explore, 25 for the exercises.
+#
 # You will:
 # 1. run the inference pipeline of the paper's Fig. 5 on a clip and look at what comes out;
 # 2. scrub DDIM iterations, hypotheses and frames and watch the hypotheses converge and disagree;
@@ -33,6 +43,8 @@
 # 4. measure how H and K change the error, and what a camera is worth to J-Agg;
 # 5. find where hypotheses disagree, and why that is the point of a probabilistic model;
 # 6. lift a 2D keypoint file from a detector (COCO layout) yourself.
+# 7. read what the paper's numbers depend on beyond Fig. 5: test-time flip, the camera J-Agg uses, how
+#    P-Best is picked.
 #
 # **Runtime:** about 30 s on a 2-core CPU (up to a minute when the machine is busy), under
 # 900 MB of memory. No GPU, no downloads: it uses the small checkpoint shipped in the package.
@@ -125,8 +137,16 @@ print("DDIM times:   ", ddim_time_pairs(1000, 5))
 
 # %% [markdown]
 # Iteration k starts from the state at time t_k and predicts x̂₀; the DDIM step then moves to
-# t_{k+1} with a little fresh noise (η = 1). The first iteration sees pure noise at t = 999,
-# so its x̂₀ is the model's best guess from the 2D alone.
+# t_{k+1}, re-noising x̂₀ to that level. With η = 1 and jumps this big, the fresh noise is not a
+# little: it is nearly all of the noise the next level has (85 to 100 % of √(1 − ᾱ_{t+1}), lesson
+# 03, sections 5 and 7), so each iteration is close to "predict x̂₀, re-noise it, predict again".
+# The first iteration sees pure noise at t = 999, so its x̂₀ is the model's best guess from the 2D
+# alone.
+#
+# **Notation.** The paper calls the number of iterations **W** (Table 1's "H = 20, W = 10"); here
+# it is **K**, the `iterations` argument of `Lifter.lift` and the first axis of `result.poses`
+# above. Each iteration is one (t, t′) pair of the DDIM times, one call of the denoiser per
+# hypothesis.
 #
 # ## 2 · Scrub iterations, hypotheses and frames
 #
@@ -182,6 +202,19 @@ for k in range(result.iterations):
 # iterations cannot help it (ours is small and briefly trained; the paper's gains from K are
 # small too, see section 3).
 #
+# **Think!** Iteration 1 starts from pure noise and already returns a plausible person. What are
+# iterations 2 to K for, then?
+#
+# <details><summary>Answer</summary>
+#
+# Each later iteration sees x̂₀ re-noised to a lower level: the pose is partly given, and the
+# denoiser only has to correct it, which a network that is good at small t does better than a
+# guess from pure noise. The fresh noise added at every step also lets the hypotheses explore
+# different corrections. If the network is not better at small t than at t = 999, more iterations
+# do not help, which is what the MPJPE column above tests.
+#
+# </details>
+#
 # ## 3 · Four ways to turn H hypotheses into one pose
 #
 # A benchmark wants one pose per frame. D3DP (Shan et al., ICCV 2023) defined the
@@ -234,6 +267,17 @@ print("spread (mm):", {H36M.names[j]: round(1000 * v, 1) for j, v in enumerate(t
 # - **J-Best** takes, per joint, whichever hypothesis is closest to the truth: x = −0.3 for the
 #   wrist and z = 0.6 for the head. **P-Best** must take one whole hypothesis (the middle one).
 #   So J-Best ≤ P-Best always: picking per joint can only do better.
+#
+# **Think!** Is J-Best always at least as good as P-Agg, too?
+#
+# <details><summary>Answer</summary>
+#
+# No. J-Best can only pick a position some hypothesis has; P-Agg's mean can lie where none of them
+# is. Two hypotheses of a wrist at ±10 cm around the true position: P-Agg is exact, J-Best is
+# 10 cm off. On real samples J-Best usually wins because the hypotheses rarely straddle the
+# truth that symmetrically, but nothing guarantees it.
+#
+# </details>
 #
 # ### How H and K change the error
 #
@@ -386,6 +430,19 @@ print(f"mean error of the 25 % most certain joints {1000 * low.mean():.0f} mm, "
 # practical payoff of sampling: a downstream user (an animator, a physiotherapy app, a robot)
 # can trust the confident joints and treat the others with care.
 #
+# **Think!** Imagine a model whose hypotheses always agree exactly, whatever the input. Is that a
+# better model?
+#
+# <details><summary>Answer</summary>
+#
+# Not necessarily. Zero spread is fine when the 2D input pins the pose down, but a depth-ambiguous
+# wrist has several plausible answers, and a model that always returns one of them behaves like a
+# regression network: its spread no longer tells you anything, and J-Agg and the oracles have
+# nothing to choose from. A good probabilistic model is confident where the image is clear and
+# spread out where it is not.
+#
+# </details>
+#
 # **Occlusion.** A real detector is unsure about hidden joints: their 2D positions jitter and
 # their confidences drop. Let's simulate an occluded left arm in frames 20–34 by jittering its
 # 2D keypoints (about 15 px on a 1000 px image) and lift again with the same seed:
@@ -492,10 +549,49 @@ viz.animate_clip({"P-Agg": viz.to_display(mine.p_agg(), "camera"),
 # quirks, motions neither source has), so expect larger errors than on the test splits, and look
 # at the spread.
 #
-# ## Takeaway
+# The paper's qualitative **Fig. 6** shows DDHPose's poses beside MixSTE's and D3DP's on Human3.6M,
+# circling high-hierarchy joints (wrists, ankles) where DDHPose is closer to the truth. Lesson 07
+# puts the members of the pose-diffusion family side by side on the same test clips, standard
+# diffusion on joints (as in D3DP) against disentangled diffusion on bones (as in DDHPose), with
+# their errors per hierarchy level.
+#
+# ## 7 · Paper errata and notation
+#
+# Fig. 5 and the inference text describe the sampler; the reported numbers also depend on
+# details they leave out. None changes the method, but each changes what you can compare.
+# Each row with a number to check is checked below.
+#
+# | where | what the paper says or leaves out | what is meant (and what the code does) |
+# |---|---|---|
+# | Fig. 5, Table 1 | W iterations ("H = 20, W = 10") | our K: `iterations` of `Lifter.lift`, the first axis of `result.poses`, one (t, t′) pair of DDIM times each. Check 1. |
+# | Fig. 5 | one pass of the denoiser per hypothesis and step | the official code also feeds the mirrored 2D and averages the two predictions at every step (test-time flip, twice the compute); `Lifter.lift(flip=True)`, the default, does the same. Check 2. |
+# | Table 1 (J-Agg) | a practical aggregation, unlike the oracles J-Best and P-Best | on Human3.6M it reprojects with the dataset's calibrated camera at the ground-truth root position (D3DP's protocol, kept by the official code): no 3D pose from the ground truth, but its root. Without a camera our `errors` has no "J-Agg", only the weak-perspective stand-in of section 4. Check 3. |
+# | P-Best (from D3DP) | the best hypothesis per pose | the official evaluation averages each hypothesis's error over a whole test batch and keeps one hypothesis for the batch, so its P-Best depends on the batch size. Ours picks per pose (`metrics.p_best`); the official one is `metrics.p_best_batch`, never better. Check 4. |
+# | Table 7, J-Agg and J-Best | P-MPJPE of the aggregated pose | the official evaluation Procrustes-aligns every hypothesis to the ground truth first, then picks per joint (`metrics.picked_p_errors`, the default of `python -m ddhpose_lite.evaluate`; docs/design.md) |
+
+# %%
+# NBVAL_CHECK_OUTPUT
+# 1. W = K: the iterations are the first axis of the result, one DDIM (t, t') pair each
+print("1. K = W = 5:", result.iterations == len(ddim_time_pairs(1000, 5)) == result.poses.shape[0] == 5)
+# 2. Test-time flip changes the answer: the mirrored input is a second opinion, averaged in
+window = kp[:lifter.frames]
+plain, flipped = (lifter.lift(window, 1, 1, seed=0, flip=f).p_agg() for f in (False, True))
+print("2. flip=True differs from flip=False:", not torch.allclose(plain, flipped))
+# 3. Without a camera and the root's position there is no J-Agg, only its weak-perspective stand-in
+print("3. J-Agg without a camera:", "J-Agg" in result.errors(truth),
+      "| with camera and root:", "J-Agg" in result.errors(truth, seq.camera, trajectory))
+# 4. P-Best per pose is never worse than the official P-Best per batch (here: one batch per clip)
+stacked = torch.stack([r.hypotheses_at(-1) for r, *_ in many], 1)  # [H, clips, F, 17, 3]
+targets = torch.stack([gt for _, gt, *_ in many])  # [clips, F, 17, 3]
+per_pose = metrics.mpjpe(metrics.p_best(stacked, targets), targets)
+per_batch = [metrics.mpjpe(metrics.p_best_batch(stacked, targets, size), targets) for size in (1, None)]
+print("4. P-Best per pose <= per batch (batch = 1 clip, all clips):", [bool(per_pose <= b) for b in per_batch])
+
+# %% [markdown]
+# ## Summary
 #
 # - DDHPose infers by **sampling**: H hypotheses from noise, each refined over K DDIM steps by a
-#   denoiser that predicts the clean pose from the 2D input at every step (paper Fig. 5).
+#   denoiser that predicts the clean pose from the 2D input at every step (paper Fig. 5, Eq. 4).
 # - **Aggregation** turns them into one pose: P-Agg (mean; needs nothing), J-Agg (best 2D
 #   reprojection per joint; needs a camera and root, or a weak-perspective stand-in), and the
 #   oracles J-Best ≤ P-Best that show what the sample contains.
@@ -505,78 +601,78 @@ viz.animate_clip({"P-Agg": viz.to_display(mine.p_agg(), "camera"),
 #   image cannot tell. That spread is an uncertainty estimate for free.
 # - Your own detections work after a **COCO → H36M** conversion, with interpolation for
 #   low-confidence joints.
+# - The paper's W is our K; with η = 1 each iteration re-noises x̂₀ almost completely. Its numbers
+#   also use test-time flip, J-Agg with the calibrated camera at the true root, and a P-Best picked
+#   per test batch (section 7).
 
 # %% [markdown]
 # ## Exercises
 #
-# Each exercise has a check that says "not yet" until you fill in the answer; a worked
-# solution is in the comment below it.
+# Three exercises: a warm-up, a core one and a stretch one. Each ends with a check that says
+# "not yet" while the slot is empty, then what is off or "correct!". The aggregations are checked
+# on hand-made hypotheses: J-Agg with the reprojections given (the package's J-Agg needs a camera,
+# or fits one), and an aggregation the package does not have. Stuck? Worked solutions are in
+# `ddhpose_lite/lessons/solutions.py`; `show_solution(6, 2)` prints one. Try first.
+
+# %%
+from ddhpose_lite.lessons import lesson06 as exercises
+from ddhpose_lite.lessons import show_solution
+
+# %% [markdown]
+# **Exercise 1 (warm-up) · What works on a video from the internet?** You lift a dance video
+# from the internet: no ground truth, no calibration. Which aggregations can you use? Answer with
+# a set of names from `exercises.AGGREGATIONS`: {"P-Agg", "J-Agg", "J-Agg (weak persp.)",
+# "J-Best", "P-Best"}.
+
+# %%
+answer_1 = None  # a set of names
+
+exercises.check_usable(answer_1)
+
+# %% [markdown]
+# **Exercise 2 (core) · J-Agg from given reprojections.** Write
+# `j_agg_by_hand(hypotheses, reprojections, keypoints_2d)`: hypotheses [H, F, J, 3], their 2D
+# reprojections [H, F, J, 2] (however they were made: a calibrated camera, a fitted one) and the
+# input keypoints [F, J, 2] in; per frame and joint, the 3D position of the hypothesis whose
+# reprojection is closest to the input keypoint out, [F, J, 3]. (Hint:
+# `torch.linalg.vector_norm(..., dim=-1).argmin(0)` and `torch.gather`.)
+
+# %%
+def j_agg_by_hand(hypotheses, reprojections, keypoints_2d):
+    """Per frame and joint, the hypothesis whose reprojection lands closest to the input keypoint."""
+    return None  # your code here
+
+
+exercises.check_j_agg(j_agg_by_hand)
+
+# %% [markdown]
+# **Exercise 3 (stretch) · A robust aggregation: the medoid.** P-Agg needs nothing, but a single
+# wild hypothesis drags it. Write `medoid_pose(hypotheses)`: hypotheses [H, F, J, 3] in; per frame
+# and joint, the hypothesis whose summed distance to all the others is smallest (the *medoid*;
+# ties go to the first) out, [F, J, 3]. It needs no camera and no ground truth, like P-Agg.
+
+# %%
+def medoid_pose(hypotheses):
+    """Per frame and joint, the hypothesis closest (in summed distance) to all the others."""
+    return None  # your code here
+
+
+exercises.check_medoid(medoid_pose)
+
+# %% [markdown]
+# ## References
 #
-# **Exercise 1.** Write `j_best_by_hand(hypotheses, target)`: hypotheses [H, F, 17, 3], target
-# [F, 17, 3]; for every frame and joint, return the position of the hypothesis closest to the
-# target. (Hint: `torch.linalg.vector_norm(..., dim=-1).argmin(0)` and `torch.gather`.)
-
-# %%
-def check_j_best(function) -> None:
-    if function is None:
-        print("Exercise 1: not yet. Define j_best_by_hand(hypotheses, target) and pass it in.")
-        return
-    generator = torch.Generator().manual_seed(1)
-    hyp, target = torch.randn(6, 4, 17, 3, generator=generator), torch.randn(4, 17, 3, generator=generator)
-    got = function(hyp, target)
-    assert tuple(got.shape) == (4, 17, 3), f"expected shape [4, 17, 3], got {list(got.shape)}"
-    torch.testing.assert_close(got, metrics.j_best(hyp, target), msg="not quite: compare joint by joint")
-    print("Correct! J-Best picks per joint, so it is never worse than any single hypothesis.")
-
-
-j_best_by_hand = None
-# Worked solution:
-# def j_best_by_hand(hypotheses, target):
-#     best = torch.linalg.vector_norm(hypotheses - target, dim=-1).argmin(0)  # [F, 17]
-#     index = best[None, ..., None].expand(1, *hypotheses.shape[1:])         # [1, F, 17, 3]
-#     return torch.gather(hypotheses, 0, index)[0]
-check_j_best(j_best_by_hand)
-
-# %% [markdown]
-# **Exercise 2.** The spread of section 5. Write `spread_by_hand(hypotheses)` that returns, for
-# hypotheses [H, F, 17, 3], the mean distance of the hypotheses to their mean, per frame and
-# joint [F, 17]. Then: with H = 1, what must it return?
-
-# %%
-def check_spread(function) -> None:
-    if function is None:
-        print("Exercise 2: not yet. Define spread_by_hand(hypotheses) and pass it in.")
-        return
-    torch.testing.assert_close(function(result.hypotheses_at(-1)), result.uncertainty())
-    one = function(result.hypotheses_at(-1)[:1])
-    assert torch.count_nonzero(one) == 0, "a single hypothesis does not disagree with itself"
-    print("Correct! Mean spread of the last iteration:", f"{1000 * result.uncertainty()[:, 1:].mean():.1f} mm")
-
-
-spread_by_hand = None
-# Worked solution:
-# def spread_by_hand(hypotheses):
-#     return (hypotheses - hypotheses.mean(0)).norm(dim=-1).mean(0)
-check_spread(spread_by_hand)
-
-# %% [markdown]
-# **Exercise 3.** You lift a dance video from the internet: no ground truth, no calibration.
-# Which aggregations can you use? Answer with a set of names from
-# {"P-Agg", "J-Agg", "J-Agg (weak persp.)", "J-Best", "P-Best"}.
-
-# %%
-def check_usable(answer) -> None:
-    if answer is None:
-        print("Exercise 3: not yet. Replace None with a set of names.")
-        return
-    expected = {"P-Agg", "J-Agg (weak persp.)"}
-    assert set(answer) == expected, ("not quite: the oracles need ground truth, and J-Agg with a camera needs "
-                                     "intrinsics and the root's position in the camera frame")
-    print("Correct! Only the mean and the camera-free J-Agg work without ground truth or calibration.")
-
-
-answer_3 = None
-# Worked solution: J-Best and P-Best compare with the ground truth; J-Agg projects with a
-# calibrated camera at the true root. P-Agg needs nothing, the weak-perspective J-Agg only the 2D.
-# answer_3 = {"P-Agg", "J-Agg (weak persp.)"}
-check_usable(answer_3)
+# - Cai et al. *Disentangled Diffusion-Based 3D Human Pose Estimation with Hierarchical Spatial
+#   and Temporal Denoiser.* AAAI 2024. [arXiv:2403.04444](https://arxiv.org/abs/2403.04444)
+#   (Eq. 4; Fig. 5: inference; Fig. 6; Tables 1 and 7: H and W).
+# - Shan et al. *Diffusion-Based 3D Human Pose Estimation with Multi-Hypothesis Aggregation*
+#   (D3DP). ICCV 2023. [arXiv:2303.11579](https://arxiv.org/abs/2303.11579) (P-Agg, J-Agg,
+#   J-Best, P-Best; the multi-hypothesis sampler).
+# - Song, Meng, Ermon. *Denoising Diffusion Implicit Models.* ICLR 2021.
+#   [arXiv:2010.02502](https://arxiv.org/abs/2010.02502) (the DDIM iterations).
+# - Zhang et al. *MixSTE.* CVPR 2022. [arXiv:2203.00859](https://arxiv.org/abs/2203.00859) (the
+#   deterministic baseline of Fig. 6).
+# - Ionescu et al. *Human3.6M.* TPAMI 2014. [vision.imar.ro/human3.6m](http://vision.imar.ro/human3.6m)
+#   (the 17-joint layout the COCO keypoints are converted to).
+# - CMU Graphics Lab Motion Capture Database. [mocap.cs.cmu.edu](http://mocap.cs.cmu.edu) (the
+#   motion behind the example keypoint file).

@@ -36,6 +36,8 @@
 # 4. compare learning curves (Fig. 4, left) and errors by hierarchy level (Fig. 1, right);
 # 5. put the family side by side: accuracy, the spread of hypotheses, seconds per lift.
 #
+# **Time:** about 45 minutes: 25 to read and explore, 20 for the exercises.
+#
 # **Runtime:** about 15 s of CPU time (measured: 14 s; a few minutes of wall time when other
 # jobs load the machine), under 400 MB of memory (measured: 373 MB). The ablations themselves
 # took much longer (`python -m ddhpose_lite.ablations`, see section 3): this lesson reads their
@@ -214,7 +216,8 @@ for name, start in starts.items():
 
 # %% [markdown]
 # An informed start is a head start: the reverse process has less to do. The question is whether
-# the network, which sees the 2D at every step anyway, needs it. Section 5 answers with numbers.
+# the network, which sees the 2D at every step anyway, needs it. The family table of section 6
+# answers with numbers.
 #
 # ## 3 · Tables 4, 5 and 6 at a small scale
 #
@@ -420,88 +423,52 @@ for line in ablations.verdicts(results):
 # %% [markdown]
 # ## Exercises
 #
-# Each exercise has a check that says "not yet" until you fill in the answer. Worked solutions are
-# in `notebooks/solutions/lesson07.py`: open it when you are done, not before. The checks compare
-# with numbers worked out by hand or recomputed from the raw results, not with a library call.
-#
+# Three exercises: a warm-up, a core one and a stretch one. Each check says "not yet" until you
+# fill in the answer, then what is off or "correct!". The checks compare with numbers worked out
+# by hand or recomputed from the raw results, not with a library call. Worked solutions are in
+# `ddhpose_lite/lessons/solutions.py`; `show_solution(7, 2)` prints one. Try first.
+
+# %%
+from ddhpose_lite.lessons import lesson07 as exercises
+from ddhpose_lite.lessons import show_solution
+
+# %% [markdown]
 # **Exercise 1 (warm-up).** From the raw records `results["runs"]["ddhpose"]` (a list, one record
 # per seed; `record["single"]["captured"]["P-Agg"]["MPJPE"]` is in metres), compute DDHPose's
 # mean MPJPE over seeds on the captured test subjects **in millimetres**, and the sample standard
-# deviation over seeds (divide by n − 1).
+# deviation over seeds (divide by n − 1). Answer with the pair `(mean_mm, std_mm)`.
 
 # %%
-def check_mean_std(answer) -> None:
-    if answer is None:
-        print("Exercise 1: not yet. Set answer_1 = (mean_mm, std_mm).")
-        return
-    values = [1000 * r["single"]["captured"]["P-Agg"]["MPJPE"] for r in results["runs"]["ddhpose"]]
-    n = len(values)
-    mean = sum(values) / n
-    std = (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5
-    got_mean, got_std = answer
-    assert abs(got_mean - mean) < 0.05, f"not quite: the mean over {n} seeds is not {got_mean:.2f} (metres → mm?)"
-    assert abs(got_std - std) < 0.05, "close: the mean is right; for the std divide by n - 1, not n"
-    print(f"Correct! {mean:.1f} ± {std:.1f} mm over {n} seeds: differences smaller than about {std:.0f} mm "
-          "need more seeds before they mean anything.")
-
-
 answer_1 = None
-check_mean_std(answer_1)
+exercises.check_mean_std(answer_1)
 
 # %% [markdown]
-# **Exercise 2 (core).** Write the GMM forward process by hand, without the library:
+# **Exercise 2 (core).** Write the GMM member's forward process by hand (DiffPose's Eq. 6, our
+# `diffusion.q_sample_shifted`), without the library:
 # `shifted_forward(x0, alpha_bar, mean, scale, eps)` returns
 # √ᾱ x₀ + (1 − √ᾱ) μ + √(1 − ᾱ) σ ⊙ ε for tensors of the same shape and a float ᾱ. The check
 # runs it on cases worked out on paper.
 
+
 # %%
-def check_shifted_forward(function) -> None:
-    if function is None:
-        print("Exercise 2: not yet. Define shifted_forward(x0, alpha_bar, mean, scale, eps) and pass it in.")
-        return
-    x0, mean = torch.tensor([1.0, -2.0]), torch.tensor([0.5, 0.5])
-    scale, eps = torch.tensor([2.0, 0.1]), torch.tensor([1.0, -1.0])
-    cases = [(0.64, [2.1, -1.56]), (1.0, [1.0, -2.0]), (0.0, [2.5, 0.4])]  # √0.64 = 0.8, √0.36 = 0.6
-    for alpha_bar, expected in cases:
-        got = function(x0, alpha_bar, mean, scale, eps)
-        assert torch.allclose(torch.as_tensor(got, dtype=torch.float32), torch.tensor(expected), atol=1e-5), (
-            f"not quite at ᾱ = {alpha_bar}: expected {expected}, got {got}")
-    print("Correct! At ᾱ = 1 it is the clean pose, at ᾱ = 0 a draw from the start N(μ, σ²): the GMM member's start.")
+def shifted_forward(x0, alpha_bar, mean, scale, eps):
+    return None  # your code
 
 
-shifted_forward = None
-check_shifted_forward(shifted_forward)
+exercises.check_shifted_forward(shifted_forward)
 
 # %% [markdown]
-# **Exercise 3 (stretch).** One EM iteration for a diagonal Gaussian mixture, by hand:
-# `em_step(x, weights, means, variances)` with x [N, D], weights [K], means and variances [K, D]
-# returns the new (weights, means, variances). E-step: responsibilities
-# γ_nk ∝ π_k Π_d N(x_nd; μ_kd, σ²_kd), normalised over k (work with logarithms). M-step:
-# π_k = mean over n of γ_nk, μ_k = Σ_n γ_nk x_n / Σ_n γ_nk, σ²_k = Σ_n γ_nk (x_n − μ_k)² / Σ_n γ_nk.
+# **Exercise 3 (stretch).** One EM iteration for a diagonal Gaussian mixture, by hand (what
+# `starts.fit_gmm` repeats): `em_step(x, weights, means, variances)` with x [N, D], weights [K],
+# means and variances [K, D] returns the new (weights, means, variances). E-step:
+# responsibilities γ_nk ∝ π_k Π_d N(x_nd; μ_kd, σ²_kd), normalised over k (work with logarithms).
+# M-step: π_k = mean over n of γ_nk, μ_k = Σ_n γ_nk x_n / Σ_n γ_nk,
+# σ²_k = Σ_n γ_nk (x_n − μ_k)² / Σ_n γ_nk.
+
 
 # %%
-def check_em_step(function) -> None:
-    if function is None:
-        print("Exercise 3: not yet. Define em_step(x, weights, means, variances) and pass it in.")
-        return
-    x = torch.tensor([[0.0], [0.2], [10.0], [10.4]], dtype=torch.float64)
-    weights, means = torch.tensor([0.5, 0.5], dtype=torch.float64), torch.tensor([[0.0], [10.0]], dtype=torch.float64)
-    variances = torch.ones(2, 1, dtype=torch.float64)
-    new_weights, new_means, new_variances = (torch.as_tensor(v, dtype=torch.float64)
-                                             for v in function(x, weights, means, variances))
-    assert torch.allclose(new_weights.sum(), torch.tensor(1.0, dtype=torch.float64)), "the weights must sum to 1"
-    # far-apart clusters: each point belongs (almost) entirely to its own component
-    assert torch.allclose(new_weights, torch.tensor([0.5, 0.5], dtype=torch.float64), atol=1e-4), f"weights {new_weights}"
-    assert torch.allclose(new_means[:, 0], torch.tensor([0.1, 10.2], dtype=torch.float64), atol=1e-4), f"means {new_means}"
-    assert torch.allclose(new_variances[:, 0], torch.tensor([0.01, 0.04], dtype=torch.float64), atol=1e-4), (
-        f"variances {new_variances}: around the NEW means, weighted by γ")
-    overlap = function(torch.tensor([[0.0], [1.0]], dtype=torch.float64), weights,
-                       torch.tensor([[0.0], [1.0]], dtype=torch.float64), variances)
-    gamma = 1 / (1 + math.exp(-0.5))  # point 0 under component 0: N(0; 0, 1) vs N(0; 1, 1)
-    expected_mean = (1 - gamma) / (gamma + (1 - gamma))  # component 0's mean: Σ γ x / Σ γ with x = 0 and 1
-    assert abs(float(torch.as_tensor(overlap[1])[0, 0]) - expected_mean) < 1e-6, "check the E-step's normalisation"
-    print("Correct! Repeat it until the log-likelihood stops growing and you have starts.fit_gmm.")
+def em_step(x, weights, means, variances):
+    return None  # your code
 
 
-em_step = None
-check_em_step(em_step)
+exercises.check_em_step(em_step)

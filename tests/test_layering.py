@@ -20,7 +20,7 @@ LAYERS = (
     ("train", "lifter"),
     ("evaluate",),
     ("viz", "ablations"),
-    ("widgets", "doctor"),
+    ("widgets", "doctor", "lessons"),
 )
 """Low to high; docs/design.md draws the same picture. A module may import from lower layers only
 (and from inside its own subpackage)."""
