@@ -3,6 +3,9 @@
 A checkpoint is a dict saved with ``torch.save``: ``format``, ``config`` (the training config as
 plain data, the model's skeleton included), ``model`` (the denoiser's state dict) and, for
 training checkpoints, the optimiser, scheduler, scaler and RNG state, the epoch and the history.
+Members of the family other than DDHPose add ``prior`` (their fitted start distribution,
+``starts``) and, for refinement, ``base`` (the base estimator's config and weights); the
+method is ``config["method"]``, and a checkpoint without one is DDHPose.
 It loads with ``weights_only=True`` (tensors and plain data only: no pickled code runs).
 """
 from __future__ import annotations
@@ -15,8 +18,9 @@ import torch
 
 from .diffusion import Schedule
 from .model import DenoiserConfig, HSTDenoiser
+from .starts import GaussianMixture, ResidualGaussian, prior_from_dict
 
-__all__ = ["FORMAT", "save_checkpoint", "load_checkpoint", "load_model"]
+__all__ = ["FORMAT", "save_checkpoint", "load_checkpoint", "load_model", "load_family", "model_from_state"]
 
 FORMAT = "ddhpose_lite/2"
 """Format 2 stores the skeleton in ``config["model"]["skeleton"]``; format 1 (without it) means
@@ -61,10 +65,25 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     return state
 
 
+def model_from_state(state: dict, device=None) -> HSTDenoiser:
+    """The denoiser of a checkpoint dict with ``config`` and ``model`` (eval mode, on ``device``)."""
+    model = HSTDenoiser(DenoiserConfig.from_dict(state["config"]["model"]))
+    model.load_state_dict(state["model"])
+    return model.to(device or "cpu").eval()
+
+
 def load_model(path: str | Path, device=None) -> tuple[HSTDenoiser, Schedule]:
     """The denoiser of a checkpoint (in eval mode, on ``device``) and its diffusion schedule."""
     state = load_checkpoint(path)
-    config = state["config"]
-    model = HSTDenoiser(DenoiserConfig.from_dict(config["model"]))
-    model.load_state_dict(state["model"])
-    return model.to(device or "cpu").eval(), Schedule.cosine(int(config.get("timesteps", 1000)))
+    return model_from_state(state, device), Schedule.cosine(int(state["config"].get("timesteps", 1000)))
+
+
+def load_family(path: str | Path, device=None) -> tuple[HSTDenoiser, Schedule, str, GaussianMixture | ResidualGaussian
+                                                         | None, HSTDenoiser | None]:
+    """(denoiser, schedule, method, start distribution or None, base model or None) of a checkpoint
+    of any member of the family; checkpoints without a method are DDHPose."""
+    state = load_checkpoint(path)
+    base = state.get("base")
+    return (model_from_state(state, device), Schedule.cosine(int(state["config"].get("timesteps", 1000))),
+            state["config"].get("method", "ddhpose"), prior_from_dict(state.get("prior")),
+            None if base is None else model_from_state(base, device))

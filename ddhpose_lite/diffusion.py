@@ -37,6 +37,7 @@ __all__ = [
     "cosine_beta_schedule", "linear_beta_schedule", "Schedule", "ddim_time_pairs", "q_sample",
     "noise_bones", "ddim_step", "ddim_sample", "Trajectory",
     "bone_state", "split_bone_state", "noise_joints", "ForwardPath", "forward_path",
+    "q_sample_shifted", "ddim_step_shifted",
 ]
 
 
@@ -138,6 +139,37 @@ def q_sample(x0, t, schedule: Schedule, seed=0, noise=None):
         raise ValueError(f"expected one timestep per batch item ({x.shape[0]}), got {t_tensor.numel()}")
     alpha_bar = schedule.alpha_bar_at(t_tensor, x)
     return back(alpha_bar.sqrt() * x + (1 - alpha_bar).sqrt() * eps), back(eps)
+
+
+def q_sample_shifted(x0, t, schedule: Schedule, mean, scale, seed=0, noise=None):
+    """A forward process that ends in N(mean, diag scale²) instead of N(0, I) (DiffPose, Gong et
+    al. CVPR 2023, Eq. 6, one mixture component at a time):
+
+        x_t = sqrt(ᾱ_t) x_0 + (1 - sqrt(ᾱ_t)) mean + sqrt(1 - ᾱ_t) scale ⊙ ε,   ε ~ N(0, I).
+
+    At t = T (ᾱ ≈ 0) x_T ~ N(mean, diag scale²); at t = -1 it is x_0. ``mean`` and ``scale``
+    broadcast to x0 (per sample, per joint). In whitened coordinates u = (x - mean) / scale it is
+    Eq. 2-3 exactly: u_t = sqrt(ᾱ_t) u_0 + sqrt(1 - ᾱ_t) ε, so DDIM runs unchanged on u
+    (``ddim_step_shifted``). The GMM start (``mean`` = the drawn component's mean) and the
+    refinement start (``mean`` = the base estimate) both use it. Returns (x_t, ε), same kind as x0.
+    """
+    x, back = as_torch(x0, "x0")
+    mean_t, scale_t = _shift(mean, scale, x)
+    whitened, eps = q_sample((x - mean_t) / scale_t, t, schedule, seed=seed, noise=noise)
+    return back(mean_t + scale_t * whitened), back(eps)
+
+
+def _shift(mean, scale, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    mean_t = as_torch(mean, "mean")[0].to(like)
+    scale_t = as_torch(scale, "scale")[0].to(like)
+    try:
+        torch.broadcast_shapes(mean_t.shape, scale_t.shape, like.shape)
+    except RuntimeError:
+        raise ValueError(f"expected mean and scale that broadcast to {list(like.shape)}, got "
+                         f"{list(mean_t.shape)} and {list(scale_t.shape)}") from None
+    if not bool((scale_t > 0).all()):
+        raise ValueError("expected scale > 0 everywhere, got zero or negative entries")
+    return mean_t, scale_t
 
 
 def noise_bones(length, direction, t, schedule: Schedule, seed=0):
@@ -289,6 +321,17 @@ def ddim_step(x_t, x0_pred, t: int, t_next: int, schedule: Schedule, eta: float 
     return x_next
 
 
+def ddim_step_shifted(x_t, x0_pred, t: int, t_next: int, schedule: Schedule, mean, scale, eta: float = 1.0,
+                      generator=None, noise=None):
+    """One DDIM update (Eq. 4) for the shifted forward process of ``q_sample_shifted``: whiten
+    with (x - mean) / scale, take ``ddim_step`` there, map back. ``noise`` (z) is in whitened
+    units, so the fresh noise a step adds is scale ⊙ z."""
+    mean_t, scale_t = _shift(mean, scale, x_t)
+    step = ddim_step((x_t - mean_t) / scale_t, (x0_pred - mean_t) / scale_t, t, t_next, schedule, eta,
+                     generator, noise=noise)
+    return mean_t + scale_t * step
+
+
 @dataclass
 class Trajectory:
     """What a sampler run went through: x̂_0 at every step and x_t before every step.
@@ -318,6 +361,7 @@ def ddim_sample(
     dtype: torch.dtype = torch.float32,
     device=None,
     noise: Callable[[torch.Generator], torch.Tensor] | None = None,
+    start: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> Trajectory:
     """Run H hypotheses × K DDIM steps (Eq. 4) in one batch, from x_T ~ N(0, I).
 
@@ -329,6 +373,10 @@ def ddim_sample(
     the official sampler; None (ours) clamps nothing.
     ``noise(generator)`` draws the noise of one step, [H, *shape] (default: i.i.d. N(0, I));
     the lifter uses it to give overlapping windows the same noise per frame.
+    ``start`` = (mean, scale), broadcastable to [H, *shape]: the start distribution
+    N(mean, diag scale²) of the shifted forward process (``q_sample_shifted``): x_T = mean + scale ⊙ z
+    and every step is ``ddim_step_shifted`` (the GMM and refinement members of the family).
+    None (DDHPose): N(0, I) and ``ddim_step``.
     """
     check_int(hypotheses, "hypotheses", low=1)
     if eta < 0:
@@ -345,7 +393,11 @@ def ddim_sample(
             raise ValueError(f"expected noise of shape {list(full)}, got {list(z.shape)}")
         return z.to(device=device, dtype=dtype)
 
-    x = draw()
+    if start is not None:
+        if clip is not None:
+            raise ValueError("expected clip=None with a shifted start (the official clamp is for N(0, I)), got both")
+        mean, scale = (v.to(device=device, dtype=dtype) for v in _shift(*start, torch.empty(full, dtype=dtype)))
+    x = draw() if start is None else mean + scale * draw()
     xs, x0s = [x], []
     for t, t_next in pairs:
         out = predict_x0(x if clip is None else x.clamp(-clip, clip), t)
@@ -355,7 +407,10 @@ def ddim_sample(
         if clip is not None:
             x0, x0_eps = x0.clamp(-clip, clip), x0_eps.clamp(-clip, clip)
         fresh = draw() if eta > 0 and t_next >= 0 else None
-        x = ddim_step(x, x0, t, t_next, schedule, eta, x0_for_eps=x0_eps, noise=fresh)
+        if start is None:
+            x = ddim_step(x, x0, t, t_next, schedule, eta, x0_for_eps=x0_eps, noise=fresh)
+        else:
+            x = ddim_step_shifted(x, x0, t, t_next, schedule, mean, scale, eta, noise=fresh)
         x0s.append(x0)
         xs.append(x)
     return Trajectory(x0=torch.stack(x0s), xt=torch.stack(xs), times=pairs)

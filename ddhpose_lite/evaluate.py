@@ -51,11 +51,13 @@ class Record:
     predictions: dict[str, torch.Tensor]
     picked_p: dict[str, torch.Tensor] = field(default_factory=dict)
     tilt: torch.Tensor | None = None
+    spread: torch.Tensor | None = None  # [F] metres: mean distance of the hypotheses to their mean (non-root joints)
 
     def frames(self, keep: torch.Tensor) -> "Record":
         """The same record restricted to the frames where ``keep`` [F] is True."""
         return Record(self.subject, self.action, self.target[keep], {k: v[keep] for k, v in self.predictions.items()},
-                      {k: v[keep] for k, v in self.picked_p.items()}, None if self.tilt is None else self.tilt[keep])
+                      {k: v[keep] for k, v in self.picked_p.items()}, None if self.tilt is None else self.tilt[keep],
+                      None if self.spread is None else self.spread[keep])
 
 
 @dataclass
@@ -116,6 +118,13 @@ class Evaluation:
             table[name] = row
         return table
 
+    def mean_spread(self) -> float:
+        """The hypotheses' spread (metres) averaged over frames: 0 with one hypothesis."""
+        spreads = [r.spread for r in self.records if r.spread is not None]
+        if not spreads:
+            raise ValueError("expected records with a spread (from ``evaluate``), got none")
+        return float(torch.cat(spreads).mean())
+
     def pck_summary(self, aggregation: str = "P-Agg") -> dict[str, float]:
         """PCK (150 mm) and AUC (0..150 mm), 0..100, and MPJPE (metres) of one aggregation."""
         pred = torch.cat([r.predictions[aggregation] for r in self.records])
@@ -150,8 +159,9 @@ def evaluate(lifter: Lifter, sequences, hypotheses: int = 1, iterations: int = 1
             predictions["J-Agg"] = metrics.j_agg(hyp, seq.keypoints_2d.float(), seq.camera, seq.trajectory.float())
             picked["J-Agg"] = metrics.picked_p_errors(hyp, truth, distances)
         world = seq.extra.get("poses_world") if isinstance(seq.extra, dict) else None
+        spread = (hyp - hyp.mean(0))[..., 1:, :].norm(dim=-1).mean((0, 2))
         record = Record(seq.subject, seq.action, truth, predictions, picked,
-                        None if world is None else torso_tilt(world.float()))
+                        None if world is None else torso_tilt(world.float()), spread)
         result.records.append(record.frames(keep))
     return result
 

@@ -18,11 +18,11 @@ import torch
 from . import metrics
 from ._tensors import as_torch, check_finite, check_int
 from .camera import Camera, normalize_screen, project
-from .checkpoint import load_model
+from .checkpoint import load_family
 from .datasets import sliding_windows
 from .diffusion import Schedule
 from .model import HSTDenoiser
-from .sampling import sample_poses
+from .sampling import method_of, sample_poses
 
 __all__ = ["Lifter", "LiftResult", "load_pretrained", "blend", "window_weights", "ASSET"]
 
@@ -167,12 +167,22 @@ def _target(target, shape) -> torch.Tensor:
 
 
 class Lifter:
-    """A trained denoiser with its diffusion schedule: 2D keypoint sequences -> 3D hypotheses."""
+    """A trained denoiser with its diffusion schedule: 2D keypoint sequences -> 3D hypotheses.
 
-    def __init__(self, model: HSTDenoiser, schedule: Schedule | None = None, max_tokens: int | None = None) -> None:
+    Any member of the family (``train.FAMILY``): ``method`` defaults to what the model and
+    ``prior`` imply (``sampling.method_of``); "gmm" needs its ``prior`` (a fitted
+    ``starts.GaussianMixture``), "refine" its prior (``starts.ResidualGaussian``) and ``base``
+    (the regression model it refines). ``load_pretrained`` reads all of them from a checkpoint.
+    """
+
+    def __init__(self, model: HSTDenoiser, schedule: Schedule | None = None, max_tokens: int | None = None,
+                 method: str | None = None, prior=None, base: HSTDenoiser | None = None) -> None:
         self.model = model.eval()
         self.schedule = schedule or Schedule.cosine()
         self.max_tokens = max_tokens  # tokens per forward pass (``denoise``); None: automatic
+        self.method = method_of(model, prior) if method is None else method
+        self.prior = prior
+        self.base = None if base is None else base.eval()
 
     @property
     def frames(self) -> int:
@@ -233,7 +243,8 @@ class Lifter:
             for start in range(0, len(rows), window_chunk):
                 part = slice(start, start + window_chunk)
                 poses = sample_poses(self.model, clips[part], self.schedule, count, iterations, seed, eta, flip,
-                                     self.max_tokens, frame_index=rows[part], first_hypothesis=first).cpu()
+                                     self.max_tokens, frame_index=rows[part], first_hypothesis=first,
+                                     method=self.method, prior=self.prior, base=self.base).cpu()
                 _accumulate(total[:, first:first + count], poses, rows[part], weights[part])
         norm = torch.zeros(length, dtype=torch.float64).index_add_(0, rows.flatten(), weights.flatten().double())
         total /= norm.float()[:, None, None]
@@ -323,5 +334,7 @@ def _available_memory() -> int | None:
 
 def load_pretrained(path: str | Path | None = None, device=None) -> Lifter:
     """A ``Lifter`` for the checkpoint at ``path`` (default: the one shipped in the package,
-    trained by ``tools/train_checkpoint.py``) on ``device`` (default: the CPU)."""
-    return Lifter(*load_model(ASSET if path is None else path, device))
+    trained by ``tools/train_checkpoint.py``) on ``device`` (default: the CPU); any member of
+    the family, with its start distribution and base model."""
+    model, schedule, method, prior, base = load_family(ASSET if path is None else path, device)
+    return Lifter(model, schedule, method=method, prior=prior, base=base)

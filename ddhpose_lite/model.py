@@ -49,6 +49,7 @@ class DenoiserConfig:
     block_norms: bool = True  # a shared LayerNorm after every spatial and every temporal block (official)
     frame_embedding_at: str = "temporal"  # TP added before the first temporal block (official) or at "input"
     clip: float = 0.0  # > 0: noisy inputs (and sampled x̂_0) clamped to ±clip, as the official code with 1.1
+    noisy_input: str = "bones"  # per joint besides 2D: "bones" (DDHPose), "joints" (D3DP), "none" (regression)
     skeleton: Skeleton = field(default=H36M, repr=False)
 
     def __post_init__(self) -> None:
@@ -67,6 +68,8 @@ class DenoiserConfig:
             raise ValueError(f"expected clip >= 0 (0 = off), got {self.clip!r}")
         if self.frame_embedding_at not in ("temporal", "input"):
             raise ValueError(f"expected frame_embedding_at 'temporal' or 'input', got {self.frame_embedding_at!r}")
+        if self.noisy_input not in NOISY_INPUTS:
+            raise ValueError(f"expected noisy_input as one of {tuple(NOISY_INPUTS)}, got {self.noisy_input!r}")
         if not isinstance(self.skeleton, Skeleton):
             raise TypeError(f"expected skeleton as a Skeleton, got {type(self.skeleton).__name__}")
 
@@ -90,6 +93,11 @@ class DenoiserConfig:
 
 
 _LEGACY = {"block_norms": False, "frame_embedding_at": "input"}
+
+NOISY_INPUTS = {"bones": 4, "joints": 3, "none": 0}
+"""``DenoiserConfig.noisy_input`` -> channels of the noisy state per token: a bone's direction and
+length (DDHPose), a root-relative joint (D3DP, joint-space diffusion), nothing (deterministic
+regression from 2D: no noisy state and no timestep embedding)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,13 +336,15 @@ class HSTDenoiser(nn.Module):
         super().__init__()
         self.config = config
         width, joints, skeleton = config.width, config.skeleton.num_joints, config.skeleton
-        self.input_embedding = nn.Linear(6, width)
+        self.state_channels = NOISY_INPUTS[config.noisy_input]
+        self.input_embedding = nn.Linear(2 + self.state_channels, width)
         self.joint_embedding = nn.Parameter(torch.zeros(joints, width))  # HSP: per joint
         if config.hierarchical_embedding:  # HSP: per hierarchy level, shared by a level's joints
             self.level_embedding = nn.Parameter(torch.zeros(skeleton.num_levels, width))
             self.register_buffer("levels", torch.tensor(skeleton.levels), persistent=False)
         self.frame_embedding = nn.Parameter(torch.zeros(config.frames, width))  # TP
-        self.time_mlp = nn.Sequential(nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width))
+        if self.state_channels:  # regression has no diffusion time
+            self.time_mlp = nn.Sequential(nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width))
         self.embedding_dropout = nn.Dropout(config.dropout)
         # drop-path rate grows linearly from 0 to drop_path over the layers (both blocks of a layer share it)
         rates = [config.drop_path * i / max(1, config.depth - 1) for i in range(config.depth)]
@@ -360,15 +370,20 @@ class HSTDenoiser(nn.Module):
             if embedding is not None:
                 nn.init.trunc_normal_(embedding, std=0.02)
 
-    def forward(self, keypoints_2d: torch.Tensor, noisy_bones: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    def forward(self, keypoints_2d: torch.Tensor, noisy_bones: torch.Tensor | None, t: torch.Tensor | None) -> torch.Tensor:
+        """``noisy_bones``: the noisy state, [B, F, J-1, 4] bones (default), [B, F, J-1, 3] joints
+        (``noisy_input="joints"``), None for regression (which also ignores ``t``)."""
         self._check_inputs(keypoints_2d, noisy_bones, t)
-        bones = F.pad(noisy_bones, (0, 0, 1, 0))  # a zero root slot: 17 tokens per frame
-        x = self.input_embedding(torch.cat([keypoints_2d, bones], -1))
         joint = self.joint_embedding
         if self.config.hierarchical_embedding:
             joint = joint + self.level_embedding[self.levels]
-        time = self.time_mlp(timestep_embedding(t, self.config.width))
-        x = x + joint + time[:, None, None, :]
+        if self.state_channels:
+            state = F.pad(noisy_bones, (0, 0, 1, 0))  # a zero root slot: 17 tokens per frame
+            x = self.input_embedding(torch.cat([keypoints_2d, state], -1))
+            time = self.time_mlp(timestep_embedding(t, self.config.width))
+            x = x + joint + time[:, None, None, :]
+        else:
+            x = self.input_embedding(keypoints_2d) + joint
         at_input = self.config.frame_embedding_at == "input"
         if at_input:
             x = x + self.frame_embedding.unsqueeze(1)
@@ -397,11 +412,17 @@ class HSTDenoiser(nn.Module):
         frames, joints = self.config.frames, self.config.skeleton.num_joints
         if keypoints_2d.ndim != 4 or keypoints_2d.shape[1:] != (frames, joints, 2):
             raise ValueError(f"expected keypoints_2d of shape [B, {frames}, {joints}, 2], got {list(keypoints_2d.shape)}")
-        expected = (keypoints_2d.shape[0], frames, joints - 1, 4)
-        if tuple(noisy_bones.shape) != expected:
-            raise ValueError(f"expected noisy_bones of shape {list(expected)}, got {list(noisy_bones.shape)}")
-        if t.shape != (keypoints_2d.shape[0],):
-            raise ValueError(f"expected t of shape [{keypoints_2d.shape[0]}], got {list(t.shape)}")
+        if not self.state_channels:
+            if noisy_bones is not None:
+                raise ValueError(f"expected no noisy state (None) for noisy_input='none', got {list(noisy_bones.shape)}")
+            return
+        expected = (keypoints_2d.shape[0], frames, joints - 1, self.state_channels)
+        if noisy_bones is None or tuple(noisy_bones.shape) != expected:
+            got = None if noisy_bones is None else list(noisy_bones.shape)
+            name = "noisy_bones" if self.config.noisy_input == "bones" else "the noisy joints"
+            raise ValueError(f"expected {name} of shape {list(expected)}, got {got}")
+        if t is None or t.shape != (keypoints_2d.shape[0],):
+            raise ValueError(f"expected t of shape [{keypoints_2d.shape[0]}], got {None if t is None else list(t.shape)}")
 
 
 @contextlib.contextmanager

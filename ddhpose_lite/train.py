@@ -27,19 +27,21 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .bones import disentangle, mirror
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, model_from_state, save_checkpoint
 from .datasets import (DATA_SOURCES, H36M_TRAIN_SUBJECTS, ClipDataset, embedded_sequences, load_h36m,
                        load_mpi_inf_3dhp_npz)
-from .diffusion import Schedule, bone_state, q_sample
+from .diffusion import Schedule, bone_state, q_sample, q_sample_shifted
 from .memory import format_memory, memory_estimate
 from .metrics import mpjpe, p_mpjpe
 from .model import DenoiserConfig, HSTDenoiser
 from .skeleton import H36M, MPI_INF_3DHP, Skeleton
-from .sampling import sample_poses
+from .sampling import regress, sample_poses
+from .starts import METHODS, NOISY_INPUT, GaussianMixture, ResidualGaussian, fit_gmm, fit_residuals, prior_from_dict
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LossWeights", "TrainConfig", "Trainer", "PROFILES", "diffusion_loss"]
+__all__ = ["LossWeights", "TrainConfig", "Trainer", "PROFILES", "diffusion_loss", "noisy_state", "FAMILY", "Member",
+           "family_config", "fit_prior"]
 
 
 LOSS_FORMS = ("paper", "official")
@@ -74,7 +76,7 @@ class LossWeights:
 
 def diffusion_loss(model: nn.Module, keypoints_2d: torch.Tensor, poses_3d: torch.Tensor, schedule: Schedule,
                    generator: torch.Generator, weights: LossWeights = LossWeights(), clip: float = 0.0,
-                   skeleton: Skeleton = H36M):
+                   skeleton: Skeleton = H36M, method: str = "ddhpose", prior=None):
     """One evaluation of the training objective on a batch [B, F, J, 2] / [B, F, J, 3] (root-relative).
 
     One t per clip, the bone state noised at t (Eq. 2-3; with ``clip`` > 0 the noisy state is
@@ -87,15 +89,19 @@ def diffusion_loss(model: nn.Module, keypoints_2d: torch.Tensor, poses_3d: torch
       gradient is scaled by the loss value (``loss.backward(loss.detach())``): the objective to
       differentiate is L · stop_gradient(L).
 
-    Returns (objective, parts): backpropagate ``objective``; ``parts`` holds the detached values
-    "loss" (L), "pose", "length" and "direction".
+    ``method`` (a member of ``FAMILY``) picks the noisy input (``noisy_state``); the loss is the
+    same for every member. Returns (objective, parts): backpropagate ``objective``; ``parts`` holds
+    the detached values "loss" (L), "pose", "length" and "direction".
     """
     length, direction = disentangle(poses_3d, skeleton)
-    t = torch.randint(0, schedule.T, (poses_3d.shape[0],), generator=generator, device=generator.device)
-    t = t.to(poses_3d.device)
-    noisy, _ = q_sample(bone_state(length, direction), t, schedule, seed=generator)  # Eq. 2-3
-    if clip > 0:
-        noisy = noisy.clamp(-clip, clip)
+    if method == "ddhpose":  # the default path, unchanged
+        t = torch.randint(0, schedule.T, (poses_3d.shape[0],), generator=generator, device=generator.device)
+        t = t.to(poses_3d.device)
+        noisy, _ = q_sample(bone_state(length, direction), t, schedule, seed=generator)  # Eq. 2-3
+        if clip > 0:
+            noisy = noisy.clamp(-clip, clip)
+    else:
+        noisy, t = noisy_state(method, poses_3d, schedule, generator, prior, skeleton)
     predicted = model(keypoints_2d, noisy, t)  # x̂_0 as joints
     pred_length, pred_direction = disentangle(predicted, skeleton)
     pose = (predicted - poses_3d).norm(dim=-1).mean()  # L_pos, MPJPE
@@ -110,6 +116,42 @@ def diffusion_loss(model: nn.Module, keypoints_2d: torch.Tensor, poses_3d: torch
     parts = {"loss": loss.detach(), "pose": pose.detach(), "length": length_error.detach(),
              "direction": direction_error.detach()}
     return objective, parts
+
+
+def noisy_state(method: str, poses_3d: torch.Tensor, schedule: Schedule, generator: torch.Generator, prior=None,
+                skeleton: Skeleton = H36M):
+    """The forward process of a family member on root-relative poses [B, F, J, 3]: (x_t, t).
+
+    One t per clip. "ddhpose": bones (Eq. 2-3 on ``bone_state``); "joints": the non-root joints
+    with Eq. 2-3 (D3DP); "gmm": ``q_sample_shifted`` towards a component drawn by its weight per
+    (clip, frame) (DiffPose Eq. 6); "refine": ``q_sample_shifted`` towards a simulated
+    bias-corrected base estimate m = y - σ ⊙ z (what ŷ_base + E[r | c] is under the residual
+    model, since ŷ_base = y - r), with scale σ: so x_T ~ N(m, σ²) as at inference, where
+    m = ŷ_base + E[r | c]. "regression": (None, None).
+    """
+    if method == "regression":
+        return None, None
+    t = torch.randint(0, schedule.T, (poses_3d.shape[0],), generator=generator, device=generator.device)
+    t = t.to(poses_3d.device)
+    if method == "ddhpose":
+        return q_sample(bone_state(*disentangle(poses_3d, skeleton)), t, schedule, seed=generator)[0], t
+    x0 = poses_3d[..., 1:, :]
+    if method == "joints":
+        return q_sample(x0, t, schedule, seed=generator)[0], t
+    if method == "gmm":
+        if not isinstance(prior, GaussianMixture):
+            raise ValueError(f"expected a GaussianMixture prior for 'gmm', got {type(prior).__name__}")
+        uniform = torch.rand(x0.shape[:2], generator=generator, device=generator.device, dtype=torch.float64)
+        mean, scale = (v.to(x0) for v in prior.start(uniform.cpu()))
+    elif method == "refine":
+        if not isinstance(prior, ResidualGaussian):
+            raise ValueError(f"expected a ResidualGaussian prior for 'refine', got {type(prior).__name__}")
+        scale = prior.scale.reshape(prior.shape).to(x0)
+        z = torch.randn(x0.shape, generator=generator, device=generator.device).to(x0)
+        mean = x0 - scale * z
+    else:
+        raise ValueError(f"expected method as one of {METHODS}, got {method!r}")
+    return q_sample_shifted(x0, t, schedule, mean, scale, seed=generator)[0], t
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,6 +184,9 @@ class TrainConfig:
     noise_2d: float = 3.0  # px, detector-like
     outliers: float = 0.002
     stride: int = 0  # window stride; 0: frames // 2
+    method: str = "ddhpose"  # a member of the family (FAMILY); checkpoints without one are DDHPose
+    base_checkpoint: str = ""  # "refine": the regression checkpoint it refines
+    gmm_components: int = 5  # "gmm": mixture components (DiffPose uses 5)
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "timesteps", "train_frames", "val_frames"):
@@ -154,6 +199,15 @@ class TrainConfig:
             raise ValueError(f"expected amp as one of {AMP_MODES}, got {self.amp!r}")
         if self.data not in DATA:
             raise ValueError(f"expected data as one of {DATA}, got {self.data!r}")
+        if self.method not in METHODS:
+            raise ValueError(f"expected method as one of {METHODS}, got {self.method!r}")
+        if self.model.noisy_input != NOISY_INPUT[self.method]:
+            raise ValueError(f"expected model.noisy_input={NOISY_INPUT[self.method]!r} for method {self.method!r}, "
+                             f"got {self.model.noisy_input!r} (family_config sets it)")
+        if self.method == "refine" and not self.base_checkpoint:
+            raise ValueError("expected base_checkpoint (a regression checkpoint) for method 'refine', got none")
+        if not isinstance(self.gmm_components, int) or self.gmm_components < 1:
+            raise ValueError(f"expected gmm_components as an int >= 1, got {self.gmm_components!r}")
 
     def to_dict(self) -> dict:
         """Plain data for checkpoints (the model config with its skeleton)."""
@@ -196,6 +250,80 @@ PROFILES = {
 """Named training set-ups: ``python -m ddhpose_lite.train --profile NAME``."""
 
 
+@dataclass(frozen=True)
+class Member:
+    """One member of the pose-diffusion family: what it follows and what we simplified."""
+
+    method: str
+    follows: str
+    simplified: str
+
+
+FAMILY = {
+    "regression": Member(
+        "regression", "MixSTE (Zhang et al. CVPR 2022): seq2seq regression from 2D, no diffusion",
+        "the same backbone as DDHPose (HSP/TP embeddings, HRST, HRTT) and the same loss, one forward pass "
+        "from the 2D alone (no noisy input, no timestep embedding); MixSTE has neither HRST nor HRTT"),
+    "joints": Member(
+        "joints", "D3DP (Shan et al. ICCV 2023) / Diff3DHPE: diffusion on root-relative 3D joints",
+        "the DDHPose denoiser with a noisy joint per token instead of a noisy bone, x̂_0 regression, the same "
+        "DDIM multi-hypothesis inference; D3DP's denoiser is MixSTE. The non-disentangled row of Table 4"),
+    "ddhpose": Member(
+        "ddhpose", "DDHPose (Cai et al. AAAI 2024): disentangled bones, HRST + HRTT, disentanglement loss",
+        "the small sizes of the profiles; docs/design.md lists every departure"),
+    "refine": Member(
+        "refine", "D3PRefiner style: refine a base estimator's output by diffusion from its error distribution",
+        "base = our regression member; residual r = y - ŷ_base ~ N(W [2D, 1], diag σ²) fitted by least squares "
+        "(starts.ResidualGaussian); start N(ŷ_base + W [2D, 1], σ²) with the shifted forward process "
+        "(diffusion.q_sample_shifted) towards a simulated start in training; the network does not see ŷ_base "
+        "apart from x_t"),
+    "gmm": Member(
+        "gmm", "DiffPose (Gong et al. CVPR 2023): a Gaussian-mixture start and its GMM-based forward process",
+        "one diagonal mixture (5 components, seeded EM) over root-relative training poses, the same for every "
+        "input; DiffPose builds the distribution it fits from each input's 2D heatmaps and a depth prior. "
+        "Joint-space state and the DDHPose denoiser, components drawn per frame"),
+}
+"""The family as configurations of one package: ``family_config(method)`` makes a TrainConfig."""
+
+
+def family_config(method: str, base: TrainConfig | None = None, **changes) -> TrainConfig:
+    """``base`` (default: the ``cpu`` profile) as the family member ``method``: the model's
+    ``noisy_input`` set to match, then ``changes`` applied (e.g. ``base_checkpoint`` for "refine")."""
+    if method not in METHODS:
+        raise ValueError(f"expected method as one of {METHODS}, got {method!r}")
+    base = PROFILES["cpu"] if base is None else base
+    model = dataclasses.replace(changes.pop("model", base.model), noisy_input=NOISY_INPUT[method])
+    return dataclasses.replace(base, method=method, model=model, **changes)
+
+
+def fit_prior(config: TrainConfig, dataset: ClipDataset, device=None, max_frames: int = 20_000):
+    """The start distribution a member needs, fitted on training windows (None for the others).
+
+    "gmm": ``fit_gmm`` on up to ``max_frames`` root-relative training poses (seeded by
+    config.seed); "refine": the base checkpoint's regression model lifts the training windows
+    (no flip) and ``fit_residuals`` fits r = y - ŷ_base given the 2D. Returns (prior, base state
+    dict for the checkpoint or None).
+    """
+    if config.method not in ("gmm", "refine"):
+        return None, None
+    clips = max(1, min(len(dataset), max_frames // config.model.frames))
+    order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(config.seed))[:clips]
+    batch = dataset.batch(order)
+    mask = batch["mask"]
+    truth = batch["poses_3d"][..., 1:, :]
+    if config.method == "gmm":
+        return fit_gmm(truth[mask], config.gmm_components, seed=config.seed), None
+    state = load_checkpoint(config.base_checkpoint)
+    if state["config"].get("method") != "regression":
+        raise ValueError(f"expected a regression checkpoint as the base of 'refine', got method "
+                         f"{state['config'].get('method', 'ddhpose')!r} at {config.base_checkpoint}")
+    base = model_from_state(state, device)
+    kp = batch["keypoints_2d"].to(base.joint_embedding.device)
+    estimate = regress(base, kp).cpu()[..., 1:, :]
+    prior = fit_residuals((truth - estimate)[mask], batch["keypoints_2d"][mask])
+    return prior, {"config": state["config"], "model": state["model"]}
+
+
 def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -230,6 +358,8 @@ class Trainer:
                              if config.data in DATA_SOURCES else [])
         self.train_data = ClipDataset(train_sequences, frames, stride)
         self.val_data = ClipDataset(val_sequences, frames, frames) if val_sequences else None
+        self.prior, self.base_state = fit_prior(config, self.train_data, self.device)
+        self.base = None if self.base_state is None else model_from_state(self.base_state, self.device)
         torch.manual_seed(config.seed)
         self.model = HSTDenoiser(config.model).to(self.device)
         self.network = _compiled(self.model) if compile_model else self.model
@@ -284,7 +414,8 @@ class Trainer:
                 kp, pose = self._flip_half(kp, pose, self.epoch, step)
             with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
                 objective, parts = diffusion_loss(self.network, kp, pose, self.schedule, self.generator,
-                                                  self.config.loss, self.config.model.clip, self.config.model.skeleton)
+                                                  self.config.loss, self.config.model.clip, self.config.model.skeleton,
+                                                  self.config.method, self.prior)
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(objective).backward()
             if self.config.grad_clip > 0:
@@ -312,7 +443,8 @@ class Trainer:
         indices = torch.arange(min(len(self.val_data), max_clips))
         batch = self.val_data.batch(indices)
         kp, truth, mask = (batch[k].to(self.device) for k in ("keypoints_2d", "poses_3d", "mask"))
-        poses = sample_poses(self.model, kp, self.schedule, hypotheses, iterations, seed=self.config.seed)
+        poses = sample_poses(self.model, kp, self.schedule, hypotheses, iterations, seed=self.config.seed,
+                             method=self.config.method, prior=self.prior, base=self.base)
         mean_pose = poses[-1].mean(0)[mask]
         return {"val_mpjpe": float(mpjpe(mean_pose, truth[mask])), "val_p_mpjpe": float(p_mpjpe(mean_pose, truth[mask]))}
 
@@ -332,7 +464,11 @@ class Trainer:
     # -- checkpoints ----------------------------------------------------------------------------
 
     def state_dict(self) -> dict:
+        extra = {} if self.prior is None else {"prior": self.prior.to_dict()}
+        if self.base_state is not None:
+            extra["base"] = self.base_state
         return {
+            **extra,
             "config": self.config.to_dict(),
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
@@ -350,7 +486,7 @@ class Trainer:
         state = load_checkpoint(path, map_location=self.device)
         if "optimizer" not in state:
             raise ValueError(f"expected a training checkpoint (with optimiser state) at {path}, got a model-only one")
-        if state["config"] != self.config.to_dict():
+        if TrainConfig.from_dict(state["config"]).to_dict() != self.config.to_dict():
             raise ValueError(f"expected the checkpoint at {path} to come from the same config, got {state['config']}")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
@@ -358,6 +494,8 @@ class Trainer:
         self.scaler.load_state_dict(state["scaler"])
         self.generator.set_state(state["generator"].cpu())
         self.epoch, self.history = state["epoch"], list(state["history"])
+        if "prior" in state:
+            self.prior = prior_from_dict(state["prior"])
 
 
 def resolve_amp(amp: str, device: torch.device) -> torch.dtype | None:
@@ -426,6 +564,8 @@ EXAMPLES = """examples:
   python -m ddhpose_lite.train --profile paper --data h36m --data-dir data --out runs/paper
   python -m ddhpose_lite.train --profile paper --data 3dhp --data-dir data --out runs/paper_3dhp
   python -m ddhpose_lite.train --profile paper --dry-run                   # memory arithmetic, no GPU needed
+  python -m ddhpose_lite.train --method regression --out runs/regression  # another member of the family
+  python -m ddhpose_lite.train --method refine --base runs/regression/last.pt --out runs/refine
   torchrun --nproc_per_node 4 -m ddhpose_lite.train --profile paper --data h36m --out runs/paper4
 """
 
@@ -441,6 +581,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--resume", action="store_true", help="continue exactly from OUT/last.pt if it exists")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (GPU; slow to start)")
     parser.add_argument("--amp", choices=AMP_MODES, help="mixed precision (default: the profile's)")
+    parser.add_argument("--method", choices=METHODS, help="the member of the family (default: ddhpose; FAMILY)")
+    parser.add_argument("--base", help="--method refine: the regression checkpoint to refine")
     parser.add_argument("--dry-run", action="store_true",
                         help="build the model on the meta device and print its memory arithmetic; train nothing")
     for name, kind in (("epochs", int), ("batch_size", int), ("lr", float), ("lr_decay", float), ("seed", int),
@@ -461,6 +603,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
                                                         "train_frames", "grad_clip", "amp", "data")
                  if getattr(args, name) is not None}
     config = dataclasses.replace(PROFILES[args.profile], **overrides)
+    if getattr(args, "method", None) is not None:
+        config = family_config(args.method, config, base_checkpoint=getattr(args, "base", None) or "")
     if config.data == "3dhp":  # MPI-INF-3DHP has its own 17 joints; the skeleton travels in the checkpoint
         config = dataclasses.replace(config, model=dataclasses.replace(config.model, skeleton=MPI_INF_3DHP))
     return config

@@ -114,7 +114,8 @@ else:
 # 1. disentangle the true root-relative 3D poses into bone lengths l and directions d (Eq. 1);
 # 2. pick a timestep t per clip and noise both with the cosine schedule (Eq. 2–3);
 # 3. the denoiser sees [2D keypoints, noisy direction, noisy length] and predicts x̂_0 **as 3D
-#    joints** ("disentangled input, not disentangled output" is best, Table 4);
+#    joints** ("disentangled input, not disentangled output" is best, Table 4; lesson 07 retrains
+#    the four combinations, the other ablations and DDHPose's relatives at a small scale);
 # 4. score x̂_0 three ways: L_pos = MPJPE on joints, L_l on its bone lengths, L_d on its bone
 #    directions: **L = L_pos + L_l + L_d**.
 

@@ -34,6 +34,9 @@ WRONG = {
     ("06", 1): {"P-Agg", "J-Best"},
     ("06", 2): lambda hypotheses, reprojections, keypoints_2d: hypotheses.mean(0),  # P-Agg
     ("06", 3): lambda hypotheses: hypotheses.mean(0),  # P-Agg again
+    ("07", 1): (0.2, 0.03),  # metres, not millimetres
+    ("07", 2): lambda x0, a, mean, scale, eps: a ** 0.5 * x0 + (1 - a) ** 0.5 * eps,  # the plain process, no shift
+    ("07", 3): lambda x, weights, means, variances: (weights, means, variances),  # no update
 }
 
 
@@ -41,7 +44,7 @@ def test_every_lesson_has_a_warm_up_a_core_and_a_stretch_exercise():
     by_lesson = {}
     for (lesson, number), exercise in sorted(EXERCISES.items()):
         by_lesson.setdefault(lesson, []).append(exercise.level)
-    assert sorted(by_lesson) == ["01", "02", "03", "04", "05", "06"]
+    assert sorted(by_lesson) == ["01", "02", "03", "04", "05", "06", "07"]
     for lesson, levels in by_lesson.items():
         assert levels == list(LEVELS), f"lesson {lesson}: levels {levels}, numbered 1, 2, 3"
 

@@ -14,12 +14,12 @@ LAYERS = (
     ("_tensors",),
     ("skeleton",),
     ("bones", "camera"),
-    ("diffusion", "keypoints", "synthetic", "mocap", "model"),
+    ("diffusion", "keypoints", "synthetic", "mocap", "model", "starts"),
     ("datasets",),
     ("metrics", "sampling", "checkpoint", "memory"),
     ("train", "lifter"),
     ("evaluate",),
-    ("viz",),
+    ("viz", "ablations"),
     ("widgets", "doctor", "lessons"),
 )
 """Low to high; docs/design.md draws the same picture. A module may import from lower layers only

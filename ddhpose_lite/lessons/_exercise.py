@@ -24,7 +24,7 @@ LEVELS = ("warm-up", "core", "stretch")
 """Every lesson has one exercise of each level, in this order."""
 
 EXERCISES: dict[tuple[str, int], "Exercise"] = {}
-"""(lesson "01".."06", number) -> Exercise, filled as the lesson modules are imported."""
+"""(lesson "01".."07", number) -> Exercise, filled as the lesson modules are imported."""
 
 
 class NotYet(Exception):

@@ -11,6 +11,7 @@ import math
 
 import torch
 
+from ..ablations import load_results
 from ..diffusion import Schedule
 from ..skeleton import H36M
 
@@ -268,3 +269,32 @@ def medoid_aggregation(hypotheses):
     best = distances.sum(1).argmin(0)  # [F, J]; ties go to the first hypothesis
     index = best[None, ..., None].expand(1, *hypotheses.shape[1:])
     return torch.gather(hypotheses, 0, index)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 07 · The family and the ablations
+
+
+def ddhpose_captured_mean_std():
+    """DDHPose's MPJPE on the captured test subjects in the shipped results: mean and sample std over seeds (mm)."""
+    values = [1000 * record["single"]["captured"]["P-Agg"]["MPJPE"] for record in load_results()["runs"]["ddhpose"]]
+    n = len(values)
+    mean = sum(values) / n
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+
+
+def shifted_forward(x0, alpha_bar, mean, scale, eps):
+    """DiffPose's forward process (its Eq. 6): x_t = √ᾱ x0 + (1 − √ᾱ) μ + √(1 − ᾱ) σ ⊙ ε."""
+    signal = math.sqrt(alpha_bar)
+    return signal * x0 + (1 - signal) * mean + math.sqrt(1 - alpha_bar) * scale * eps
+
+
+def em_step(x, weights, means, variances):
+    """One EM iteration of a diagonal Gaussian mixture; x [N, D], weights [K], means and variances [K, D]."""
+    diff = x[:, None, :] - means[None]  # [N, K, D]
+    log_normal = -0.5 * (diff ** 2 / variances + torch.log(2 * math.pi * variances)).sum(-1)  # [N, K]
+    gamma = torch.softmax(torch.log(weights) + log_normal, dim=1)  # E-step: normalised over k, in log space
+    mass = gamma.sum(0)  # [K]
+    new_means = gamma.T @ x / mass[:, None]
+    new_variances = (gamma[..., None] * (x[:, None, :] - new_means[None]) ** 2).sum(0) / mass[:, None]
+    return mass / len(x), new_means, new_variances

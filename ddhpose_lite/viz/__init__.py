@@ -17,7 +17,8 @@ pairs: a figure function that draws one state and an update function that return
 figure or FigureWidget; ``update_frame`` turns one into a plotly frame for a slider.
 
 One module per topic: ``core`` (colours, layout, checks, updates), ``poses`` (lessons 01-02),
-``diffusion`` (03), ``attention`` and ``architecture`` (04), ``hypotheses`` (06). Everything public is importable from
+``diffusion`` (03), ``attention`` and ``architecture`` (04), ``hypotheses`` (06), ``family`` (07). Everything public
+is importable from
 ``ddhpose_lite.viz`` directly.
 """
 from .core import *  # noqa: F401,F403
@@ -26,7 +27,8 @@ from .diffusion import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .architecture import *  # noqa: F401,F403
 from .hypotheses import *  # noqa: F401,F403
-from . import core, poses, diffusion, attention, architecture, hypotheses  # noqa: E402
+from .family import *  # noqa: F401,F403
+from . import core, poses, diffusion, attention, architecture, hypotheses, family  # noqa: E402
 
 __all__ = (core.__all__ + poses.__all__ + diffusion.__all__ + attention.__all__ + architecture.__all__
-           + hypotheses.__all__)
+           + hypotheses.__all__ + family.__all__)
