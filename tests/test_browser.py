@@ -9,49 +9,30 @@ promise rejection, which any plotly animation raises (even a two-point figure).
 
 Needs Debian's ``chromium`` and the ``playwright`` package (the ``browser`` extra, which ``dev.py``
 installs when it finds a chromium). Without them these tests are skipped, unless
-``DDHPOSE_BROWSER_TESTS=required`` (as in CI), which turns a skip into a failure.
+``DDHPOSE_BROWSER_TESTS=required`` (as in CI), which turns a skip into a failure
+(``helpers/chromium.py``, shared with ``test_jupyterlab.py``).
 """
 from __future__ import annotations
-
-import os
-import shutil
 
 import numpy as np
 import pytest
 import torch
 
 from conftest import make_result
+from helpers.chromium import chromium
 
 from ddhpose_lite import viz
 from ddhpose_lite.bones import compose, disentangle, rest_pose
 from ddhpose_lite.diffusion import Schedule, bone_state, ddim_sample, forward_path, split_bone_state
 from ddhpose_lite.model import DenoiserConfig, HSTDenoiser, capture_attention
 
-CHROMIUM = os.environ.get("DDHPOSE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-REQUIRED = os.environ.get("DDHPOSE_BROWSER_TESTS") == "required"
 PLOTLY_INTERRUPTED = "undefined"  # plotly.js rejects an animation promise with undefined
-
-
-def _unavailable(reason: str):
-    if REQUIRED:
-        pytest.fail(f"DDHPOSE_BROWSER_TESTS=required but {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[browser]')")
-    if CHROMIUM is None:
-        _unavailable("no chromium executable found (apt install chromium, or set DDHPOSE_CHROMIUM)")
-    with sync_playwright() as playwright:
-        # SwiftShader gives WebGL (scatter3d) without a GPU
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM,
-                                              args=["--enable-unsafe-swiftshader", "--use-angle=swiftshader"])
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 # ---------------------------------------------------------------- one figure per lesson

@@ -1,0 +1,49 @@
+"""Headless Chromium for the browser tests: Debian's ``chromium`` driven by Playwright (never a
+browser Playwright downloads). Without chromium or the ``playwright`` package the tests are skipped
+with the reason, unless ``DDHPOSE_BROWSER_TESTS=required`` (as in CI), which turns a skip into a failure.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+
+import pytest
+
+CHROMIUM = shutil.which(os.environ.get("DDHPOSE_CHROMIUM") or "chromium") or shutil.which("chromium-browser")
+"""The chromium executable: $DDHPOSE_CHROMIUM if it is one, else Debian's chromium; None without one."""
+REQUIRED = os.environ.get("DDHPOSE_BROWSER_TESTS") == "required"
+FLAGS = (
+    "--no-sandbox",  # needed as root
+    # an offline machine: no update checks, syncing or QUIC that would only spam refused connections
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--disable-quic",
+    "--enable-unsafe-swiftshader", "--use-angle=swiftshader",  # WebGL (scatter3d) without a GPU
+)
+
+
+def unavailable(reason: str):
+    """Skip (or, with DDHPOSE_BROWSER_TESTS=required, fail) because the browser cannot run."""
+    if REQUIRED:
+        pytest.fail(f"DDHPOSE_BROWSER_TESTS=required but {reason}")
+    pytest.skip(reason)
+
+
+@contextmanager
+def chromium(*, scrollbars: bool = False):
+    """A headless Chromium browser (Playwright's sync API). ``scrollbars=True`` keeps classic
+    scrollbars, which take their width from the page as in a desktop Chrome on Linux or Windows
+    (Playwright hides them by default in headless mode)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright package is not installed (pip install -e '.[browser]')")
+    if CHROMIUM is None:
+        unavailable("no chromium executable found (apt install chromium, or set DDHPOSE_CHROMIUM to one)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(FLAGS),
+                                             ignore_default_args=["--hide-scrollbars"] if scrollbars else None)
+        try:
+            yield browser
+        finally:
+            browser.close()
