@@ -178,7 +178,7 @@ def _scrubber(figure: go.Figure, slider: ipywidgets.IntSlider, update: Callable[
 
 
 def timestep_scrubber(pose=None, schedule=None, *, seed: int = 0, t: int = 250, margin: float = 0.5,
-                      width: int = 840, height: int = 430) -> Explorer:
+                      width: int = 820, height: int = 430) -> Explorer:
     """A slider over t: the pose noised two ways (bones | joints) and the marker on the ᾱ_t curve.
 
     The noise ε is drawn once (``diffusion.forward_path(pose, all t, schedule, seed)``), so
@@ -201,7 +201,7 @@ def timestep_scrubber(pose=None, schedule=None, *, seed: int = 0, t: int = 250, 
 
 
 def ddim_scrubber(x0_poses, xt_poses, times, alpha_bar, *, truth=None, margin: float = 0.5,
-                  width: int = 840, height: int = 430) -> Explorer:
+                  width: int = 820, height: int = 430) -> Explorer:
     """A slider over DDIM steps 0..K: x_t and the predicted x̂_0 (``viz.ddim_view``).
 
     Arguments as in ``viz.ddim_trajectory`` (poses, not bone states: compose them first).
@@ -253,7 +253,7 @@ def _run_and_capture(model, keypoints_2d, noisy_bones, t: int, seed: int):
 def attention_explorer(source, keypoints_2d=None, noisy_bones=None, t: int = 999, *, pose=None,
                        layer: int = 1, head=0, joint="LElbow", frame: int | None = None, sample: int = 0,
                        coordinates: str = "camera", seed: int = 0, skeleton: Skeleton = H36M,
-                       width: int = 840, height: int = 440) -> Explorer:
+                       width: int = 820, height: int = 440) -> Explorer:
     """Dropdowns for layer, head and joint and a frame slider driving ``viz.attention_figure``.
 
     ``source``: a trained ``HSTDenoiser`` (then ``keypoints_2d`` [F, 17, 2] is required; the model
@@ -301,7 +301,7 @@ def attention_explorer(source, keypoints_2d=None, noisy_bones=None, t: int = 999
 
 def hypothesis_scrubber(result, keypoints_2d=None, *, camera=None, trajectory=None, reprojections=None,
                         truth=None, iteration: int = -1, hypothesis="all", frame: int | None = None,
-                        skeleton: Skeleton = H36M, width: int = 840, height: int = 480) -> Explorer:
+                        skeleton: Skeleton = H36M, width: int = 820, height: int = 480) -> Explorer:
     """Sliders for DDIM iteration, hypothesis ("all" or one) and frame over a finished lift.
 
     ``result``: a ``lifter.LiftResult`` (or poses [K, H, F, 17, 3] with ``keypoints_2d``
