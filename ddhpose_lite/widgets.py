@@ -36,7 +36,8 @@ class Explorer:
     ``state`` holds one entry per control in ``controls``, equal to the control's value.
     ``update(**changes)`` (or ``update(value)`` with a single control) is the controls' callback
     as a plain method: entries left out keep their value; ``check`` turns the new state into a
-    checked one (a ValueError changes nothing); ``draw`` returns, per output name, a
+    checked one (a ValueError changes nothing; a control moved to a refused value moves back);
+    ``draw`` returns, per output name, a
     ``viz.FigureUpdate`` (for a FigureWidget) or a string (the value of an HTML output); then the
     controls move to the new state without running ``update`` again. Controls, outputs and
     ``data`` entries are also attributes: ``explorer.head``, ``scrubber.figure``, ``explorer.arrays``.
@@ -71,17 +72,26 @@ class Explorer:
             else:
                 self.outputs[name].value = change
         self.state.update(state)
-        self._syncing = True  # move the controls without running update again
+        self._show_state()
+
+    def _show_state(self) -> None:
+        """Move the controls to the state without running ``update`` again."""
+        self._syncing = True
         try:
             for key, control in self.controls.items():
-                if control.value != state[key]:
-                    control.value = state[key]
+                if control.value != self.state[key]:
+                    control.value = self.state[key]
         finally:
             self._syncing = False
 
     def _moved(self, key: str, value) -> None:
-        if not self._syncing:
+        if self._syncing:
+            return
+        try:
             self.update(**{key: value})
+        except Exception:
+            self._show_state()  # a refused choice: the control goes back to what the figures show
+            raise
 
     def __getattr__(self, name: str):
         if not name.startswith("_"):

@@ -88,6 +88,21 @@ def test_default_sizes_fit_jupyterlab_output_area(pose, schedule, oracle_run, ca
         assert sum(widths) <= FIGURE_WIDTH, widths
 
 
+def test_a_refused_control_move_puts_the_control_back(pose):
+    """A control whose new value the callback refuses (as the 'mean' head once was) must not keep
+    showing a choice the figures do not show: it moves back, and the error still surfaces."""
+    picker = widgets.joint_picker(pose=pose)
+    picker.dropdown.options = [*picker.dropdown.options, ("17 Tail", 17)]  # an option the check refuses
+    picker.update("LWrist")  # (new options reset the dropdown to its first one)
+    before = picker.figure.to_dict()
+    with pytest.raises(ValueError, match="joint index in 0..16"):
+        picker.dropdown.value = 17  # what choosing it in the browser does
+    assert picker.dropdown.value == LWRIST and picker.state == {"dropdown": LWRIST}
+    assert picker.figure.to_dict() == before
+    picker.dropdown.value = LELBOW  # the control still works
+    assert picker.state == {"dropdown": LELBOW}
+
+
 # ---------------------------------------------------------------- joint picker (lesson 01)
 
 
