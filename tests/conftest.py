@@ -141,3 +141,14 @@ def capture(attention_model):
         prediction = attention_model(*random_inputs(2))
     return maps, prediction
 
+
+# ---------------------------------------------------------------- artifacts
+
+SCREENSHOTS = pytest.StashKey["Path"]()
+"""Where test_jupyterlab.py saved its screenshots (set by its fixture, printed at the end of the run)."""
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    folder = config.stash.get(SCREENSHOTS, None)
+    if folder is not None:
+        terminalreporter.write_line(f"JupyterLab screenshots: {folder}")

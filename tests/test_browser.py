@@ -19,7 +19,7 @@ import pytest
 import torch
 
 from conftest import make_result
-from helpers.chromium import chromium
+from helpers.chromium import FRAME_SHOWN, chromium
 
 from ddhpose_lite import viz
 from ddhpose_lite.bones import compose, disentangle, rest_pose
@@ -84,21 +84,7 @@ FIGURES = {
     "06 hypothesis_explorer": lambda: viz.hypothesis_explorer(make_result(), frames=[0, 3, 5]),
 }
 
-_FRAME_MATCHES = """([slider]) => {
-  const gd = document.getElementById('fig');
-  const active = gd._fullLayout.sliders[slider].active;
-  const name = gd._fullLayout.sliders[slider].steps[active].args[0][0];
-  const frame = gd._transitionData._frames.find(f => f.name === name);
-  const traces = frame.traces || frame.data.map((_, i) => i);
-  const same = (a, b) => JSON.stringify(Array.from(a ?? [])) === JSON.stringify(Array.from(b ?? []));
-  const mismatched = [];
-  frame.data.forEach((d, i) => ['x', 'y', 'z'].forEach(key => {
-    const shown = gd.data[traces[i]];
-    if (d[key] !== undefined && !(shown && same(d[key], shown[key]))) mismatched.push(`trace ${traces[i]}.${key}`);
-  }));
-  const title = frame.layout && frame.layout.title && frame.layout.title.text;
-  return {active, name, mismatched, titleFollows: title === undefined || title === gd._fullLayout.title.text};
-}"""
+_FRAME_MATCHES = f"""([slider]) => ({FRAME_SHOWN})(document.getElementById('fig'), slider)"""
 
 
 def _plot_pixels(page) -> bytes:

@@ -47,3 +47,22 @@ def chromium(*, scrollbars: bool = False):
             yield browser
         finally:
             browser.close()
+
+
+FRAME_SHOWN = """(gd, slider) => {
+  // does plotly figure `gd` show the animation frame its slider `slider` is on (data and title)?
+  const active = gd._fullLayout.sliders[slider].active;
+  const name = gd._fullLayout.sliders[slider].steps[active].args[0][0];
+  const frame = gd._transitionData._frames.find(f => f.name === name);
+  const traces = frame.traces || frame.data.map((_, i) => i);
+  const same = (a, b) => JSON.stringify(Array.from(a ?? [])) === JSON.stringify(Array.from(b ?? []));
+  const mismatched = [];
+  frame.data.forEach((d, i) => ['x', 'y', 'z'].forEach(key => {
+    const shown = gd.data[traces[i]];
+    if (d[key] !== undefined && !(shown && same(d[key], shown[key]))) mismatched.push(`trace ${traces[i]}.${key}`);
+  }));
+  const title = frame.layout && frame.layout.title && frame.layout.title.text;
+  return {active, last: gd._fullLayout.sliders[slider].steps.length - 1, name, mismatched,
+          titleFollows: title === undefined || title === gd._fullLayout.title.text};
+}"""
+"""JavaScript: a function of a plotly div and a slider index, for page.evaluate."""
