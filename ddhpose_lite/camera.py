@@ -20,7 +20,7 @@ torch.Generator (a numpy Generator is used internally).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -364,6 +364,24 @@ def look_at(position: Sequence[float], target: Sequence[float], roll: float = 0.
     cos, sin = math.cos(roll), math.sin(roll)
     right, down = cos * right + sin * down, -sin * right + cos * down
     return np.stack((right, down, forward), axis=1)
+
+
+def turned(camera: Camera, dx: float, dy: float) -> Camera:
+    """The camera turned about its own centre (a pan and a tilt) so that what it saw at the
+    principal point appears (dx, dy) pixels away (right, down); points elsewhere in the image move
+    by nearly the same amount.
+
+    With the camera-to-world rotation R, the new one is R · R_y(α) · R_x(β): the old optical axis
+    then has camera coordinates (-sin α, sin β cos α, cos β cos α), which projects to
+    u = -tan α / cos β and v = tan β; so β = atan(dy / fy) and α = -atan(cos β · dx / fx).
+    """
+    beta = math.atan(dy / camera.focal_length[1])
+    alpha = -math.atan(math.cos(beta) * dx / camera.focal_length[0])
+    ca, sa, cb, sb = math.cos(alpha), math.sin(alpha), math.cos(beta), math.sin(beta)
+    yaw = np.array([[ca, 0.0, sa], [0.0, 1.0, 0.0], [-sa, 0.0, ca]])
+    pitch = np.array([[1.0, 0.0, 0.0], [0.0, cb, -sb], [0.0, sb, cb]])
+    rotation = camera.rotation @ yaw @ pitch
+    return replace(camera, orientation=tuple(matrix_to_quaternion(rotation)))
 
 
 def random_camera(

@@ -26,7 +26,7 @@ import torch
 
 from . import metrics
 from .datasets import (H36M_TEST_SUBJECTS, MPI_INF_3DHP_SCENES, embedded_sequences, h36m_action, load_h36m,
-                       load_mpi_inf_3dhp, load_mpi_inf_3dhp_npz, mocap_sequences, synthetic_sequences)
+                       load_mpi_inf_3dhp, load_mpi_inf_3dhp_npz, mocap_sequences, synthetic_sequences, torso_tilt)
 from .lifter import Lifter, load_pretrained
 
 log = logging.getLogger(__name__)
@@ -131,13 +131,6 @@ def _per_action_mean(errors: list[torch.Tensor], actions: list[str]) -> float:
         pooled.setdefault(h36m_action(action), []).append(error)
     values = [float(torch.cat(parts).mean()) for parts in pooled.values()]
     return sum(values) / len(values)
-
-
-def torso_tilt(poses_world: torch.Tensor) -> torch.Tensor:
-    """Degrees between pelvis -> thorax and world up (+z), [F]: 0 upright, 90 lying, 180 upside down."""
-    up = poses_world[..., 8, :] - poses_world[..., 0, :]
-    cosine = up[..., 2] / up.norm(dim=-1).clamp_min(1e-9)
-    return torch.rad2deg(torch.acos(cosine.clamp(-1, 1)))
 
 
 def evaluate(lifter: Lifter, sequences, hypotheses: int = 1, iterations: int = 1, seed: int = 0,

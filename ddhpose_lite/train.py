@@ -304,7 +304,7 @@ class Trainer:
         return dict(zip(("loss", "pose", "length", "direction"), means))
 
     @torch.no_grad()
-    def validate(self, hypotheses: int = 1, iterations: int = 1, max_clips: int = 64) -> dict:
+    def validate(self, hypotheses: int = 1, iterations: int = 1, max_clips: int = 256) -> dict:
         """MPJPE / P-MPJPE (metres) of the mean over hypotheses, on held-out training subjects."""
         if self.val_data is None:
             return {}

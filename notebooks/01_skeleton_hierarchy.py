@@ -34,8 +34,31 @@
 # %% [markdown]
 # ## Setup
 #
-# Locally or on Binder everything is installed. On Google Colab, first run
-# `!pip install -q git+<URL of this repository>` in a new cell, then continue here.
+# Run this cell first. Locally and on Binder everything is installed already, and it only checks
+# the environment (`ddhpose_lite.doctor()`: versions, device, widget support, memory). On Google
+# Colab it first installs the package from the repository (about a minute) and switches on
+# Colab's support for interactive widgets.
+
+# %%
+import os
+import subprocess
+import sys
+
+REPOSITORY = "https://github.com/ddhpose-lite/ddhpose_lite"  # the one place: pyproject.toml [project.urls]
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"ddhpose_lite @ git+{REPOSITORY}"], check=True)
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+    os.environ["DDHPOSE_COLAB_WIDGETS"] = "1"
+
+import ddhpose_lite
+
+ddhpose_lite.doctor()
+
+# %% [markdown]
+# The figures below redraw when you move a control once the kernel is idle: after **Run All**,
+# wait until the last cell has finished (the circle at the top right of JupyterLab turns empty).
 
 # %%
 import numpy as np

@@ -27,7 +27,8 @@
 # back together, and measure both sides: what bones capture, and how their errors spread.
 #
 # You will:
-# 1. meet the generated motion this course runs on (a gallery, a clip, its 2D keypoints);
+# 1. meet the motion this course runs on: captured people (CMU motion capture) and generated
+#    ones, how much of the space of body poses each covers, a clip and its 2D keypoints;
 # 2. split a pose into bone lengths and directions (Eq. 1) and rebuild it (forward kinematics);
 # 3. see that a real body's bone lengths are constant over a clip, and what per-frame joint
 #    noise does to them;
@@ -40,8 +41,31 @@
 # %% [markdown]
 # ## Setup
 #
-# Locally or on Binder everything is installed. On Google Colab, first run
-# `!pip install -q git+<URL of this repository>` in a new cell, then continue here.
+# Run this cell first. Locally and on Binder everything is installed already, and it only checks
+# the environment (`ddhpose_lite.doctor()`: versions, device, widget support, memory). On Google
+# Colab it first installs the package from the repository (about a minute) and switches on
+# Colab's support for interactive widgets.
+
+# %%
+import os
+import subprocess
+import sys
+
+REPOSITORY = "https://github.com/ddhpose-lite/ddhpose_lite"  # the one place: pyproject.toml [project.urls]
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"ddhpose_lite @ git+{REPOSITORY}"], check=True)
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+    os.environ["DDHPOSE_COLAB_WIDGETS"] = "1"
+
+import ddhpose_lite
+
+ddhpose_lite.doctor()
+
+# %% [markdown]
+# The figures below redraw when you move a control once the kernel is idle: after **Run All**,
+# wait until the last cell has finished (the circle at the top right of JupyterLab turns empty).
 
 # %%
 import numpy as np
@@ -52,35 +76,88 @@ from ipywidgets import FloatSlider, ToggleButtons, interact
 from ddhpose_lite import viz
 from ddhpose_lite.bones import H36M_BONE_LENGTHS, NOISE_TARGETS, compose, disentangle, perturb_pose
 from ddhpose_lite.camera import project, random_camera, world_to_camera
-from ddhpose_lite.datasets import synthetic_sequences
+from ddhpose_lite.datasets import coverage, film, synthetic_sequences
+from ddhpose_lite.datasets.coverage import ANGLE_EDGES, TILT_EDGES
 from ddhpose_lite.metrics import mpjpe_by_level
+from ddhpose_lite.mocap import ACKNOWLEDGEMENT, load_clips, retarget
 from ddhpose_lite.skeleton import H36M
 from ddhpose_lite.synthetic import ACTIONS, generate_motion, generate_sequence, sample_subject
 
 torch.set_num_threads(1)  # the tensors here are tiny: a second thread only adds overhead
 
 # %% [markdown]
-# ## 1 · The data: generated motion
+# ## 1 · The data: captured people and generated ones
 #
-# This course runs offline on procedurally generated people (`ddhpose_lite.synthetic`). The
-# generator builds poses exactly the way this lesson takes them apart, only backwards: a person
-# is 16 **bone lengths** (fixed for that person), an action turns the bones (their
-# **directions** change every frame), and forward kinematics puts the joints together.
+# Everything here runs offline on two sources of 3D motion, mixed half and half when the
+# shipped model is trained (lesson 05):
 #
-# Here is one subject doing each of the 15 actions: the frame of a 2-second clip that is
-# furthest from the clip's average pose. Drag to rotate, hover a joint for its name.
+# - **captured motion**: about ten minutes of real people from the CMU Graphics Lab Motion
+#   Capture Database (walking, running, jumping, climbing, dancing, boxing, bending over, ...),
+#   converted to our 17 joints and shipped with the package (`ddhpose_lite.mocap`);
+# - **generated motion** (`ddhpose_lite.synthetic`): the generator builds poses exactly the way
+#   this lesson takes them apart, only backwards. A person is 16 **bone lengths** (fixed for
+#   that person), an action turns the bones (their **directions** change every frame), and
+#   forward kinematics puts the joints together. It can make what the capture lacks: lying,
+#   kneeling, crawling, push-ups, cartwheels, and random wandering through every joint's range.
+#
+# First, real people: one distinctive frame from each of a few captured clips, put on one body
+# (the capture keeps each frame's bone directions; `mocap.retarget` gives them this body's bone
+# lengths). Drag to rotate, hover a joint for its name.
 
 # %%
 subject = sample_subject(3, seed=0)
 print(f"subject 3 is {subject.height:.2f} m tall")
 
-snapshots = {}
-for i, action in enumerate(ACTIONS):
-    action_clip = generate_motion(action, 100, subject, seed=i)  # [100, 17, 3], world metres, z up
-    relative = action_clip - action_clip[:, :1]  # pelvis at the origin
-    distinctive = (relative - relative.mean(0)).norm(dim=-1).mean(-1).argmax()
-    snapshots[action] = action_clip[distinctive]
-viz.pose_gallery(snapshots, title="15 generated actions, one subject")
+
+def distinctive(clip: torch.Tensor) -> torch.Tensor:
+    """The frame of a clip [F, 17, 3] furthest from the clip's average pose (pelvis at the origin)."""
+    relative = clip - clip[:, :1]
+    return clip[(relative - relative.mean(0)).norm(dim=-1).mean(-1).argmax()]
+
+
+captured = {clip.name: clip for clip in load_clips("all")}
+examples = ("01_08", "02_06", "02_05", "05_18", "06_14", "09_05", "13_10", "131_03")
+real = {f"{name}: {captured[name].description[:22]}": distinctive(retarget(captured[name].poses_world, subject.bone_lengths))
+        for name in examples}
+print(ACKNOWLEDGEMENT)
+viz.pose_gallery(real, columns=4, title="Captured motion (CMU), one body")
+
+# %% [markdown]
+# And the generator: the same subject doing each of its actions, again the most distinctive
+# frame of a 2-second clip. The first 15 are everyday upright motion; the rest go down to the
+# floor, upside down, or wander through the joints' ranges.
+
+# %%
+snapshots = {action: distinctive(generate_motion(action, 100, subject, seed=i)) for i, action in enumerate(ACTIONS)}
+viz.pose_gallery(snapshots, columns=6, height=760, title=f"{len(ACTIONS)} generated actions, one subject")
+
+# %% [markdown]
+# **How much of the space of poses does each source cover?** One telling number is the **torso
+# tilt**: the angle between the pelvis → thorax line and "up" (0° upright, 90° lying,
+# 180° upside down; `datasets.torso_tilt`). Real video has people bending over, lying and
+# kneeling; a model that has never seen a tipped torso will lift such a person upright. Here is
+# the tilt of every frame of the generated test split and of every captured clip (each filmed by
+# a random camera, as the training data is):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+generated = coverage(synthetic_sequences("test", 5000, seed=0))
+real_motion = coverage([film(clip.poses_world, seed=i, extra={"poses_world": clip.poses_world})
+                        for i, clip in enumerate(captured.values())])
+for name, c in (("generated (test split)", generated), ("captured (all CMU clips)", real_motion)):
+    print(f"{name:<25} tilt > 45°: {100 * c['beyond_45']:4.1f} %, > 90°: {100 * c['beyond_90']:4.1f} %, "
+          f"knee bent > 90°: {100 * sum(c['knee_histogram'][ANGLE_EDGES.index(90.0):]):4.1f} %")
+
+# %%
+viz.coverage_bars({"generated": generated["tilt_histogram"], "captured (CMU)": real_motion["tilt_histogram"]},
+                  TILT_EDGES, title="Torso tilt: the share of frames in each 10° bin")
+
+# %% [markdown]
+# The capture is real but upright: only a few per cent of its frames tilt past 45°, none past
+# 90°. The generator's actions are imitations, but they cover the floor. Trained on both, the
+# model sees real human timing *and* bodies in every orientation (lesson 05 measures what each
+# brings). `python tools/coverage.py mix train test mocap` prints the full table, with knee and
+# hip flexion and where people appear in the image.
 
 # %% [markdown]
 # Actions can follow each other, with smooth transitions. Press ▶ to play 4 seconds of

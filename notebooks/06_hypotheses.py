@@ -40,8 +40,31 @@
 # %% [markdown]
 # ## Setup
 #
-# Locally or on Binder everything is installed. On Google Colab, first run
-# `!pip install -q git+<URL of this repository>` in a new cell, then continue here.
+# Run this cell first. Locally and on Binder everything is installed already, and it only checks
+# the environment (`ddhpose_lite.doctor()`: versions, device, widget support, memory). On Google
+# Colab it first installs the package from the repository (about a minute) and switches on
+# Colab's support for interactive widgets.
+
+# %%
+import os
+import subprocess
+import sys
+
+REPOSITORY = "https://github.com/ddhpose-lite/ddhpose_lite"  # the one place: pyproject.toml [project.urls]
+if "google.colab" in sys.modules:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"ddhpose_lite @ git+{REPOSITORY}"], check=True)
+    from google.colab import output
+
+    output.enable_custom_widget_manager()
+    os.environ["DDHPOSE_COLAB_WIDGETS"] = "1"
+
+import ddhpose_lite
+
+ddhpose_lite.doctor()
+
+# %% [markdown]
+# The figures below redraw when you move a control once the kernel is idle: after **Run All**,
+# wait until the last cell has finished (the circle at the top right of JupyterLab turns empty).
 
 # %%
 import numpy as np
@@ -57,7 +80,7 @@ from ddhpose_lite.keypoints import COCO_NAMES, coco_to_h36m, load_keypoints_json
 from ddhpose_lite.lifter import LiftResult
 from ddhpose_lite.skeleton import H36M
 
-lifter = ddhpose_lite.load_pretrained()  # a small HSTDenoiser trained on the synthetic data (lesson 05)
+lifter = ddhpose_lite.load_pretrained()  # a small HSTDenoiser trained on captured + generated motion (lesson 05)
 test = synthetic_sequences("test", 3000, seed=0, noise_2d=2.0)  # held-out subjects, 2 px detector-like noise
 print(f"the model sees {lifter.frames} frames at a time; {len(test)} test sequences")
 
@@ -423,9 +446,11 @@ for j in (0, 7, 8, 9, 10, 13):
 # the skull than any COCO point, so expect a few centimetres of systematic error there.
 #
 # The package ships an example file in the format a detector script would write: pixels, the
-# image size and a score per point (made from our synthetic motion and a random 1920×1080
-# camera by `tools/make_example_coco.py`; because it is synthetic it also carries the ground
-# truth). Some points have low confidence; asking for strictness shows which:
+# image size and a score per point. It is **not** a detector's output: `tools/make_example_coco.py`
+# made it from captured motion (CMU subject 2 bending over to scoop something up and rising, a
+# test subject the model never trained on), seen by a random 1920×1080 camera, with detector-like
+# jitter, a few low scores and a briefly hidden wrist; because it is made, it also carries the
+# ground truth. Some points have low confidence; asking for strictness shows which:
 
 # %%
 data = load_keypoints_json()  # default: the shipped example; pass a path for your own file
@@ -439,11 +464,12 @@ except ValueError as error:
 # %% [markdown]
 # `missing="interpolate"` (the default) fills such gaps linearly from the neighbouring frames,
 # which is usually right for short occlusions at 50 fps. Then lift, telling the lifter the image
-# size so it can normalise the pixels:
+# size so it can normalise the pixels. NumPy keypoints give a NumPy result; we pass a tensor to
+# keep working with tensors:
 
 # %%
 h36m, confidence = coco_to_h36m(data["keypoints"], data["scores"], missing="interpolate")
-mine = lifter.lift(h36m, hypotheses=5, iterations=5, seed=0, image_size=data["image_size"])
+mine = lifter.lift(torch.as_tensor(h36m), hypotheses=5, iterations=5, seed=0, image_size=data["image_size"])
 truth_mine = torch.tensor(data["ground_truth"]["poses_3d"], dtype=torch.float32)
 errors = {name: 1000 * value for name, value in mine.errors(truth_mine).items()}
 print("MPJPE (mm):", {name: round(value, 1) for name, value in errors.items()})
@@ -460,9 +486,11 @@ viz.animate_clip({"P-Agg": viz.to_display(mine.p_agg(), "camera"),
 # For your own video: run any COCO-17 detector, save `keypoints` [F, 17, 2] in pixels, `scores`
 # [F, 17] and `image_size` [w, h] as JSON, and `load_keypoints_json(path)` reads it.
 #
-# Remember what the model has seen: synthetic people, moving like the 15 actions of lesson 02,
-# filmed by random cameras. Real video differs (clothes, unusual motions, detector quirks), so
-# expect larger errors than on the test split, and look at the spread.
+# Remember what the model has seen: captured people (about ten minutes of CMU motion capture)
+# and generated ones (the actions of lesson 02, upright and on the floor), on varied bodies,
+# filmed by random cameras with detector-like noise. Real video differs (clothes, detector
+# quirks, motions neither source has), so expect larger errors than on the test splits, and look
+# at the spread.
 #
 # ## Takeaway
 #

@@ -25,6 +25,7 @@ from ddhpose_lite.camera import (
     quaternion_rotate,
     quaternion_to_matrix,
     random_camera,
+    turned,
     world_to_camera,
 )
 
@@ -281,3 +282,13 @@ def test_look_at_points_the_optical_axis():
     target_in_camera = rotation.T @ (np.array([0.0, 0.0, 1.0]) - (3.0, 0.0, 1.5))
     np.testing.assert_allclose(target_in_camera[:2], 0.0, atol=1e-12)
     assert rotation[2, 1] < 0  # image y (down) has a negative world z component
+
+
+def test_turned_moves_the_principal_point_by_the_shift():
+    camera = random_camera(3)
+    axis_point = camera_to_world(torch.tensor([[0.0, 0.0, 4.0]], dtype=torch.float64), camera)
+    moved = turned(camera, 120.0, -40.0)
+    before = project(world_to_camera(axis_point, camera), camera, distort=False)
+    after = project(world_to_camera(axis_point, moved), moved, distort=False)
+    torch.testing.assert_close(after - before, torch.tensor([[120.0, -40.0]], dtype=torch.float64))
+    assert moved.translation == camera.translation and moved.focal_length == camera.focal_length

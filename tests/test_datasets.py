@@ -134,3 +134,15 @@ def test_film_any_world_poses():
         film(poses, seed=5, noise_2d=-1.0)
     with pytest.raises(ValueError, match=r"outliers as a finite number in \[0, 1\]"):
         film(poses, seed=5, outliers=2.0)
+
+
+def test_people_are_filmed_anywhere_in_the_frame_and_inside_it():
+    data = small("train")
+    centres = []
+    for seq in data:
+        w, h = seq.image_size
+        clean = normalize_screen(project(world_to_camera(seq.extra["poses_world"].double(), seq.camera), seq.camera), w, h)
+        assert (clean[..., 0].abs() <= 1.0 + 1e-6).all() and (clean[..., 1].abs() <= h / w + 1e-6).all()
+        centres.append((clean.amin((0, 1)) + clean.amax((0, 1)))[0] / 2)
+    centres = torch.stack(centres)
+    assert float(centres.max() - centres.min()) > 0.5  # box centres spread across the image, not all centred

@@ -8,9 +8,9 @@ import torch
 
 from conftest import TINY
 from ddhpose_lite import metrics
-from ddhpose_lite.datasets import mocap_sequences, synthetic_sequences
+from ddhpose_lite.datasets import mocap_sequences, synthetic_sequences, torso_tilt
 from ddhpose_lite.evaluate import (AGGREGATIONS, Evaluation, Record, evaluate, format_summary, main,
-                                   mpi_inf_3dhp_table, tilt_table, torso_tilt, transfer_report)
+                                   mpi_inf_3dhp_table, tilt_table, transfer_report)
 from ddhpose_lite.lifter import Lifter
 from ddhpose_lite.model import HSTDenoiser
 

@@ -1,5 +1,6 @@
 """Committed notebooks are in sync with their jupytext .py twins and carry no bulky outputs."""
 import json
+import re
 from pathlib import Path
 
 import jupytext
@@ -54,3 +55,14 @@ def test_lesson_checks_real_values_and_states_its_cost(source):
     notebook = json.loads(source.with_suffix(".ipynb").read_text())
     checked = [c for c in notebook["cells"] if "".join(c["source"]).startswith("# NBVAL_CHECK_OUTPUT")]
     assert all(c.get("outputs") for c in checked), "a checked cell has no stored output to compare"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_setup_cell_installs_from_the_one_repository_url_and_checks_the_environment(source):
+    """The URL has one home (pyproject.toml); every lesson's setup cell uses it on Colab and calls doctor()."""
+    pyproject = (NOTEBOOKS.parent / "pyproject.toml").read_text()
+    url = re.search(r'^\[project\.urls\]\nRepository = "([^"]+)"', pyproject, re.M).group(1)
+    text = source.read_text()
+    assert f'REPOSITORY = "{url}"' in text, f"{source.name}: the setup cell must use {url}"
+    assert 'if "google.colab" in sys.modules:' in text and "enable_custom_widget_manager()" in text
+    assert "ddhpose_lite.doctor()" in text

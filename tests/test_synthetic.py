@@ -1,5 +1,6 @@
 """The procedural motion generator (``ddhpose_lite.synthetic``): deterministic, anatomically
-plausible (bone lengths, joint limits, bend directions, feet on the floor) and varied."""
+plausible (bone lengths, joint limits, bend directions, nothing below the floor, feet on the
+floor when upright, human speeds), varied, and covering lying, kneeling and inverted bodies."""
 from __future__ import annotations
 
 import math
@@ -11,7 +12,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ddhpose_lite._tensors import numpy_rng
 from ddhpose_lite.bones import disentangle
+from ddhpose_lite.datasets.coverage import knee_flexion, torso_tilt
 from ddhpose_lite.synthetic import (
     ACTIONS,
     TEST_SUBJECTS,
@@ -22,9 +25,13 @@ from ddhpose_lite.synthetic import (
     sample_subject,
     synthetic_motion,
 )
+from ddhpose_lite.synthetic.catalogue import GROUPS, MIX, SCRIPTS, UPRIGHT
+from ddhpose_lite.synthetic.channels import ALL_CHANNELS, limits
+from ddhpose_lite.synthetic.timing import Span, keyframes, schedule
 
 
-FRAMES = 250  # 5 s at 50 fps: at least one full cycle of every action
+FRAMES = 250  # 5 s at 50 fps: at least one full cycle of every upright action
+LONG = 500  # 10 s: getting down, a while on the floor (or a few cartwheels), getting up
 
 
 SEEDS = (0, 1, 2)
@@ -32,7 +39,15 @@ SEEDS = (0, 1, 2)
 
 @lru_cache(maxsize=None)
 def clip(action: str, seed: int) -> torch.Tensor:
-    return generate_motion(action, FRAMES, sample_subject(seed, seed), seed=seed).double()
+    frames = FRAMES if action in UPRIGHT else LONG
+    return generate_motion(action, frames, sample_subject(seed, seed), seed=seed).double()
+
+
+@lru_cache(maxsize=None)
+def middle(action: str, seed: int, seconds: float = 10.0) -> torch.Tensor:
+    """``action`` between two seconds of standing: it must get there from standing and back."""
+    lengths = (100, int(seconds * 50), 100)
+    return generate_sequence(("idle", action, "idle"), lengths, sample_subject(seed, 0), seed=seed).poses_world.double()
 
 
 def unit(v: torch.Tensor) -> torch.Tensor:
@@ -112,20 +127,77 @@ def test_arms_stay_out_of_the_torso(action):
 
 
 @all_clips
-def test_feet_on_the_floor(action):
+def test_nothing_goes_below_the_floor_and_something_touches_it(action):
+    for seed in SEEDS:
+        pose = clip(action, seed)
+        lowest = pose[..., 2].min(-1).values
+        assert lowest.min() > -1e-4, "no joint goes below the floor"
+        if action not in ("run", "jump", "jumping_jacks"):
+            assert lowest.max() < 0.11, "the body rests on the floor (joint centres sit a body radius above it)"
+
+
+@pytest.mark.parametrize("action", UPRIGHT)
+def test_upright_actions_stand_on_their_feet(action):
     for seed in SEEDS:
         pose = clip(action, seed)
         lowest_ankle = pose[:, [3, 6], 2].min(-1).values
         assert lowest_ankle.min() > -1e-4, "the feet never go below the floor"
-        assert pose[..., 2].min() > -0.05, "no joint sinks into the floor"
         if action == "jump":
             assert lowest_ankle.max() > 0.08  # real flight
             assert (lowest_ankle < 1e-4).float().mean() > 0.3  # and real ground contact
-        elif action == "run":
+        elif action in ("run", "jumping_jacks"):
             assert lowest_ankle.max() < 0.12
             assert (lowest_ankle < 1e-4).float().mean() > 0.3
         else:
-            assert lowest_ankle.abs().max() < 1e-4
+            assert lowest_ankle.abs().max() < 1e-4, "the lowest ankle is on the floor"
+        assert torso_tilt(pose).min() < 30, "upright at some point"
+
+
+@pytest.mark.parametrize("action, support", [("idle", (3, 6)), ("squat", (3, 6)), ("toe_touch", (3, 6)),
+                                             ("clap", (3, 6))])
+def test_planted_feet_do_not_slide(action, support):
+    for seed in SEEDS:
+        pose = clip(action, seed)
+        feet = pose[:, list(support), :2].mean(1)
+        assert (feet[1:] - feet[:-1]).norm(dim=-1).max() < 1e-3, f"{action}: the feet slide"
+
+
+def test_planted_hands_do_not_slide_in_push_ups():
+    pose = middle("push_up", 0)
+    hands = pose[:, [13, 16]]
+    down = (hands[..., 2] < 0.08).all(-1) & (torso_tilt(pose) > 60)
+    assert down.float().mean() > 0.4
+    middle_of_hands = hands[..., :2].mean(1)
+    step = (middle_of_hands[1:] - middle_of_hands[:-1]).norm(dim=-1)
+    assert step[down[1:] & down[:-1]].max() < 1e-3
+
+
+@all_clips
+def test_human_speeds(action):
+    """Joints move at human speeds (exploration, cartwheels, handstands < 10 m/s; kicks and
+    sprints a little more) and bones turn at most 1,800 deg/s (a kick's knee snap; exploration
+    900 deg/s)."""
+    for seed in SEEDS:
+        pose = clip(action, seed)
+        speed = (pose[1:] - pose[:-1]).norm(dim=-1) * 50
+        assert speed.max() < (10.0 if action in ("explore", "cartwheel", "handstand") else 13.0), f"{action}: too fast"
+        _, directions = disentangle(pose)
+        turn = torch.rad2deg(torch.acos((directions[1:] * directions[:-1]).sum(-1).clamp(-1, 1))) * 50
+        assert turn.max() < (900 if action == "explore" else 1800), f"{action}: a bone turns too fast"
+
+
+@pytest.mark.parametrize("action", [a for a in ACTIONS if a != "explore"])
+def test_scripts_stay_within_the_joint_limits(action):
+    """Scripts write angles inside the joint limits themselves (clamping is a safety net, not
+    how a posture is made): at most 2 deg past a limit."""
+    t = torch.arange(500, dtype=torch.float64) / 50
+    for seed in SEEDS:
+        for span in (Span(10.0, True, True), Span(10.0, False, False)):
+            script = SCRIPTS[action](t, sample_subject(seed, 0), numpy_rng(seed), span)
+            for name in ALL_CHANNELS:
+                _, low, high = limits(name)
+                value = torch.as_tensor(script[name], dtype=torch.float64)
+                assert low - 2 <= value.min() and value.max() <= high + 2, f"{action}: {name} outside [{low}, {high}]"
 
 
 @settings(max_examples=8, deadline=None)
@@ -207,7 +279,7 @@ def test_train_and_test_subjects_are_disjoint():
 
 
 def test_motion_covers_every_action():
-    labels = torch.cat([m.labels for m in motions("train", 20_000, 1)])
+    labels = torch.cat([m.labels for m in motions("train", 40_000, 1)])
     assert len(labels.unique()) == len(ACTIONS)
     for motion in motions("train"):
         assert 0 <= motion.labels.min() and motion.labels.max() < len(ACTIONS)
@@ -230,3 +302,145 @@ def test_bad_inputs():
     with pytest.raises(TypeError, match="Subject"):
         generate_motion("walk", 10, subject="S1")
     assert generate_motion("jump", 1).shape == (1, 17, 3)
+
+
+# ---------------------------------------------------------------- what the new actions promise
+
+
+def body_front(pose: torch.Tensor) -> torch.Tensor:
+    """The direction the chest faces, per frame (world)."""
+    return body_axes(pose)[2]
+
+
+@pytest.mark.parametrize("action, facing", [("lie_back", 1.0), ("lie_front", -1.0), ("lie_side", 0.0)])
+def test_lying_down_from_standing_and_getting_up(action, facing):
+    for seed in SEEDS:
+        pose = middle(action, seed)
+        tilt = torso_tilt(pose)
+        assert tilt[:100].max() < 30 and tilt[-60:].max() < 30, "standing before and after"
+        lying = tilt > 70
+        assert lying[100:-100].float().mean() > 0.3, f"{action}: lying for a good part of the action"
+        front, right = body_front(pose)[lying], body_axes(pose)[0][lying]
+        if facing:  # the chest faces up (on the back) or down (on the front)
+            assert (front[:, 2] * facing > 0.7).float().mean() > 0.8
+        else:  # the hips are stacked: the body's right axis is about vertical
+            assert (right[:, 2].abs() > 0.7).float().mean() > 0.6
+        on_floor = lying & (pose[:, 0, 2] < 0.3)  # not on all fours on the way
+        assert on_floor[100:-100].float().mean() > 0.25, "the pelvis is down on the floor"
+
+
+@pytest.mark.parametrize("action", ["cartwheel", "handstand"])
+def test_inverted_actions_turn_upside_down(action):
+    for seed in SEEDS:
+        tilt = torso_tilt(middle(action, seed))
+        assert tilt.max() > 150 and (tilt > 120).float().mean() > 0.05
+        assert tilt[:100].max() < 30 and tilt[-60:].max() < 30
+
+
+def test_handstand_stands_on_the_hands():
+    for seed in SEEDS:
+        pose = middle("handstand", seed)
+        inverted = torso_tilt(pose) > 150
+        assert (pose[inverted][:, [13, 16], 2].max(-1).values < 0.06).all(), "both hands on the floor"
+        assert (pose[inverted][:, [3, 6], 2].min(-1).values > 1.0).all(), "the feet up in the air"
+
+
+def test_kneeling_puts_a_knee_on_the_floor():
+    for seed in SEEDS:
+        pose = middle("kneel", seed)
+        knee_down = pose[:, [2, 5], 2].min(-1).values < 0.1
+        assert knee_down[100:-100].float().mean() > 0.4
+        assert torso_tilt(pose)[knee_down].max() < 35, "kneeling upright"
+
+
+def test_crawling_on_hands_and_knees_moves_forward():
+    for seed in SEEDS:
+        pose = middle("crawl", seed)
+        four = ((pose[:, [13, 16], 2].min(-1).values < 0.1) & (pose[:, [2, 5], 2].min(-1).values < 0.12)
+                & (torso_tilt(pose) > 60) & (torso_tilt(pose) < 100))
+        assert four[100:-100].float().mean() > 0.3
+        pelvis = pose[four, 0, :2]
+        assert (pelvis[-1] - pelvis[0]).norm() > 0.5, "crawling goes somewhere"
+
+
+def test_push_ups_bend_the_elbows_and_sit_ups_curl_the_trunk():
+    for seed in SEEDS:
+        pose = middle("push_up", seed)
+        plank = (torso_tilt(pose) > 55) & (torso_tilt(pose) < 85) & (pose[:, [2, 5], 2].min(-1).values > 0.12)
+        elbows = torch.stack([torch.rad2deg(torch.acos(torch.nn.functional.cosine_similarity(
+            pose[:, e] - pose[:, s], pose[:, w] - pose[:, e], dim=-1).clamp(-1, 1))) for s, e, w in ((11, 12, 13), (14, 15, 16))], -1)
+        assert elbows[plank].amax() > 70 and elbows[plank].amin() < 15
+        assert pose[plank][:, [3, 6], 2].min(-1).values.max() < 0.05, "on the toes"
+        sit_up = middle("sit_up", seed, 16.0)[300:-300]  # the repetitions, after lying down
+        tilt = torso_tilt(sit_up)
+        assert tilt.max() > 80 and tilt.min() < 60, "the trunk curls up from lying"
+        assert sit_up[:, 0, 2].max() < 0.2, "the pelvis stays on the floor"
+
+
+def test_crouch_sit_and_bend_over():
+    for seed in SEEDS:
+        crouch = middle("crouch", seed)
+        knees = knee_flexion(crouch).amax(-1)
+        assert (knees > 120).float().mean() > 0.3 and crouch[knees > 120, 0, 2].max() < 0.5
+        sit = middle("sit_floor", seed)
+        seated = sit[:, 0, 2] < 0.2
+        assert seated.float().mean() > 0.3 and torso_tilt(sit)[seated].max() < 70  # reaching to the toes
+        fold = clip("toe_touch", seed)
+        assert torso_tilt(fold).max() > 90, "the trunk goes past horizontal, legs straight"
+        assert knee_flexion(fold)[torso_tilt(fold) > 90].max() < 15
+
+
+def test_lunges_reach_high_and_jumping_jacks():
+    for seed in SEEDS:
+        lunge = clip("lunge", seed)
+        knees = knee_flexion(lunge)
+        low = lunge[:, [2, 5], 2].min(-1).values < 0.25
+        assert low.any() and knees[low].amax() > 60, "the back knee comes down, the front knee bends"
+        reach = clip("reach_high", seed)
+        assert (reach[:, [13, 16], 2].max(-1).values - reach[:, 10, 2]).max() > 0.3, "a hand above the head"
+        jacks = clip("jumping_jacks", seed)
+        assert (jacks[:, 3, :2] - jacks[:, 6, :2]).norm(dim=-1).max() > 0.5, "feet apart"
+        assert (jacks[:, [13, 16], 2].min(-1).values - jacks[:, 10, 2]).max() > 0.1, "hands above the head"
+
+
+def test_exploration_covers_orientations_and_joint_ranges():
+    tilts, knees = [], []
+    for seed in range(8):
+        pose = generate_motion("explore", 750, sample_subject(seed, 0), seed=seed).double()
+        tilts.append(torso_tilt(pose))
+        knees.append(knee_flexion(pose).flatten())
+    tilt, knee = torch.cat(tilts), torch.cat(knees)
+    for low, high in ((0, 30), (30, 60), (60, 90), (90, 120), (120, 180)):
+        assert ((tilt >= low) & (tilt < high)).float().mean() > 0.03, f"exploration rarely tilts {low}-{high} deg"
+    assert knee.max() > 120 and (knee < 20).float().mean() > 0.05
+
+
+def test_default_mix_tips_a_third_of_the_frames_over():
+    assert abs(sum(p for p, _, _ in MIX.values()) - 1) < 1e-9
+    tilt = torch.cat([torso_tilt(m.poses_world.double()) for m in motions("train", 40_000, 1)])
+    beyond_45, beyond_90, upright = ((tilt > 45).double().mean(), (tilt > 90).double().mean(), (tilt < 30).double().mean())
+    assert 0.25 < beyond_45 < 0.45, f"{beyond_45:.2f} of the frames tipped beyond 45 deg"
+    assert 0.05 < beyond_90 < 0.2
+    assert upright > 0.45, "plenty of upright motion"
+    labels = torch.cat([m.labels for m in motions("train", 40_000, 1)])
+    everyday = torch.isin(labels, torch.tensor([ACTIONS.index(a) for a in GROUPS["everyday"]]))
+    assert everyday.double().mean() > 0.25
+
+
+def test_keyframes_blend_postures_with_a_partition_of_unity():
+    t = torch.linspace(-1, 3, 81, dtype=torch.float64)
+    base = {"a": 0.0, "b": 5.0}
+    out = keyframes(t, [(0.0, {"a": 10.0}), (1.0, {"a": 20.0}), (2.0, {"a": 20.0, "b": 7.0})], base)
+    assert set(out) == {"a", "b"}
+    assert torch.equal(out["a"][t <= 0], torch.full_like(t[t <= 0], 10.0))
+    assert torch.allclose(out["a"][t >= 1], torch.full_like(t[t >= 1], 20.0))
+    assert torch.allclose(out["b"][t <= 1], torch.full_like(t[t <= 1], 5.0)) and out["b"][-1] == 7.0
+    assert torch.allclose(out["a"][t == 0.5], torch.tensor([15.0], dtype=torch.float64))  # smoothstep(0.5) = 0.5
+
+
+def test_schedule_fits_getting_down_and_up_into_the_span():
+    assert schedule(Span(10.0), 3.0, 3.0) == (1.0, 3.0, 7.0)
+    scale, start, end = schedule(Span(5.0), 3.0, 3.0)  # squeezed, at most to 0.6x
+    assert scale == pytest.approx(4 / 6) and start == pytest.approx(2.0) and end == pytest.approx(3.0)
+    assert schedule(Span(10.0, enter=False), 3.0, 3.0) == (1.0, 0.0, 7.0)
+    assert schedule(Span(10.0, leave=False), 3.0, 3.0) == (1.0, 3.0, math.inf)

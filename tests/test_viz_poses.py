@@ -455,3 +455,22 @@ def test_perturbation_explorer_camera_frame_draws_upright():
 def test_perturbation_explorer_bad_input(steps, message):
     with pytest.raises(ValueError, match=message):
         viz.perturbation_explorer(rest_pose(), steps)
+
+
+# ---------------------------------------------------------------- coverage_bars (lesson 02)
+
+
+def test_coverage_bars_one_bar_group_per_dataset_in_percent():
+    fig = viz.coverage_bars({"procedural": [0.5, 0.3, 0.2], "captured": [0.9, 0.1, 0.0]}, [0, 30, 90, 180])
+    assert [t.name for t in fig.data] == ["procedural", "captured"]
+    assert list(fig.data[0].x) == ["0-30", "30-90", "90-180"] and list(fig.data[1].y) == [90.0, 10.0, 0.0]
+    assert fig.layout.barmode == "group" and fig.layout.width <= 840
+
+
+@pytest.mark.parametrize("histograms, edges, message", [
+    ({"a": [1.0]}, [0], "at least two increasing bin edges"),
+    ({"a": [0.5, 0.5]}, [0, 90], r"1 fractions for 'a' \(one per bin\), got \[2\]"),
+])
+def test_coverage_bars_bad_input(histograms, edges, message):
+    with pytest.raises(ValueError, match=message):
+        viz.coverage_bars(histograms, edges)

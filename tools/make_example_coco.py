@@ -3,8 +3,10 @@
 
     python tools/make_example_coco.py            # rewrites the shipped file (deterministic)
 
-The person is our own synthetic motion (``synthetic.generate_sequence``, a held-out test subject)
-seen by a random camera (``camera.random_camera``). COCO has face points that H36M lacks, so
+The person is captured motion: CMU subject 2 bending over to scoop something up and rising
+(clip 02_06 of the shipped mocap asset; subject 2 is a test subject, never trained on), on a
+held-out procedural body (``mocap.retarget``), seen by a random 1920x1080 camera
+(``camera.random_camera``). COCO has face points that H36M lacks, so
 they are approximated in 3D from the H36M head joints before projecting: with the head's up
 axis u (Nose -> Head), the facing direction f (from the shoulders) and the left axis l,
     eyes = Head + 3 cm f ± 3.2 cm l - 1 cm u,   ears = Head - 4 cm f ± 7.5 cm l - 2 cm u,
@@ -24,12 +26,12 @@ import torch
 
 from ddhpose_lite.camera import SENSORS, project, random_camera, world_to_camera
 from ddhpose_lite.keypoints import COCO_NAMES, EXAMPLE_COCO
-from ddhpose_lite.synthetic import TEST_SUBJECTS, generate_sequence, sample_subject
+from ddhpose_lite.mocap import ACKNOWLEDGEMENT, load_clips, retarget
+from ddhpose_lite.synthetic import TEST_SUBJECTS, sample_subject
 
-FRAMES = 120
+CLIP, FIRST, FRAMES = "02_06", 20, 150  # bend over, scoop up, rise: 3 s at 50 fps
 FPS = 50
 SEED = 6
-ACTIONS = ("walk", "wave")
 
 
 def _unit(v: torch.Tensor) -> torch.Tensor:
@@ -61,10 +63,11 @@ def h36m_to_coco_3d(pose: torch.Tensor) -> torch.Tensor:
 def main() -> None:
     rng = np.random.default_rng(SEED)
     subject = sample_subject(TEST_SUBJECTS[1], seed=SEED)
-    motion = generate_sequence(ACTIONS, FRAMES, subject, seed=SEED, fps=FPS)
-    camera = random_camera(SEED, target=tuple(motion.poses_world[:, 0, :2].mean(0).tolist()), extent=1.5,
-                           sensors=[s for s in SENSORS if s.name == "video_1920x1080"])
-    pose_camera = world_to_camera(motion.poses_world.double(), camera)  # [F, 17, 3]
+    clip = next(c for c in load_clips("test") if c.name == CLIP)
+    world = retarget(clip.poses_world[FIRST:FIRST + FRAMES], subject.bone_lengths)
+    camera = random_camera(SEED, target=tuple(world[:, 0, :2].mean(0).tolist()), subject_height=subject.height,
+                           extent=1.0, sensors=[s for s in SENSORS if s.name == "video_1920x1080"])
+    pose_camera = world_to_camera(world.double(), camera)  # [F, 17, 3]
     coco_3d = h36m_to_coco_3d(pose_camera)
     pixels = project(coco_3d, camera).numpy()
     pixels += rng.normal(0.0, 1.5, pixels.shape)
@@ -82,19 +85,22 @@ def main() -> None:
 
     truth = (pose_camera - pose_camera[:, :1]).numpy()
     data = {
-        "description": "Synthetic 2D keypoints in COCO-17 layout (pixels, y down) with detector-like "
-                       "confidences, for ddhpose_lite lesson 06. Made by tools/make_example_coco.py.",
+        "description": "2D keypoints in COCO-17 layout (pixels, y down) with detector-like noise and "
+                       "confidences, made from captured motion (CMU mocap clip 02_06, subject 2: bend over, "
+                       "scoop up, rise) seen by a random camera, for ddhpose_lite lesson 06. Not a detector's "
+                       "output: made by tools/make_example_coco.py.",
+        "acknowledgement": ACKNOWLEDGEMENT,
         "layout": "coco17",
         "joint_names": list(COCO_NAMES),
         "image_size": [camera.res_w, camera.res_h],
         "fps": FPS,
         "keypoints": np.round(pixels, 1).tolist(),
         "scores": np.round(scores, 3).tolist(),
-        "source": {"generator": "tools/make_example_coco.py", "seed": SEED, "actions": list(ACTIONS),
-                   "subject": int(subject.id), "camera": camera.name,
+        "source": {"generator": "tools/make_example_coco.py", "seed": SEED, "motion": f"CMU mocap {CLIP}",
+                   "frames": [FIRST, FIRST + FRAMES], "body": int(subject.id), "camera": camera.name,
                    "focal_length_px": round(camera.focal_length[0], 1)},
         "ground_truth": {
-            "note": "H36M-17 poses in the camera frame, root-relative, metres (only a synthetic example has them)",
+            "note": "H36M-17 poses in the camera frame, root-relative, metres (only a made example has them)",
             "poses_3d": np.round(truth, 4).tolist(),
             "trajectory": np.round(pose_camera[:, 0].numpy(), 4).tolist(),
         },

@@ -3,8 +3,8 @@
     .venv/bin/python tools/train_checkpoint.py                 # trains, then exports
     .venv/bin/python tools/train_checkpoint.py --export-only   # exports runs/cpu/last.pt
 
-Training is the CLI's `cpu` profile on the embedded synthetic dataset:
-`python -m ddhpose_lite.train --profile cpu --data synthetic --out runs/cpu --resume`.
+Training is the CLI's `cpu` profile on the embedded data mix (captured CMU motion and procedural
+motion, filmed by random cameras): `python -m ddhpose_lite.train --profile cpu --out runs/cpu --resume`.
 The export keeps what inference needs: config, float32 weights and the training history.
 
 Training is deterministic on one kind of CPU (two runs gave bit-identical weights), not across
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ddhpose_lite import train
 from ddhpose_lite.checkpoint import load_checkpoint, save_checkpoint
+from ddhpose_lite.mocap import ACKNOWLEDGEMENT
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSET = ROOT / "ddhpose_lite" / "assets" / "ddhpose_small.pt"
@@ -30,7 +31,8 @@ def export(checkpoint: dict, path: Path = ASSET) -> None:
         "model": {k: v.detach().cpu().float() for k, v in checkpoint["model"].items()},
         "epoch": checkpoint["epoch"],
         "history": checkpoint["history"],
-        "trained_on": "python -m ddhpose_lite.train --profile cpu --data synthetic",
+        "trained_on": "python -m ddhpose_lite.train --profile cpu (the embedded mix: CMU mocap and procedural motion)",
+        "acknowledgement": ACKNOWLEDGEMENT,
     }
     save_checkpoint(path, state)
 
@@ -41,7 +43,7 @@ def main() -> None:
     parser.add_argument("--export-only", action="store_true")
     args = parser.parse_args()
     if not args.export_only:
-        train.main(["--profile", "cpu", "--data", "synthetic", "--out", args.out, "--resume"])
+        train.main(["--profile", "cpu", "--out", args.out, "--resume"])
     export(load_checkpoint(Path(args.out) / "last.pt"))
     print(f"exported {ASSET} ({ASSET.stat().st_size:,} bytes)")
 

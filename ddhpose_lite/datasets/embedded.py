@@ -14,7 +14,7 @@ import logging
 import torch
 
 from .._tensors import check_int, check_number, numpy_rng, single_thread
-from ..camera import normalize_screen, project, random_camera, world_to_camera
+from ..camera import normalize_screen, project, random_camera, turned, world_to_camera
 from ..keypoints import detector_noise
 from ..mocap import load_clips, retarget
 from ..synthetic import ACTIONS, TEST_SUBJECTS, TRAIN_SUBJECTS, sample_subject, synthetic_motion
@@ -39,7 +39,8 @@ def film(poses_world, seed, *, subject_height: float | None = None, noise_2d: fl
     """World poses [F, 17, 3] (metres, z-up) seen by one random camera -> a ``Sequence``.
 
     The camera is aimed at the area the pelvis moves in and placed so a person of
-    ``subject_height`` (default: estimated from the poses) fits the image. ``seed`` (int) fixes
+    ``subject_height`` (default: estimated from the poses) fits the image, then turned so that the
+    person lands anywhere in the frame (``_placed_anywhere``). ``seed`` (int) fixes
     the camera and, on a separate stream, the 2D noise: ``noise_2d`` px (1 sigma; 2-5 px is
     CPN-like on 1000 px images), ``outliers`` the probability per joint and frame of a gross
     error. ``sequence_fields`` (subject, action, extra) go into the Sequence.
@@ -54,6 +55,7 @@ def film(poses_world, seed, *, subject_height: float | None = None, noise_2d: fl
         subject_height = max(1.0, float((world[..., 2].amax(-1) - world[..., 2].amin(-1)).max()) * 1.1)
     camera = random_camera(numpy_rng(seed, 1), target=tuple(centre.tolist()), subject_height=subject_height,
                            extent=extent, distortion=distortion)
+    camera = _placed_anywhere(camera, world, numpy_rng(seed, 3))
     poses_camera = world_to_camera(world, camera)
     pixels = detector_noise(project(poses_camera, camera), noise_2d, outliers, numpy_rng(seed, 2))
     root = poses_camera[:, :1]
@@ -62,6 +64,23 @@ def film(poses_world, seed, *, subject_height: float | None = None, noise_2d: fl
         poses_3d=(poses_camera - root).float(), camera=camera, trajectory=root[:, 0].float(),
         image_size=(camera.res_w, camera.res_h), **sequence_fields,
     )
+
+
+def _placed_anywhere(camera, world, rng):
+    """The camera turned so that the person's box (over the whole clip) lands at a random place
+    that keeps it inside the image: people are seen anywhere in the frame, not only centred
+    (``camera.turned``). The camera stays as it is when the box does not fit."""
+    pixels = project(world_to_camera(world, camera), camera).reshape(-1, 2)
+    low, high = pixels.amin(0), pixels.amax(0)
+    size = torch.tensor([camera.res_w, camera.res_h], dtype=pixels.dtype)
+    room_low, room_high = -low, size - high  # shifts that keep the box inside
+    if bool((room_low > room_high).any()) or bool((room_low > 0).any()) or bool((room_high < 0).any()):
+        return camera
+    dx, dy = (float(rng.uniform(a, b)) for a, b in zip(room_low.tolist(), room_high.tolist()))
+    moved = turned(camera, dx, dy)
+    pixels = project(world_to_camera(world, moved), moved).reshape(-1, 2)
+    inside = bool((pixels.amin(0) >= 0).all()) and bool((pixels.amax(0) <= size).all())
+    return moved if inside else camera
 
 
 def synthetic_sequences(split: str = "train", frames: int = 50_000, seed: int = 0, *, noise_2d: float = 0.0,

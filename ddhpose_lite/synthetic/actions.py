@@ -1,8 +1,10 @@
-"""Motion scripts: one function per action, writing joint-angle channels over time.
+"""Everyday upright motion: one script per action, writing joint-angle channels over time.
 
-Each script is ``(t [F] seconds, subject, rng) -> Script``: t = 0 is where the action starts
-(t < 0 happens during the blend from the previous action). Scripts write degrees into the
-channels of ``channels.CHANNELS``; the limits are applied after blending.
+Each script is ``(t [F] seconds, subject, rng, span) -> Script``: t = 0 is where the action
+starts (t < 0 happens during the blend from the previous action); ``span`` (``timing.Span``)
+says how long the action lasts, which these cyclic actions do not need. Scripts write degrees
+into the channels of ``channels.CHANNELS``; the limits are applied after blending. The feet stay
+on the floor (the lowest ankle touches it) except in the flight of a jump or a run.
 """
 from __future__ import annotations
 
@@ -11,38 +13,11 @@ import math
 import torch
 
 from .channels import Script
+from .timing import bump, cycle, pulse, smoothstep
 
-__all__ = ["ACTIONS", "SCRIPTS", "GRAVITY", "smoothstep"]
-
-ACTIONS = (
-    "walk", "run", "jump", "squat", "wave", "sit", "pick_up", "turn",
-    "kick", "stretch", "boxing", "bow", "clap", "look_around", "idle",
-)
-"""The actions the generator knows (labels are indices into this tuple)."""
+__all__ = ["EVERYDAY", "GRAVITY"]
 
 GRAVITY = 9.81  # m/s^2
-
-def _bump(phase: torch.Tensor, centre: float, kappa: float) -> torch.Tensor:
-    """Smooth periodic bump in [0, 1] peaking at ``centre`` (a von Mises shape)."""
-    return torch.exp(kappa * (torch.cos(phase - centre) - 1))
-
-
-def smoothstep(x: torch.Tensor) -> torch.Tensor:
-    """0 below 0, 1 above 1, C1-smooth in between: 3x^2 - 2x^3."""
-    x = x.clamp(0.0, 1.0)
-    return x * x * (3 - 2 * x)
-
-
-def _pulse(u: torch.Tensor, start: float, duration: float) -> torch.Tensor:
-    """A smooth 0 -> 1 -> 0 pulse sin^2 over [start, start + duration], 0 elsewhere."""
-    x = ((u - start) / duration).clamp(0.0, 1.0)
-    return torch.sin(math.pi * x) ** 2
-
-
-def _cycle(t: torch.Tensor, period: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Time within the current cycle (s) and the cycle number (defined for t < 0 too)."""
-    return torch.remainder(t, period), torch.floor(t / period).long()
-
 
 
 def _gait(t, subject, rng, *, cadence, hip_amp, knee_swing, knee_width, knee_load, arm_amp, elbow, lean):
@@ -58,8 +33,8 @@ def _gait(t, subject, rng, *, cadence, hip_amp, knee_swing, knee_width, knee_loa
     asym = 1 + style.asymmetry
     for side, phase, gain in (("r", phase_r, asym), ("l", phase_r + math.pi, 2 - asym)):
         s[f"hip_flex_{side}"] = lean + 5 + gain * hip_amp * torch.sin(phase)
-        s[f"knee_{side}"] = (style.knee_rest + gain * knee_swing * _bump(phase, -math.pi / 4, knee_width)
-                             + knee_load * _bump(phase, math.pi / 2 + 0.5, 4.0))
+        s[f"knee_{side}"] = (style.knee_rest + gain * knee_swing * bump(phase, -math.pi / 4, knee_width)
+                             + knee_load * bump(phase, math.pi / 2 + 0.5, 4.0))
         s[f"shoulder_flex_{side}"] = -gain * arm_amp * torch.sin(phase) + 5
         s[f"elbow_{side}"] = elbow + 0.3 * arm_amp * (1 - torch.sin(phase)) / 2
     s["pelvis_pitch"] = lean
@@ -75,7 +50,7 @@ def _gait(t, subject, rng, *, cadence, hip_amp, knee_swing, knee_width, knee_loa
     return s, phase_r, freq
 
 
-def _walk(t, subject, rng):
+def _walk(t, subject, rng, span):
     s, _, _ = _gait(t, subject, rng, cadence=rng.uniform(0.8, 1.05), hip_amp=rng.uniform(18, 28),
                     knee_swing=rng.uniform(50, 65), knee_width=2.5, knee_load=rng.uniform(5, 15),
                     arm_amp=rng.uniform(10, 25), elbow=subject.style.elbow_rest + 5,
@@ -83,7 +58,7 @@ def _walk(t, subject, rng):
     return s
 
 
-def _run(t, subject, rng):
+def _run(t, subject, rng, span):
     s, phase, _ = _gait(t, subject, rng, cadence=rng.uniform(1.2, 1.45), hip_amp=rng.uniform(28, 38),
                         knee_swing=rng.uniform(80, 105), knee_width=1.2, knee_load=rng.uniform(20, 35),
                         arm_amp=rng.uniform(25, 45), elbow=rng.uniform(75, 95),
@@ -93,14 +68,14 @@ def _run(t, subject, rng):
     return s
 
 
-def _jump(t, subject, rng):
+def _jump(t, subject, rng, span):
     """Repeated jumps: crouch, push off, ballistic flight of T s (height g T^2 / 8), land, absorb."""
     s, style = Script(subject.style), subject.style
     flight = rng.uniform(0.3, 0.45)
     prep, absorb, rest = rng.uniform(0.45, 0.7), rng.uniform(0.3, 0.45), rng.uniform(0.2, 0.8)
-    u, _ = _cycle(t + 0.1, (prep + flight + absorb + rest) / style.tempo)
+    u, _ = cycle(t + 0.1, (prep + flight + absorb + rest) / style.tempo)
     u = u * style.tempo
-    crouch = _pulse(u, 0.0, prep) + 0.6 * _pulse(u, prep + flight, absorb)
+    crouch = pulse(u, 0.0, prep) + 0.6 * pulse(u, prep + flight, absorb)
     air = ((u - prep) / flight).clamp(0, 1)  # 0..1 through the flight
     in_air = torch.sin(math.pi * air)  # 0 at take-off and landing
     knee = rng.uniform(70, 110)
@@ -110,15 +85,15 @@ def _jump(t, subject, rng):
     s.both("hip_flex", 0.75 * knee * crouch + pitch + 0.7 * tuck * in_air)
     s["pelvis_pitch"] = style.lean + pitch
     arms_up = rng.uniform(60, 160)
-    swing_up = _pulse(u, 0.5 * prep, 0.5 * prep + flight + 0.5 * absorb)  # arms drive the take-off
-    s.both("shoulder_flex", -35 * _pulse(u, 0.0, 0.6 * prep) + arms_up * swing_up)
+    swing_up = pulse(u, 0.5 * prep, 0.5 * prep + flight + 0.5 * absorb)  # arms drive the take-off
+    s.both("shoulder_flex", -35 * pulse(u, 0.0, 0.6 * prep) + arms_up * swing_up)
     s.both("elbow", style.elbow_rest + 15 * crouch)
     s["lift"] = GRAVITY * flight**2 / 8 * 4 * air * (1 - air)  # h(s) = 4 h_max s (1 - s)
     s["speed"] = rng.uniform(0.0, 0.6) / flight * (in_air > 0).double()  # optional hop forward
     return s
 
 
-def _squat(t, subject, rng):
+def _squat(t, subject, rng, span):
     s, style = Script(subject.style), subject.style
     freq = rng.uniform(0.25, 0.5) * style.tempo
     depth = (1 - torch.cos(2 * math.pi * freq * t)) / 2
@@ -135,7 +110,7 @@ def _squat(t, subject, rng):
     return s
 
 
-def _wave(t, subject, rng):
+def _wave(t, subject, rng, span):
     s, style = Script(subject.style), subject.style
     freq = rng.uniform(1.5, 3.0)
     sides = ("r",) if rng.random() < 0.6 else ("l",) if rng.random() < 0.75 else ("r", "l")
@@ -151,14 +126,14 @@ def _wave(t, subject, rng):
     return s
 
 
-def _sit(t, subject, rng):
+def _sit(t, subject, rng, span):
     """Sit down on a chair, stay, stand up (leaning forward to rise), stand; repeated."""
     s, style = Script(subject.style), subject.style
     down, seated, up, standing = (rng.uniform(0.8, 1.5), rng.uniform(1.5, 4.0),
                                   rng.uniform(0.8, 1.5), rng.uniform(0.5, 2.0))
-    u, _ = _cycle(t, down + seated + up + standing)
+    u, _ = cycle(t, down + seated + up + standing)
     sitting = smoothstep(u / down) - smoothstep((u - down - seated) / up)
-    rising = _pulse(u, 0.0, down) + _pulse(u, down + seated, up)  # lean forward while moving
+    rising = pulse(u, 0.0, down) + pulse(u, down + seated, up)  # lean forward while moving
     hip, knee = rng.uniform(80, 95), rng.uniform(75, 100)
     seat_lean, move_lean = rng.uniform(-5, 10), rng.uniform(20, 40)
     pitch = style.lean + seat_lean * sitting + move_lean * rising
@@ -172,12 +147,12 @@ def _sit(t, subject, rng):
     return s
 
 
-def _pick_up(t, subject, rng):
+def _pick_up(t, subject, rng, span):
     """Bend to pick something up from the floor (stoop or squat), or reach up to a shelf."""
     s, style = Script(subject.style), subject.style
     period = rng.uniform(2.0, 4.0) / style.tempo
-    u, _ = _cycle(t, period)
-    reach = _pulse(u, 0.1 * period, 0.8 * period) ** 0.7
+    u, _ = cycle(t, period)
+    reach = pulse(u, 0.1 * period, 0.8 * period) ** 0.7
     arms = ("r", "l") if rng.random() < 0.5 else ("r",) if rng.random() < 0.6 else ("l",)
     if rng.random() < 0.7:  # down to the floor
         knee = rng.uniform(10, 90)
@@ -201,33 +176,33 @@ def _pick_up(t, subject, rng):
     return s
 
 
-def _turn(t, subject, rng):
+def _turn(t, subject, rng, span):
     """Turn on the spot by 90-200 degrees with small steps, pause, turn again."""
     s, style = Script(subject.style), subject.style
     duration, pause = rng.uniform(1.0, 2.0) / style.tempo, rng.uniform(0.3, 1.5)
-    u, n = _cycle(t, duration + pause)
+    u, n = cycle(t, duration + pause)
     angles = torch.from_numpy(rng.uniform(90, 200, size=8) * rng.choice((-1.0, 1.0), size=8))
     angle = angles[torch.remainder(n, 8)]
-    activity = _pulse(u, 0.0, duration)  # integrates to duration / 2
+    activity = pulse(u, 0.0, duration)  # integrates to duration / 2
     s["turn_rate"] = angle * activity * 2 / duration
     step = 2 * math.pi * rng.uniform(1.6, 2.2) * t
     s["hip_flex_r"] = style.lean + 10 * activity * torch.sin(step)
     s["hip_flex_l"] = style.lean - 10 * activity * torch.sin(step)
-    s["knee_r"] = style.knee_rest + 30 * activity * _bump(step, 0.0, 2.0)
-    s["knee_l"] = style.knee_rest + 30 * activity * _bump(step, math.pi, 2.0)
+    s["knee_r"] = style.knee_rest + 30 * activity * bump(step, 0.0, 2.0)
+    s["knee_l"] = style.knee_rest + 30 * activity * bump(step, math.pi, 2.0)
     s["neck_turn"] = 0.15 * s["turn_rate"].clamp(-200, 200)  # look where you turn
     s["pelvis_yaw"] = 0.05 * s["turn_rate"].clamp(-200, 200)
     return s
 
 
-def _kick(t, subject, rng):
+def _kick(t, subject, rng, span):
     """Front kicks: chamber the knee, extend, re-chamber, put the foot down; arms guard."""
     s, style = Script(subject.style), subject.style
     side, other = ("r", "l") if rng.random() < 0.6 else ("l", "r")
     kick_time, rest = rng.uniform(0.6, 1.0) / style.tempo, rng.uniform(0.3, 1.2)
-    u, _ = _cycle(t, kick_time + rest)
-    raise_ = _pulse(u, 0.0, kick_time)
-    snap = _pulse(u, 0.3 * kick_time, 0.4 * kick_time)  # the knee extends at the top
+    u, _ = cycle(t, kick_time + rest)
+    raise_ = pulse(u, 0.0, kick_time)
+    snap = pulse(u, 0.3 * kick_time, 0.4 * kick_time)  # the knee extends at the top
     hip = rng.uniform(50, 100) * style.amplitude
     chamber = hip * rng.uniform(0.8, 1.1)  # shin about vertical while the knee comes up
     s[f"hip_flex_{side}"] = style.lean + hip * raise_
@@ -241,7 +216,7 @@ def _kick(t, subject, rng):
     return s
 
 
-def _stretch(t, subject, rng):
+def _stretch(t, subject, rng, span):
     """Arms overhead and slow side bends (or arms raised sideways and a twist)."""
     s, style = Script(subject.style), subject.style
     sway = torch.sin(2 * math.pi * rng.uniform(0.12, 0.3) * t + rng.uniform(0, 2 * math.pi))
@@ -259,7 +234,7 @@ def _stretch(t, subject, rng):
     return s
 
 
-def _boxing(t, subject, rng):
+def _boxing(t, subject, rng, span):
     """Guard stance, bouncing, alternating straight punches with a torso twist."""
     s, style = Script(subject.style), subject.style
     lead = 1.0 if rng.random() < 0.5 else -1.0  # +1: left foot forward (orthodox)
@@ -270,10 +245,10 @@ def _boxing(t, subject, rng):
     s.both("knee", style.knee_rest + rng.uniform(10, 20) + bounce)
     s.both("hip_abd", style.stance + rng.uniform(5, 12))
     interval, punch = rng.uniform(0.4, 0.9) / style.tempo, rng.uniform(0.25, 0.4)
-    u, _ = _cycle(t, 2 * interval)
+    u, _ = cycle(t, 2 * interval)
     guard_flex, guard_abd, guard_elbow = rng.uniform(30, 50), rng.uniform(15, 30), rng.uniform(110, 130)
     for side, start, sign in (("r", 0.0, 1.0), ("l", interval, -1.0)):
-        hit = _pulse(u, start, punch)
+        hit = pulse(u, start, punch)
         s[f"shoulder_flex_{side}"] = guard_flex + (rng.uniform(75, 95) - guard_flex) * hit
         s[f"shoulder_abd_{side}"] = guard_abd * (1 - hit) + rng.uniform(0, 10) * hit
         s[f"shoulder_twist_{side}"] = -10 * (1 - hit)
@@ -283,10 +258,10 @@ def _boxing(t, subject, rng):
     return s
 
 
-def _bow(t, subject, rng):
+def _bow(t, subject, rng, span):
     s, style = Script(subject.style), subject.style
     period = rng.uniform(2.5, 4.0) / style.tempo
-    u, _ = _cycle(t, period)
+    u, _ = cycle(t, period)
     down = smoothstep(u / (0.3 * period)) - smoothstep((u - 0.6 * period) / (0.3 * period))
     pitch, lower = rng.uniform(25, 70) * style.amplitude, rng.uniform(0, 15)
     s["pelvis_pitch"] = style.lean + pitch * down
@@ -300,7 +275,7 @@ def _bow(t, subject, rng):
     return s
 
 
-def _clap(t, subject, rng):
+def _clap(t, subject, rng, span):
     """Clap in front of the chest: arms forward, hands swing together (horizontal adduction)."""
     s = Script(subject.style)
     freq = rng.uniform(1.5, 3.0) * subject.style.tempo
@@ -314,8 +289,8 @@ def _clap(t, subject, rng):
     return s
 
 
-def _look_around(t, subject, rng):
-    s = _idle(t, subject, rng)
+def _look_around(t, subject, rng, span):
+    s = _idle(t, subject, rng, span)
     freq = rng.uniform(0.12, 0.3)
     turn = rng.uniform(40, 70) * torch.sin(2 * math.pi * freq * t + rng.uniform(0, 2 * math.pi))
     s["neck_turn"] = turn
@@ -324,7 +299,7 @@ def _look_around(t, subject, rng):
     return s
 
 
-def _idle(t, subject, rng):
+def _idle(t, subject, rng, span):
     """Standing: weight shifts from foot to foot, breathing, small head movements."""
     s, style = Script(subject.style), subject.style
     shift = torch.sin(2 * math.pi * rng.uniform(0.15, 0.35) * t + rng.uniform(0, 2 * math.pi))
@@ -340,10 +315,9 @@ def _idle(t, subject, rng):
     return s
 
 
-SCRIPTS = {
+EVERYDAY = {
     "walk": _walk, "run": _run, "jump": _jump, "squat": _squat, "wave": _wave, "sit": _sit,
     "pick_up": _pick_up, "turn": _turn, "kick": _kick, "stretch": _stretch, "boxing": _boxing,
     "bow": _bow, "clap": _clap, "look_around": _look_around, "idle": _idle,
 }
-if tuple(SCRIPTS) != ACTIONS:
-    raise ImportError("SCRIPTS and ACTIONS must list the same actions in the same order")
+"""The 15 upright everyday actions, in the order of their labels."""

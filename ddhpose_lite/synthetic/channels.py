@@ -2,8 +2,10 @@
 
 Every action writes named channels over time, in degrees (hip flexion, knee flexion, shoulder
 abduction, spine bend, ...) plus a few root channels in metres or m/s (walking speed, turn rate,
-flight height). ``Script`` starts every channel at a subject's neutral stance; ``clamp`` applies
-the joint limits after the actions of a sequence have been blended.
+flight height, which limbs are planted) and the whole-body orientation (``body_pitch``,
+``body_roll``: tipping the body over to lie, kneel on all fours or stand on the hands).
+``Script`` starts every channel at a subject's neutral stance; ``clamp`` applies the joint
+limits after the actions of a sequence have been blended.
 """
 from __future__ import annotations
 
@@ -27,6 +29,14 @@ CHANNELS: dict[str, tuple[float, float, float]] = {
     "lift": (0.0, 0.0, 1.0),  # m the lowest ankle is above the floor (jump / run flight)
     "plant": (0.0, 0.0, 1.0),  # 1: the trajectory follows the feet (stationary actions), 0: the pelvis
     "support": (0.0, -1.0, 1.0),  # which foot is planted: +1 right, -1 left, 0 both
+    "hands": (0.0, 0.0, 1.0),  # 1: the hands are planted instead of the feet (all fours, handstand)
+    # whole-body orientation about the pelvis, heading frame: R = R_z(heading) R_y(roll) R_x(-pitch).
+    # Not joints: pitch tips the body forward (face down at 90, upside down at 180), roll tips
+    # it to the right about the heading's forward axis (on the right side at 90; after a pitch of
+    # -90, lying on the back, roll turns the body about its long axis). Both span a full turn
+    # each way (cartwheels, tumbling exploration): +-360 is upright again.
+    "body_pitch": (0.0, -360.0, 360.0),
+    "body_roll": (0.0, -360.0, 360.0),
     # pelvis and spine; "bend" is forward flexion, "side" bends to the right, "twist"/"yaw" turn left
     "pelvis_pitch": (0.0, -25.0, 90.0),
     "pelvis_roll": (0.0, -15.0, 15.0),
@@ -44,14 +54,14 @@ CHANNELS: dict[str, tuple[float, float, float]] = {
     "shrug_s": (0.0, -10.0, 25.0),
     "hip_flex_s": (0.0, -30.0, 130.0),
     "hip_abd_s": (0.0, -10.0, 45.0),
-    "hip_twist_s": (0.0, -35.0, 35.0),
+    "hip_twist_s": (0.0, -35.0, 90.0),  # beyond 35 only with the hip flexed (see clamp)
     "knee_s": (0.0, 0.0, 150.0),  # flexion; the knee bends one way only
     "shoulder_flex_s": (0.0, -60.0, 180.0),
     "shoulder_abd_s": (0.0, -30.0, 170.0),  # below 0 only with the arm forward (see _clamp)
     "shoulder_twist_s": (0.0, -30.0, 100.0),
     "elbow_s": (0.0, 0.0, 150.0),  # flexion; the elbow bends one way only
 }
-NOT_ANGLES = {"speed", "side_speed", "lift", "plant", "support"}
+NOT_ANGLES = {"speed", "side_speed", "lift", "plant", "support", "hands"}
 
 
 def _channel_names() -> tuple[str, ...]:
@@ -97,8 +107,11 @@ class Script(dict):
 
 
 def clamp(ch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Apply the joint limits of CHANNELS, plus one coupled limit: a shoulder may adduct past
-    the body line only with the arm raised forward (so the arm never enters the torso)."""
+    """Apply the joint limits of CHANNELS, plus two coupled limits: a shoulder may adduct past
+    the body line only with the arm raised forward (so the arm never enters the torso), and a
+    hip turns out beyond 35 deg only when flexed, up to 89 at 90 deg of flexion (sitting
+    cross-legged needs it: in this swing-then-twist parametrisation the knee's axis must turn
+    upright for the shin to fold across, not down)."""
     out = {}
     for name, value in ch.items():
         _, low, high = limits(name)
@@ -106,4 +119,6 @@ def clamp(ch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     for side in "rl":
         flex = out[f"shoulder_flex_{side}"]
         out[f"shoulder_abd_{side}"] = torch.maximum(out[f"shoulder_abd_{side}"], -0.35 * flex.clamp(0, 90))
+        turn_out = 35 + 0.6 * out[f"hip_flex_{side}"].clamp(0, 90)
+        out[f"hip_twist_{side}"] = torch.minimum(out[f"hip_twist_{side}"], turn_out)
     return out

@@ -2,8 +2,9 @@
 
 ``generate_sequence`` cross-fades consecutive actions over ~0.4 s by blending their joint-angle
 channels (rotation space, never joint space), clamps every channel to its joint limit and runs
-the kinematics. ``synthetic_motion`` draws the sequences of a split: random actions by the
-split's subjects. Cameras and 2D keypoints are added by ``datasets.film``.
+the kinematics. ``synthetic_motion`` draws the sequences of a split: random actions of the
+default mix (``catalogue.MIX``) by the split's subjects. Cameras and 2D keypoints are added by
+``datasets.film``.
 """
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ import numpy as np
 import torch
 
 from .._tensors import check_int, check_number, numpy_rng, single_thread
-from .actions import ACTIONS, SCRIPTS, smoothstep
+from .catalogue import ACTIONS, MIX, SCRIPTS
 from .channels import ALL_CHANNELS, NOT_ANGLES, clamp
 from .kinematics import poses_from_channels
 from .subjects import TEST_SUBJECTS, TRAIN_SUBJECTS, Subject, sample_subject
+from .timing import Span, smoothstep
 
 __all__ = ["Motion", "generate_sequence", "generate_motion", "synthetic_motion"]
 
@@ -75,9 +77,12 @@ def generate_sequence(
 
     ``frames`` is the total length (split between the actions at random, each at least
     ~``transition`` long) or one length per action. Consecutive actions are cross-faded over
-    ``transition`` seconds by blending joint-angle channels (rotation space). The person starts
-    at ``start`` (x, y) with a random heading; the lowest ankle touches the floor z = 0 except
-    in the flight of a jump or a run. ``subject`` defaults to ``sample_subject(0, seed)``.
+    ``transition`` seconds by blending joint-angle channels (rotation space); each action's
+    script learns its ``timing.Span`` (floor actions get down after the previous action and up
+    before the next; the first action starts, and the last ends, in the action's own posture
+    with probability 1/2). The pelvis starts at ``start`` (x, y) with a random heading; the
+    lowest point of the body touches the floor z = 0 (for upright actions the lowest ankle)
+    except in the flight of a jump or a run. ``subject`` defaults to ``sample_subject(0, seed)``.
     """
     if isinstance(actions, str):
         actions = (actions,)
@@ -106,8 +111,9 @@ def generate_sequence(
     bounds = [ones] + ramps + [zeros]
     weights = torch.stack([bounds[i] - bounds[i + 1] for i in range(len(actions))])  # [A, F]
     channels = {name: torch.zeros(total, dtype=_DTYPE) for name in ALL_CHANNELS}
-    for action, begin, weight in zip(actions, starts, weights):
-        script = SCRIPTS[action]((frame - float(begin)) / fps, subject, rng)
+    spans = _spans(lengths, blend, fps, rng)
+    for action, begin, weight, span in zip(actions, starts, weights, spans):
+        script = SCRIPTS[action]((frame - float(begin)) / fps, subject, rng, span)
         for name in ALL_CHANNELS:
             channels[name] = channels[name] + weight * script[name]
     labels = torch.tensor([ACTIONS.index(a) for a in actions])[weights.argmax(0)]
@@ -118,6 +124,17 @@ def generate_sequence(
     heading0 = rng.uniform(-math.pi, math.pi)
     poses_world = poses_from_channels(radians, subject.bone_lengths, heading0, fps, start)
     return Motion(poses_world, labels, subject, float(fps), int(seed) if isinstance(seed, (int, np.integer)) else None)
+
+
+def _spans(lengths: list[int], blend: int, fps: float, rng: np.random.Generator) -> list[Span]:
+    """Each action's ``Span``: from its first frame to where the cross-fade into the next one
+    begins. Inner actions start and end standing; the first (last) one does with probability 1/2,
+    otherwise the recording starts (ends) with the person in the action, e.g. lying."""
+    count = len(lengths)
+    enter_first, leave_last = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+    return [Span(duration=(n - (blend / 2 if i < count - 1 else 0)) / fps,
+                 enter=i > 0 or enter_first, leave=i < count - 1 or leave_last)
+            for i, n in enumerate(lengths)]
 
 
 def _split_frames(frames, count: int, blend: int, fps: float, rng: np.random.Generator) -> list[int]:
@@ -146,10 +163,29 @@ def _split_frames(frames, count: int, blend: int, fps: float, rng: np.random.Gen
 def generate_motion(
     action: str, frames: int, subject: Subject | None = None, seed: int = 0, fps: float = 50
 ) -> torch.Tensor:
-    """One action clip: world poses [F, 17, 3], float32, metres, z-up, feet on the floor."""
+    """One action clip: world poses [F, 17, 3], float32, metres, z-up, resting on the floor."""
     _check_action(action)
     _check_frames(frames, fps)
     return generate_sequence((action,), frames, subject, seed, fps).poses_world
+
+
+_PROBABILITIES = np.array([MIX[a][0] for a in ACTIONS])
+
+
+def _mix_lengths(names: list[str], total: int, fps: float, rng: np.random.Generator) -> list[int]:
+    """Frames per action in a sequence of the default mix: each action gets its minimum duration
+    plus a share of the rest in proportion to Dirichlet(4) shares x its typical duration
+    (``catalogue.MIX``). Trailing actions are dropped while the minimums do not fit."""
+    count = len(names)
+    while count > 1 and sum(MIX[a][2] for a in names[:count]) * fps > total:
+        count -= 1
+    minimum = np.array([MIX[a][2] for a in names[:count]]) * fps
+    minimum = minimum * min(1.0, total / minimum.sum())
+    weights = rng.dirichlet(np.full(count, 4.0)) * np.array([MIX[a][1] for a in names[:count]])
+    lengths = np.floor(minimum + (total - minimum.sum()) * weights / weights.sum()).astype(int)
+    lengths = np.maximum(lengths, 1)
+    lengths[-1] = total - lengths[:-1].sum()
+    return [int(n) for n in lengths]
 
 
 def synthetic_motion(
@@ -164,7 +200,10 @@ def synthetic_motion(
     """``frames`` frames of procedural motion for ``split`` ("train" or "test"), in sequences.
 
     Each sequence of ``sequence_seconds`` holds 1-4 random actions by one subject of the split
-    (train: ``TRAIN_SUBJECTS``, test: ``TEST_SUBJECTS``; bodies from ``sample_subject(id, seed)``).
+    (train: ``TRAIN_SUBJECTS``, test: ``TEST_SUBJECTS``; bodies from ``sample_subject(id, seed)``),
+    drawn from the default mix (``catalogue.MIX``: everyday upright motion, exercise, lying and
+    floor actions, inverted movements and random exploration; about 1/3 of the frames have the
+    torso tipped more than 45 deg).
     The same arguments always give identical tensors; train and test use different streams.
     Runs torch on one thread (small tensors: a second thread only adds synchronisation).
     """
@@ -190,7 +229,9 @@ def synthetic_motion(
             subject = subjects[int(rng.integers(len(subjects)))]
             count = int(rng.integers(fewest, most + 1))
             count = max(1, min(count, length // max(1, int(fps))))  # at least ~1 s per action
-            names = [str(a) for a in rng.choice(ACTIONS, size=count)]
-            motions.append(generate_sequence(names, length, subject, seed=int(rng.integers(2**62)), fps=fps))
+            names = [str(a) for a in rng.choice(ACTIONS, size=count, p=_PROBABILITIES)]
+            lengths = _mix_lengths(names, length, fps, rng)
+            motions.append(generate_sequence(names[:len(lengths)], lengths, subject, seed=int(rng.integers(2**62)),
+                                             fps=fps))
     log.debug("synthetic %s split: %d sequences, %d frames", split, len(motions), frames)
     return tuple(motions)

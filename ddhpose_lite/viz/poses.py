@@ -46,7 +46,7 @@ from .core import (
 )
 
 __all__ = [
-    "animate_clip", "bone_lengths_over_time", "default_joint", "highlight_update", "joint_explorer",
+    "animate_clip", "bone_lengths_over_time", "coverage_bars", "default_joint", "highlight_update", "joint_explorer",
     "keypoints_2d", "kinematic_tree", "line_by_level", "perturbation_explorer", "pose_gallery",
     "skeleton_3d", "skeletons_3d", "tree_highlight_update", "tree_positions",
 ]
@@ -652,4 +652,25 @@ def perturbation_explorer(clean: PoseLike, steps: Mapping[str, tuple], skeleton:
                                     currentvalue=dict(prefix="showing: ", xanchor="left", font=dict(size=12)))
         layout["margin"]["b"] = 130
         return go.Figure(data=data, layout=layout, frames=frames)
+    return go.Figure(data=data, layout=layout)
+
+
+def coverage_bars(histograms: Mapping[str, Sequence[float]], edges: Sequence[float], *, xtitle: str = "torso tilt (°)",
+                  title: str | None = None, width: int = 760, height: int = 360) -> go.Figure:
+    """Grouped bars: for each dataset (name -> fractions per bin, e.g. ``datasets.coverage``'s
+    ``tilt_histogram``) the share of frames in each bin between consecutive ``edges``."""
+    edges = [float(e) for e in edges]
+    if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])):
+        raise ValueError(f"expected at least two increasing bin edges, got {edges}")
+    labels = [f"{a:g}-{b:g}" for a, b in zip(edges, edges[1:])]
+    data = []
+    for index, (name, fractions) in enumerate(histograms.items()):
+        values = np.asarray(fractions, dtype=float)
+        if values.shape != (len(labels),):
+            raise ValueError(f"expected {len(labels)} fractions for {name!r} (one per bin), got {list(values.shape)}")
+        data.append(dict(type="bar", name=name, x=labels, y=np.round(100 * values, 2).tolist(),
+                         marker=dict(color=level_color(1 + 2 * index % 5))))
+    layout = base_layout(width, height, title, barmode="group", bargap=0.15,
+                         xaxis=dict(title=xtitle), yaxis=dict(title="share of frames (%)"),
+                         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
     return go.Figure(data=data, layout=layout)
