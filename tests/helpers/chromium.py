@@ -37,7 +37,7 @@ def chromium(*, scrollbars: bool = False):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        unavailable("the playwright package is not installed (pip install -e '.[browser]')")
+        unavailable("the playwright package is not installed (pip install -e '.[dev]')")
     if CHROMIUM is None:
         unavailable("no chromium executable found (apt install chromium, or set DDHPOSE_CHROMIUM to one)")
     with sync_playwright() as playwright:
