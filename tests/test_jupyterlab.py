@@ -7,6 +7,8 @@ lesson with controls the test runs all cells, waits for the kernel, then:
 
 - there is no error anywhere: no error output, no traceback sent by a widget callback, nothing in
   the status bar's log counter or notifications, no uncaught exception or console error in the page;
+- every plotly figure in a cell's output is drawn;
+- after Run All each widget shows the values its own cell built it with (no later cell moved it);
 - every control kind is operated the way a learner does it (a slider by keyboard and by a click on
   its track, a dropdown including the "mean" head, a selection slider including the "all"
   hypothesis, toggle buttons, the play button of a kernel-free animation) and after each change the
@@ -25,6 +27,7 @@ import math
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -87,9 +90,11 @@ def open_lesson(lab, browser, screenshots):
         lesson = LessonPage(lab, page, notebook, screenshots=screenshots)
         opened.append(lesson)
         lesson.open()
+        lesson.note("opened, kernel idle")
         file_browser = page.locator("#filebrowser")
         assert file_browser.is_visible() and file_browser.bounding_box()["width"] > 200, "file browser closed"
         lesson.run_all()
+        lesson.note("Run All finished")
         package = lesson.kernel_value("__import__('json').dumps(__import__('ddhpose_lite').__file__)")
         assert Path(package).is_relative_to(REPOSITORY), f"the kernel imports {package}, not this checkout's"
         assert_clean(lesson)
@@ -100,11 +105,24 @@ def open_lesson(lab, browser, screenshots):
         lesson.close()
 
 
+def settled(lesson: LessonPage, read, ok, seconds: float = 15.0):
+    """read() until ok(its value) or ``seconds`` pass, and return the last value: the page draws
+    figures and lays widgets out asynchronously (a FigureWidget is first drawn at plotly's default
+    size), so a reading taken at once can catch a transient state."""
+    deadline = time.monotonic() + seconds
+    while not ok(value := read()) and time.monotonic() < deadline:
+        lesson.page.wait_for_timeout(500)
+    return value
+
+
 def assert_clean(lesson: LessonPage) -> None:
-    """No error anywhere, and every figure and widget inside its output area."""
+    """No error anywhere, every plotly figure drawn, every figure and widget inside its output area."""
     assert lesson.errors() == []
+    drawn = settled(lesson, lesson.undrawn_figures, lambda d: d["missing"] == [])
+    assert drawn["missing"] == [], f"{lesson.notebook}: figures not drawn: {drawn['missing']}"
     known = KNOWN_TOO_WIDE.get(lesson.notebook, {})
-    problems = lesson.figures_outside_their_output()
+    problems = settled(lesson, lesson.figures_outside_their_output,
+                       lambda found: {p["figure"] for p in found} == set(known))
     unexpected = [p for p in problems if p["figure"] not in known]
     assert unexpected == [], f"{lesson.notebook}: parts outside their output area: {unexpected}"
     fixed = set(known) - {p["figure"] for p in problems}
@@ -211,6 +229,7 @@ def change_and_wait_for_title(lesson: LessonPage, output, act, pattern, *, index
     assert after["title"] != before["title"], f"{what} changed nothing: the step is no test"
     assert after["drawnTitle"] == plain_title(after["title"]), (
         f"{what}: the page draws the title {after['drawnTitle']!r}, not {after['title']!r}")
+    lesson.note(what)
     return before, after
 
 
@@ -254,6 +273,7 @@ def play_kernel_free_animation(lesson: LessonPage, output, name: str) -> None:
     after = figure(lesson, output)
     assert not same([t["x"] for t in before["traces"]], [t["x"] for t in after["traces"]]), f"{name} did not move"
     shoot(lesson, output, f"{name}-after-play")
+    lesson.note(f"the {name} animation played")
 
 
 # ---------------------------------------------------------------- lesson 01: the joint picker
@@ -286,8 +306,9 @@ def test_lesson_01_joint_picker(open_lesson):
             assert not same(trace(fig_before, "highlight")["customdata"], trace(fig_after, "highlight")["customdata"])
             assert_shows_the_kernel_figure(lesson, fig_after, expression)
 
-    # what Run All left (a later cell may have moved it) is shown consistently
+    # after Run All the widget shows what its own cell asked for (the default joint, LElbow)
     start = dropdown.input_value()
+    assert start.split()[1] == "LElbow", f"after Run All the picker shows {start}, not its cell's LElbow"
     lesson.wait_until(PICKED, [output.element_handle(), int(start.split()[0])], what=f"{start} highlighted")
     for option in picks(dropdown, "8 Thorax", "0 Pelvis", "13 LWrist"):  # three triplets, the root, a leaf
         pick(lambda option=option: dropdown.select_option(option), option, f"choosing {option}")
@@ -341,6 +362,7 @@ def test_lesson_03_timestep_scrubber_and_ddim_animation(open_lesson):
     def expected_title() -> str:
         return rf"^t = {int(readout(slider))}:"
 
+    assert readout(slider) == "150", f"after Run All the scrubber is at t = {readout(slider)}, not its cell's 150"
     lesson.wait_until(TITLE_MATCHES, [output.element_handle(), 0, expected_title()], what="the first view")
     moves, fraction = slider_moves(slider, "t")
     for what, act in moves:
@@ -373,6 +395,9 @@ def test_lesson_04_attention_explorer(open_lesson):
         return "^" + re.escape(f"layer {layer.input_value().split()[0]} · {head_text} · spatial map of frame "
                                f"{int(readout(frame))} · temporal map of {joint.input_value().split()[1]}") + "$"
 
+    shown = (layer.input_value().split()[0], head.input_value(), joint.input_value().split()[1], int(readout(frame)))
+    asked = ("1", "mean", "LElbow", lesson.kernel_value("__import__('json').dumps(middle)"))
+    assert shown == asked, f"after Run All the explorer shows (layer, head, joint, frame) {shown}, its cell asked {asked}"
     lesson.wait_until(TITLE_MATCHES, [output.element_handle(), 0, expected_title()], what="the first view")
     spatial_map, temporal_map = "spatial", "temporal"
     steps = []  # (what, action, the maps that must change)
@@ -429,6 +454,9 @@ def test_lesson_06_hypothesis_scrubber(open_lesson):
         return (rf"^DDIM iteration {readout(iteration)} of {iterations} · {who} · "
                 rf"frame {int(readout(frame))} · mean spread \d+ mm$")
 
+    shown = (readout(iteration), readout(hypothesis))
+    assert shown == (str(iterations), "all"), (
+        f"after Run All the scrubber shows (iteration, hypothesis) {shown}, its cell asked for the last and 'all'")
     lesson.wait_until(TITLE_MATCHES, [output.element_handle(), 0, expected_title()], what="the first view")
     hypothesis_moves, _ = slider_moves(hypothesis, "hypothesis")
     iteration_moves, _ = slider_moves(iteration, "iteration")

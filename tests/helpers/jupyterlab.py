@@ -200,6 +200,23 @@ _OUTSIDE = """(tolerance) => {
   return [...problems.values()];
 }"""
 
+_UNDRAWN = """() => {
+  // every plotly figure a cell output holds (in the notebook's model) is drawn in the page
+  const MIME = 'application/vnd.plotly.v1+json', missing = [];
+  let expected = 0;
+  for (const cell of window.__lesson.content.widgets.filter(c => c.model.type === 'code')) {
+    const outputs = cell.model.outputs;
+    const want = [...Array(outputs.length).keys()].filter(i => MIME in outputs.get(i).data).length;
+    const drawn = [...cell.node.querySelectorAll('.jp-Cell-outputArea > .jp-OutputArea-child > .jp-OutputArea-output')]
+      .map(o => o.matches('.js-plotly-plot') ? o : o.querySelector('.js-plotly-plot'))
+      .filter(gd => gd?._fullLayout && gd.querySelector('svg.main-svg') && gd.getBoundingClientRect().width > 0).length;
+    expected += want;
+    if (drawn < want)
+      missing.push(`the cell "${cell.model.sharedModel.getSource().slice(0, 80)}...": ${want - drawn} of ${want} figures not drawn`);
+  }
+  return {expected, missing};
+}"""
+
 _ERROR_OUTPUTS = """() => {
   // textContent, not innerText: cells out of view are not rendered (content-visibility)
   const found = [];
@@ -239,6 +256,7 @@ class LessonPage:
         self.server, self.page, self.notebook, self.screenshots = server, page, notebook, screenshots
         self.timeout_ms, self.run_timeout_ms = step_timeout_ms, run_timeout_ms
         self.kernel_id: str | None = None
+        self.started, self.timeline = time.monotonic(), []  # (seconds since the page opened, what was done)
         page.set_default_timeout(step_timeout_ms)
         self.page_errors: list[str] = []
         self.console_errors: list[str] = []
@@ -346,11 +364,23 @@ class LessonPage:
         found += [f"console error: {text}" for text in self.console_errors]
         return found
 
+    def undrawn_figures(self) -> dict:
+        """{'expected': how many plotly figures the cells' outputs hold, 'missing': the cells whose
+        figures the page did not draw}."""
+        return self.page.evaluate(_UNDRAWN)
+
     def figures_outside_their_output(self, tolerance: float = 2.0) -> list[dict]:
         return self.page.evaluate(_OUTSIDE, tolerance)
 
+    def note(self, what: str) -> None:
+        """Record in the timeline that ``what`` is done (written next to the screenshots)."""
+        self.timeline.append((time.monotonic() - self.started, what))
+
     def close(self) -> None:
-        """Close the page and shut the lesson's kernel down."""
+        """Close the page and shut the lesson's kernel down; write the timeline next to the screenshots."""
+        if self.screenshots is not None:
+            lines = [f"{seconds:7.1f} s  {what}" for seconds, what in self.timeline]
+            (self.screenshots / f"{Path(self.notebook).stem}-timeline.txt").write_text("\n".join(lines) + "\n")
         self.page.close()
         if self.kernel_id:
             self.server.shutdown_kernel(self.kernel_id)
