@@ -108,6 +108,18 @@ def _open(browser, tmp_path, fig):
     return page, errors
 
 
+def _wait_for_frame(page, slider: int, target: int, timeout_ms: float = 15_000) -> None:
+    """Until plotly shows step ``target`` of slider ``slider`` (it animates asynchronously, slowly
+    on a loaded machine); on a timeout the caller's assertions say what is wrong."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    shown = f"""([slider, target]) => {{ const s = ({_FRAME_MATCHES})([slider]);
+        return s.active === target && s.mismatched.length === 0 && s.titleFollows; }}"""
+    try:
+        page.wait_for_function(shown, arg=[slider, target], timeout=timeout_ms)
+    except PlaywrightTimeout:
+        pass
+
+
 @pytest.mark.parametrize("name", list(FIGURES))
 def test_slider_click_shows_the_chosen_frame(browser, tmp_path, name):
     fig = FIGURES[name]()
@@ -125,7 +137,7 @@ def test_slider_click_shows_the_chosen_frame(browser, tmp_path, name):
             target = len(steps) - 1 if before_state != len(steps) - 1 else 0  # the far end from where it is
             page.mouse.click(box["x"] + box["width"] * (target + 0.5) / len(steps), box["y"] + box["height"] / 2)
             page.mouse.move(0, 0)  # no hover labels in the screenshot
-            page.wait_for_timeout(300)
+            _wait_for_frame(page, slider, target)
             state = page.evaluate(_FRAME_MATCHES, [slider])
             assert state["active"] == target, f"{name}: slider {slider} went to step {state['active']}, not {target}"
             assert not state["mismatched"], f"{name}: frame {state['name']} not shown in {state['mismatched']}"
@@ -144,7 +156,7 @@ def test_play_button_advances_the_clip(browser, tmp_path):
         before = _plot_pixels(page)
         page.get_by_text("\u25b6").click()
         page.mouse.move(0, 0)
-        page.wait_for_timeout(600)
+        page.wait_for_function("document.getElementById('fig')._fullLayout.sliders[0].active > 0", timeout=15_000)
         active = page.evaluate("document.getElementById('fig')._fullLayout.sliders[0].active")
         assert active > 0, "the play button did not advance the slider"
         changed = _plot_pixels(page) != before
