@@ -47,10 +47,6 @@ def has_nvidia_gpu() -> bool:
     return shutil.which("nvidia-smi") is not None and succeeds("nvidia-smi", "-L")
 
 
-def chromium() -> str | None:
-    return os.environ.get("DDHPOSE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def install_torch(py: Path) -> None:
     """torch==VERSION from a local wheel if pip can see one, else the CPU index on GPU-less Linux."""
     if succeeds(py, "-c", "import torch"):
@@ -83,8 +79,7 @@ def ensure_env() -> Path:
         run(*args)
     run(py, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     install_torch(py)
-    extras = "dev,browser" if chromium() else "dev"  # the browser tests need a chromium to drive
-    run(py, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{extras}]")
+    run(py, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]")
     STAMP.touch()
     log(f"environment ready in {time.time() - start:.0f} s")
     return py

@@ -36,7 +36,8 @@ class Explorer:
     ``state`` holds one entry per control in ``controls``, equal to the control's value.
     ``update(**changes)`` (or ``update(value)`` with a single control) is the controls' callback
     as a plain method: entries left out keep their value; ``check`` turns the new state into a
-    checked one (a ValueError changes nothing); ``draw`` returns, per output name, a
+    checked one (a ValueError changes nothing; a control moved to a refused value moves back);
+    ``draw`` returns, per output name, a
     ``viz.FigureUpdate`` (for a FigureWidget) or a string (the value of an HTML output); then the
     controls move to the new state without running ``update`` again. Controls, outputs and
     ``data`` entries are also attributes: ``explorer.head``, ``scrubber.figure``, ``explorer.arrays``.
@@ -71,17 +72,26 @@ class Explorer:
             else:
                 self.outputs[name].value = change
         self.state.update(state)
-        self._syncing = True  # move the controls without running update again
+        self._show_state()
+
+    def _show_state(self) -> None:
+        """Move the controls to the state without running ``update`` again."""
+        self._syncing = True
         try:
             for key, control in self.controls.items():
-                if control.value != state[key]:
-                    control.value = state[key]
+                if control.value != self.state[key]:
+                    control.value = self.state[key]
         finally:
             self._syncing = False
 
     def _moved(self, key: str, value) -> None:
-        if not self._syncing:
+        if self._syncing:
+            return
+        try:
             self.update(**{key: value})
+        except Exception:
+            self._show_state()  # a refused choice: the control goes back to what the figures show
+            raise
 
     def __getattr__(self, name: str):
         if not name.startswith("_"):
@@ -178,7 +188,7 @@ def _scrubber(figure: go.Figure, slider: ipywidgets.IntSlider, update: Callable[
 
 
 def timestep_scrubber(pose=None, schedule=None, *, seed: int = 0, t: int = 250, margin: float = 0.5,
-                      width: int = 840, height: int = 430) -> Explorer:
+                      width: int = 820, height: int = 430) -> Explorer:
     """A slider over t: the pose noised two ways (bones | joints) and the marker on the ᾱ_t curve.
 
     The noise ε is drawn once (``diffusion.forward_path(pose, all t, schedule, seed)``), so
@@ -201,7 +211,7 @@ def timestep_scrubber(pose=None, schedule=None, *, seed: int = 0, t: int = 250, 
 
 
 def ddim_scrubber(x0_poses, xt_poses, times, alpha_bar, *, truth=None, margin: float = 0.5,
-                  width: int = 840, height: int = 430) -> Explorer:
+                  width: int = 820, height: int = 430) -> Explorer:
     """A slider over DDIM steps 0..K: x_t and the predicted x̂_0 (``viz.ddim_view``).
 
     Arguments as in ``viz.ddim_trajectory`` (poses, not bone states: compose them first).
@@ -253,7 +263,7 @@ def _run_and_capture(model, keypoints_2d, noisy_bones, t: int, seed: int):
 def attention_explorer(source, keypoints_2d=None, noisy_bones=None, t: int = 999, *, pose=None,
                        layer: int = 1, head=0, joint="LElbow", frame: int | None = None, sample: int = 0,
                        coordinates: str = "camera", seed: int = 0, skeleton: Skeleton = H36M,
-                       width: int = 840, height: int = 440) -> Explorer:
+                       width: int = 820, height: int = 440) -> Explorer:
     """Dropdowns for layer, head and joint and a frame slider driving ``viz.attention_figure``.
 
     ``source``: a trained ``HSTDenoiser`` (then ``keypoints_2d`` [F, 17, 2] is required; the model
@@ -301,7 +311,7 @@ def attention_explorer(source, keypoints_2d=None, noisy_bones=None, t: int = 999
 
 def hypothesis_scrubber(result, keypoints_2d=None, *, camera=None, trajectory=None, reprojections=None,
                         truth=None, iteration: int = -1, hypothesis="all", frame: int | None = None,
-                        skeleton: Skeleton = H36M, width: int = 840, height: int = 480) -> Explorer:
+                        skeleton: Skeleton = H36M, width: int = 820, height: int = 480) -> Explorer:
     """Sliders for DDIM iteration, hypothesis ("all" or one) and frame over a finished lift.
 
     ``result``: a ``lifter.LiftResult`` (or poses [K, H, F, 17, 3] with ``keypoints_2d``

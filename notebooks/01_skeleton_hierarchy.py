@@ -269,7 +269,6 @@ picker
 # version instead: same view, with a dropdown in the top-right corner.
 
 # %%
-picker.update("RKnee")
 viz.joint_explorer(pose, title="Joint explorer (no kernel needed)")
 
 # %% [markdown]

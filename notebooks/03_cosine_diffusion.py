@@ -220,7 +220,6 @@ scrubber
 # kernel-free twin below: the same view with a plotly slider over 32 precomputed times.
 
 # %%
-scrubber.update(300)
 ts = list(range(0, 700, 25)) + [700, 800, 900, 999]
 path = forward_path(pose, ts, schedule, seed=0)
 viz.noising_explorer(path.bones_pose, path.joints, path.t, schedule.alpha_bar, reference=pose)

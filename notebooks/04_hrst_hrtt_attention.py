@@ -548,7 +548,6 @@ explorer
 # (layer, head) views for a fixed joint and frame.
 
 # %%
-explorer.update(layer=3, joint="RWrist")
 viz.attention_browser(maps, truth, joint="LElbow", frame=middle)
 
 # %% [markdown]

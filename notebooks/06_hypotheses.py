@@ -169,7 +169,6 @@ scrubber
 # clip's frames (last iteration, all hypotheses).
 
 # %%
-scrubber.update(iteration=0, hypothesis="all")
 viz.hypothesis_explorer(result, reprojections=result.reproject(seq.camera, trajectory), truth=truth)
 
 # %% [markdown]

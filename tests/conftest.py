@@ -50,6 +50,13 @@ def pretrained() -> Lifter:
 
 # ---------------------------------------------------------------- figures and widgets
 
+OUTPUT_AREA = 848 - 17
+"""px: JupyterLab's output area at a 1280 px window with the file browser open (848 px) less the
+notebook's vertical scrollbar (15 px in Chrome on Linux, 17 px on Windows; test_jupyterlab.py
+measures it in a real browser)."""
+FIGURE_WIDTH = OUTPUT_AREA - 8
+"""The widest a figure may be by default: ipywidgets' Output (as ``interact`` uses) takes a few px."""
+
 HYPOTHESIS_SHAPE = (3, 4, 6)  # K iterations, H hypotheses, F frames of make_result
 ATTENTION_CONFIG = DenoiserConfig(frames=9, width=32, depth=3, heads=4)
 
@@ -133,3 +140,15 @@ def capture(attention_model):
     with torch.no_grad(), capture_attention(attention_model) as maps:
         prediction = attention_model(*random_inputs(2))
     return maps, prediction
+
+
+# ---------------------------------------------------------------- artifacts
+
+SCREENSHOTS = pytest.StashKey["Path"]()
+"""Where test_jupyterlab.py saved its screenshots (set by its fixture, printed at the end of the run)."""
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    folder = config.stash.get(SCREENSHOTS, None)
+    if folder is not None:
+        terminalreporter.write_line(f"JupyterLab screenshots: {folder}")

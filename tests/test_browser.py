@@ -9,49 +9,30 @@ promise rejection, which any plotly animation raises (even a two-point figure).
 
 Needs Debian's ``chromium`` and the ``playwright`` package (the ``browser`` extra, which ``dev.py``
 installs when it finds a chromium). Without them these tests are skipped, unless
-``DDHPOSE_BROWSER_TESTS=required`` (as in CI), which turns a skip into a failure.
+``DDHPOSE_BROWSER_TESTS=required`` (as in CI), which turns a skip into a failure
+(``helpers/chromium.py``, shared with ``test_jupyterlab.py``).
 """
 from __future__ import annotations
-
-import os
-import shutil
 
 import numpy as np
 import pytest
 import torch
 
 from conftest import make_result
+from helpers.chromium import FRAME_SHOWN, chromium
 
 from ddhpose_lite import viz
 from ddhpose_lite.bones import compose, disentangle, rest_pose
 from ddhpose_lite.diffusion import Schedule, bone_state, ddim_sample, forward_path, split_bone_state
 from ddhpose_lite.model import DenoiserConfig, HSTDenoiser, capture_attention
 
-CHROMIUM = os.environ.get("DDHPOSE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-REQUIRED = os.environ.get("DDHPOSE_BROWSER_TESTS") == "required"
 PLOTLY_INTERRUPTED = "undefined"  # plotly.js rejects an animation promise with undefined
-
-
-def _unavailable(reason: str):
-    if REQUIRED:
-        pytest.fail(f"DDHPOSE_BROWSER_TESTS=required but {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[browser]')")
-    if CHROMIUM is None:
-        _unavailable("no chromium executable found (apt install chromium, or set DDHPOSE_CHROMIUM)")
-    with sync_playwright() as playwright:
-        # SwiftShader gives WebGL (scatter3d) without a GPU
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM,
-                                              args=["--enable-unsafe-swiftshader", "--use-angle=swiftshader"])
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 # ---------------------------------------------------------------- one figure per lesson
@@ -103,21 +84,7 @@ FIGURES = {
     "06 hypothesis_explorer": lambda: viz.hypothesis_explorer(make_result(), frames=[0, 3, 5]),
 }
 
-_FRAME_MATCHES = """([slider]) => {
-  const gd = document.getElementById('fig');
-  const active = gd._fullLayout.sliders[slider].active;
-  const name = gd._fullLayout.sliders[slider].steps[active].args[0][0];
-  const frame = gd._transitionData._frames.find(f => f.name === name);
-  const traces = frame.traces || frame.data.map((_, i) => i);
-  const same = (a, b) => JSON.stringify(Array.from(a ?? [])) === JSON.stringify(Array.from(b ?? []));
-  const mismatched = [];
-  frame.data.forEach((d, i) => ['x', 'y', 'z'].forEach(key => {
-    const shown = gd.data[traces[i]];
-    if (d[key] !== undefined && !(shown && same(d[key], shown[key]))) mismatched.push(`trace ${traces[i]}.${key}`);
-  }));
-  const title = frame.layout && frame.layout.title && frame.layout.title.text;
-  return {active, name, mismatched, titleFollows: title === undefined || title === gd._fullLayout.title.text};
-}"""
+_FRAME_MATCHES = f"""([slider]) => ({FRAME_SHOWN})(document.getElementById('fig'), slider)"""
 
 
 def _plot_pixels(page) -> bytes:
@@ -141,6 +108,18 @@ def _open(browser, tmp_path, fig):
     return page, errors
 
 
+def _wait_for_frame(page, slider: int, target: int, timeout_ms: float = 15_000) -> None:
+    """Until plotly shows step ``target`` of slider ``slider`` (it animates asynchronously, slowly
+    on a loaded machine); on a timeout the caller's assertions say what is wrong."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    shown = f"""([slider, target]) => {{ const s = ({_FRAME_MATCHES})([slider]);
+        return s.active === target && s.mismatched.length === 0 && s.titleFollows; }}"""
+    try:
+        page.wait_for_function(shown, arg=[slider, target], timeout=timeout_ms)
+    except PlaywrightTimeout:
+        pass
+
+
 @pytest.mark.parametrize("name", list(FIGURES))
 def test_slider_click_shows_the_chosen_frame(browser, tmp_path, name):
     fig = FIGURES[name]()
@@ -158,7 +137,7 @@ def test_slider_click_shows_the_chosen_frame(browser, tmp_path, name):
             target = len(steps) - 1 if before_state != len(steps) - 1 else 0  # the far end from where it is
             page.mouse.click(box["x"] + box["width"] * (target + 0.5) / len(steps), box["y"] + box["height"] / 2)
             page.mouse.move(0, 0)  # no hover labels in the screenshot
-            page.wait_for_timeout(300)
+            _wait_for_frame(page, slider, target)
             state = page.evaluate(_FRAME_MATCHES, [slider])
             assert state["active"] == target, f"{name}: slider {slider} went to step {state['active']}, not {target}"
             assert not state["mismatched"], f"{name}: frame {state['name']} not shown in {state['mismatched']}"
@@ -177,7 +156,7 @@ def test_play_button_advances_the_clip(browser, tmp_path):
         before = _plot_pixels(page)
         page.get_by_text("\u25b6").click()
         page.mouse.move(0, 0)
-        page.wait_for_timeout(600)
+        page.wait_for_function("document.getElementById('fig')._fullLayout.sliders[0].active > 0", timeout=15_000)
         active = page.evaluate("document.getElementById('fig')._fullLayout.sliders[0].active")
         assert active > 0, "the play button did not advance the slider"
         changed = _plot_pixels(page) != before

@@ -8,13 +8,10 @@ import inspect
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from conftest import make_result
+from conftest import FIGURE_WIDTH, make_result
 
 from ddhpose_lite import viz
 from ddhpose_lite.diffusion import forward_path
-
-OUTPUT_AREA = 848  # px: JupyterLab's output area at a 1280 px window with the file browser open
-
 
 def two_traces() -> go.Figure:
     return go.Figure([go.Scatter(name="a", x=[0], y=[0]), go.Scatter(name="b", x=[1], y=[1], line=dict(width=3))],
@@ -94,7 +91,7 @@ def default_widths() -> dict[str, int]:
 def test_every_figure_function_has_a_default_width_that_fits_the_output_area():
     widths = default_widths()
     assert len(widths) >= 20, widths
-    too_wide = {name: width for name, width in widths.items() if not width <= OUTPUT_AREA - 8}
+    too_wide = {name: width for name, width in widths.items() if not width <= FIGURE_WIDTH}
     assert too_wide == {}
 
 
@@ -116,4 +113,4 @@ def test_default_layout_widths_of_the_built_figures(pose, schedule, capture):
         "hypothesis_explorer": viz.hypothesis_explorer(result),
         "perturbation_explorer": viz.perturbation_explorer(pose, {"a": (pose, {"s": np.zeros(6)})}),
     }
-    assert {name: fig.layout.width for name, fig in figures.items() if not fig.layout.width <= 840} == {}
+    assert {name: fig.layout.width for name, fig in figures.items() if not fig.layout.width <= FIGURE_WIDTH} == {}

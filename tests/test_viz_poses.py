@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 import torch
-from conftest import sizes_by_joint
+from conftest import FIGURE_WIDTH, sizes_by_joint
 
 from ddhpose_lite import viz
 from ddhpose_lite.bones import compose, disentangle, rest_pose
@@ -464,7 +464,7 @@ def test_coverage_bars_one_bar_group_per_dataset_in_percent():
     fig = viz.coverage_bars({"procedural": [0.5, 0.3, 0.2], "captured": [0.9, 0.1, 0.0]}, [0, 30, 90, 180])
     assert [t.name for t in fig.data] == ["procedural", "captured"]
     assert list(fig.data[0].x) == ["0-30", "30-90", "90-180"] and list(fig.data[1].y) == [90.0, 10.0, 0.0]
-    assert fig.layout.barmode == "group" and fig.layout.width <= 840
+    assert fig.layout.barmode == "group" and fig.layout.width <= FIGURE_WIDTH
 
 
 @pytest.mark.parametrize("histograms, edges, message", [

@@ -13,6 +13,7 @@ import pytest
 import torch
 from conftest import (
     ATTENTION_CONFIG,
+    FIGURE_WIDTH,
     HYPOTHESIS_SHAPE,
     expected_noisy,
     joints_of,
@@ -66,7 +67,8 @@ def test_explorer_checks_before_changing_anything(pose):
 
 
 def test_default_sizes_fit_jupyterlab_output_area(pose, schedule, oracle_run, capture):
-    """JupyterLab's output area is 848 px wide at a 1280 px window with the file browser open."""
+    """JupyterLab's output area is 848 px wide at a 1280 px window with the file browser open, less
+    the notebook's scrollbar (conftest.OUTPUT_AREA): at 840 px the figures overflowed it."""
     trajectory, x0_poses, xt_poses = oracle_run
     maps, _ = capture
     picker = widgets.joint_picker(pose=pose)
@@ -77,13 +79,28 @@ def test_default_sizes_fit_jupyterlab_output_area(pose, schedule, oracle_run, ca
         widgets.attention_explorer(maps),
         widgets.hypothesis_scrubber(make_result()),
     ]
-    assert picker.figure.layout.width + picker.tree.layout.width <= 840  # side by side
+    assert picker.figure.layout.width + picker.tree.layout.width <= FIGURE_WIDTH  # side by side
     for explorer in explorers:
         for output in explorer.outputs.values():
             if isinstance(output, go.FigureWidget):
-                assert output.layout.width <= 840
+                assert output.layout.width <= FIGURE_WIDTH
         widths = [int(control.layout.width.removesuffix("px")) for control in explorer.controls.values()]
-        assert sum(widths) <= 840, widths
+        assert sum(widths) <= FIGURE_WIDTH, widths
+
+
+def test_a_refused_control_move_puts_the_control_back(pose):
+    """A control whose new value the callback refuses (as the 'mean' head once was) must not keep
+    showing a choice the figures do not show: it moves back, and the error still surfaces."""
+    picker = widgets.joint_picker(pose=pose)
+    picker.dropdown.options = [*picker.dropdown.options, ("17 Tail", 17)]  # an option the check refuses
+    picker.update("LWrist")  # (new options reset the dropdown to its first one)
+    before = picker.figure.to_dict()
+    with pytest.raises(ValueError, match="joint index in 0..16"):
+        picker.dropdown.value = 17  # what choosing it in the browser does
+    assert picker.dropdown.value == LWRIST and picker.state == {"dropdown": LWRIST}
+    assert picker.figure.to_dict() == before
+    picker.dropdown.value = LELBOW  # the control still works
+    assert picker.state == {"dropdown": LELBOW}
 
 
 # ---------------------------------------------------------------- joint picker (lesson 01)

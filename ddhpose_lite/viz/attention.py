@@ -191,7 +191,7 @@ def hrst_entries(skeleton: Skeleton = H36M) -> tuple[list[tuple[int, int]], list
 
 def hrst_before_after(logits, after=None, skeleton: Skeleton = H36M, *,
                       names: Sequence[str] = ("before: A = QKᵀ/√d", "after Algorithm 1", "after − before"),
-                      decimals: int = 3, title: str | None = None, width: int = 840,
+                      decimals: int = 3, title: str | None = None, width: int = 820,
                       height: int = 420) -> go.Figure:
     """Algorithm 1 (HRST) on one [J, J] logit map: before, after and their difference.
 
@@ -466,7 +466,7 @@ def attention_update(arrays: AttentionArrays, state: Mapping, decimals: int = 4)
 
 
 def attention_figure(arrays: AttentionArrays, state: Mapping, *, decimals: int = 4, title: str | None = None,
-                     width: int = 840, height: int = 440) -> go.Figure:
+                     width: int = 820, height: int = 440) -> go.Figure:
     """The explorer view of ``state`` (see ``attention_explorer_figure``); ``attention_update``
     gives what changes for another state."""
     update = attention_update(arrays, state, decimals)
@@ -504,7 +504,7 @@ def attention_figure(arrays: AttentionArrays, state: Mapping, *, decimals: int =
 
 def attention_explorer_figure(maps, layer: int = 1, head=0, joint="LElbow", frame: int = 0, pose=None, *,
                               sample: int = 0, skeleton: Skeleton = H36M, coordinates: str = "camera",
-                              decimals: int = 4, title: str | None = None, width: int = 840,
+                              decimals: int = 4, title: str | None = None, width: int = 820,
                               height: int = 440) -> go.Figure:
     """One view of captured attention: the spatial map, the temporal map and the attention skeleton.
 
@@ -531,7 +531,7 @@ _BROWSER_CHANGES = dict(spatial=("z", "zmin", "zmax"), temporal=("z", "zmin", "z
 
 def attention_browser(maps, pose=None, *, joint="LElbow", frame: int = 0, layers=None, heads=None,
                       sample: int = 0, skeleton: Skeleton = H36M, coordinates: str = "camera",
-                      decimals: int = 3, width: int = 840, height: int = 560) -> go.Figure:
+                      decimals: int = 3, width: int = 820, height: int = 560) -> go.Figure:
     """``attention_explorer_figure`` without a kernel: a plotly slider over (layer, head) views.
 
     ``joint`` and ``frame`` stay fixed (the live widget ``widgets.attention_explorer`` moves

@@ -217,7 +217,7 @@ def noising_update(bones_pose, joints_pose, alpha_bar, t: int, *, skeleton: Skel
 
 
 def noising_view(bones_pose, joints_pose, alpha_bar, t: int, *, reference=None, margin: float = 0.5,
-                 skeleton: Skeleton = H36M, title: str | None = None, width: int = 840,
+                 skeleton: Skeleton = H36M, title: str | None = None, width: int = 820,
                  height: int = 430) -> go.Figure:
     """The same pose noised two ways at time t, side by side, and where t sits on the ᾱ_t curve.
 
@@ -238,7 +238,7 @@ def noising_view(bones_pose, joints_pose, alpha_bar, t: int, *, reference=None, 
 
 
 def noising_explorer(bones_poses, joints_poses, ts, alpha_bar, *, reference=None, margin: float = 0.5,
-                     skeleton: Skeleton = H36M, width: int = 840, height: int = 480) -> go.Figure:
+                     skeleton: Skeleton = H36M, width: int = 820, height: int = 480) -> go.Figure:
     """``noising_view`` without a kernel: plotly frames and a slider over the times ``ts``.
 
     ``bones_poses``, ``joints_poses`` [N, 17, 3] are the pose noised at the N times ``ts``
@@ -297,7 +297,7 @@ def ddim_update(x0_poses, xt_poses, times: Sequence[tuple[int, int]], alpha_bar,
 
 
 def ddim_view(x0_poses, xt_poses, times: Sequence[tuple[int, int]], alpha_bar, step: int = 0, *, truth=None,
-              margin: float = 0.5, skeleton: Skeleton = H36M, title: str | None = None, width: int = 840,
+              margin: float = 0.5, skeleton: Skeleton = H36M, title: str | None = None, width: int = 820,
               height: int = 430) -> go.Figure:
     """One step of ``ddim_trajectory`` without the slider (the figure of ``widgets.ddim_scrubber``);
     ``ddim_update`` gives what changes for another step."""
@@ -314,7 +314,7 @@ def ddim_view(x0_poses, xt_poses, times: Sequence[tuple[int, int]], alpha_bar, s
 
 def ddim_trajectory(x0_poses, xt_poses, times: Sequence[tuple[int, int]], alpha_bar, *, truth=None,
                     margin: float = 0.5, skeleton: Skeleton = H36M, title: str | None = None,
-                    width: int = 840, height: int = 480) -> go.Figure:
+                    width: int = 820, height: int = 480) -> go.Figure:
     """A DDIM run step by step (paper Eq. 4): x_t (left) and the x̂_0 predicted from it (right).
 
     ``xt_poses`` [K+1, 17, 3]: the state before each step (and the final sample), as poses;

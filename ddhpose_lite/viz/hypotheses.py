@@ -188,7 +188,7 @@ def hypothesis_update(arrays: HypothesisArrays, state: Mapping) -> FigureUpdate:
     return FigureUpdate(traces, layout)
 
 
-def hypothesis_figure(arrays: HypothesisArrays, state: Mapping, *, title: str | None = None, width: int = 840,
+def hypothesis_figure(arrays: HypothesisArrays, state: Mapping, *, title: str | None = None, width: int = 820,
                       height: int = 480) -> go.Figure:
     """The view of ``state`` (see ``hypothesis_view``); ``hypothesis_update`` gives what changes
     for another state."""
@@ -228,7 +228,7 @@ def hypothesis_figure(arrays: HypothesisArrays, state: Mapping, *, title: str | 
 
 def hypothesis_view(poses, keypoints_2d=None, *, reprojections=None, iteration: int = -1, hypothesis="all",
                     frame: int = 0, truth=None, skeleton: Skeleton = H36M, title: str | None = None,
-                    width: int = 840, height: int = 480) -> go.Figure:
+                    width: int = 820, height: int = 480) -> go.Figure:
     """One view of a multi-hypothesis lift: the 3D hypotheses of one DDIM iteration and frame,
     and the 2D input with every hypothesis reprojected onto it (paper Fig. 5).
 
@@ -247,7 +247,7 @@ def hypothesis_view(poses, keypoints_2d=None, *, reprojections=None, iteration: 
 
 
 def hypothesis_explorer(poses, keypoints_2d=None, *, reprojections=None, truth=None, frame: int | None = None,
-                        frames: Sequence[int] | None = None, skeleton: Skeleton = H36M, width: int = 840,
+                        frames: Sequence[int] | None = None, skeleton: Skeleton = H36M, width: int = 820,
                         height: int = 620) -> go.Figure:
     """``hypothesis_view`` without a kernel: plotly frames and two sliders.
 

@@ -586,7 +586,7 @@ def bone_lengths_over_time(lengths: Mapping[str, PoseLike],
 
 def perturbation_explorer(clean: PoseLike, steps: Mapping[str, tuple], skeleton: Skeleton = H36M, *,
                    frame: str = "world", ylabel: str = "mean joint error (cm)", ymax: float | None = None,
-                   title: str | None = None, width: int = 840, height: int = 470) -> go.Figure:
+                   title: str | None = None, width: int = 820, height: int = 470) -> go.Figure:
     """A clean pose with a noisy copy overlaid (left) and per-level errors (right), per step.
 
     ``steps``: label -> (noisy [J, 3], {series name: one value per hierarchy level}); every step
