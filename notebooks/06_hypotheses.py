@@ -330,7 +330,7 @@ for col, rows in ((1, by_h), (2, by_k)):
                       row=1, col=col)
     fig.update_xaxes(type="log", title_text="H" if col == 1 else "K", tickvals=list(rows), row=1, col=col)
 fig.update_yaxes(title_text="MPJPE (mm)", row=1, col=1)
-fig.update_layout(viz.base_layout(900, 360, "Error of each aggregation", showlegend=True))
+fig.update_layout(viz.base_layout(820, 360, "Error of each aggregation", showlegend=True))
 
 # %% [markdown]
 # What the table and the curves say (your numbers depend on the checkpoint, the pattern should not):

@@ -41,9 +41,7 @@ pytestmark = pytest.mark.jupyterlab
 VIEWPORT = {"width": 1280, "height": 800}
 # Figures a lesson draws too wide, waiting for the lesson to change (figure title -> reason). The
 # test fails when such a figure fits, so that the entry is removed with the fix.
-KNOWN_TOO_WIDE: dict[str, dict[str, str]] = {
-    "06_hypotheses.ipynb": {"Error of each aggregation": "the lesson draws it with viz.base_layout(900, 360, ...)"},
-}
+KNOWN_TOO_WIDE: dict[str, dict[str, str]] = {}  # lesson -> {figure title: why it may overflow}
 
 
 # ---------------------------------------------------------------- fixtures
