@@ -26,6 +26,24 @@
 # millimetre: 39.65 against 40.23 mm. Whether such a gap is an effect or luck depends on how much
 # the result moves when only the random seed changes, and a paper usually reports one seed.
 #
+# **Learning objectives.** By the end of this lesson you can:
+# - place regression, D3DP, DDHPose, a refiner and DiffPose in one family, and say what each feeds
+#   the denoiser and where its sampling starts;
+# - write the shifted forward process that ends in a Gaussian mixture or near a base estimate, and
+#   fit the start it needs (EM for the mixture, least squares for the residuals);
+# - read an ablation with the seed-to-seed spread, and say which differences it shows and which
+#   it does not;
+# - say what learning curves and errors by hierarchy level show about models early in training;
+# - weigh accuracy, spread of hypotheses and seconds per lift across the family.
+#
+# **Time:** about 45 minutes: 25 to read and explore, 20 for the exercises.
+#
+# **Runtime:** about 15 s of CPU time (measured: 14 s; a few minutes of wall time when other
+# jobs load the machine), under 400 MB of memory (measured: 373 MB). The ablations themselves
+# took much longer (`python -m ddhpose_lite.ablations`, see section 3): this lesson reads their
+# shipped results, `ddhpose_lite/assets/ablations.json`, and only fits two small start
+# distributions live. No GPU, no downloads.
+#
 # You will:
 # 1. meet the family as configurations of one package (`train.FAMILY`), each one line away;
 # 2. look at what each member's forward process feeds the denoiser: the same pose noised at
@@ -35,14 +53,6 @@
 #    numbers, and see which differences exceed the seed-to-seed spread;
 # 4. compare learning curves (Fig. 4, left) and errors by hierarchy level (Fig. 1, right);
 # 5. put the family side by side: accuracy, the spread of hypotheses, seconds per lift.
-#
-# **Time:** about 45 minutes: 25 to read and explore, 20 for the exercises.
-#
-# **Runtime:** about 15 s of CPU time (measured: 14 s; a few minutes of wall time when other
-# jobs load the machine), under 400 MB of memory (measured: 373 MB). The ablations themselves
-# took much longer (`python -m ddhpose_lite.ablations`, see section 3): this lesson reads their
-# shipped results, `ddhpose_lite/assets/ablations.json`, and only fits two small start
-# distributions live. No GPU, no downloads.
 
 # %% [markdown]
 # ## Setup
@@ -219,6 +229,20 @@ for name, start in starts.items():
 # the network, which sees the 2D at every step anyway, needs it. The family table of section 6
 # answers with numbers.
 #
+# **Think!** The GMM start printed above is already a person, much closer to the truth than the
+# N(0, I) start. Why might it still not give a better lift?
+#
+# <details><summary>Answer</summary>
+#
+# The mixture is the same for every input, and its component is drawn by weight, not chosen from
+# the 2D: the start is a generic person, often the wrong one. In training, the noisy input at
+# large t looks like a plausible pose that is not this person's, so the network has to learn to
+# distrust it and follow the 2D instead, which is harder than ignoring an obvious cloud of noise.
+# DiffPose avoids this by building the start from each input's heatmaps; ours does not. A start
+# close on average is not a start close for this input.
+#
+# </details>
+#
 # ## 3 · Tables 4, 5 and 6 at a small scale
 #
 # `python -m ddhpose_lite.ablations` trains every row of the paper's three ablation tables and
@@ -294,6 +318,20 @@ print(f"\n{len(exceeding)} of {len(lines)} differences exceed the seed-to-seed s
 #   flat (measured on a seed-0 "+ HRST" model: their standard deviation within a row is
 #   0.04–0.06), so averaging them barely changes the softmax. HRST can only matter once the
 #   attention has learned something to pass down the tree.
+#
+# **Think!** Our seed-to-seed spread is tens of millimetres, the paper's gaps are a few
+# millimetres at most. Would more seeds at the same budget resolve them? What else would?
+#
+# <details><summary>Answer</summary>
+#
+# More seeds make the *mean* of a row more certain (its uncertainty shrinks like 1/√n), but not
+# the spread itself: to resolve a 1 mm gap against a spread of tens of millimetres would take a
+# huge number of runs. Training longer does more: the curves of section 4 are still falling, and
+# converged models tend to land closer to each other, so the spread shrinks. But the gaps may
+# change too, since an idea like HRST can only matter once attention has learned something. The
+# honest statement at our budget is "not shown", in either direction.
+#
+# </details>
 #
 # ## 4 · Does the disentangled input converge faster? (Fig. 4, left)
 #
@@ -405,7 +443,20 @@ for line in ablations.verdicts(results):
 #   The times were measured while other work shared the machine; compare them with each other,
 #   not with your machine.
 #
-# ## Takeaway
+# **Think!** For one answer, regression is within the spread of DDHPose at this scale, has no
+# spread of hypotheses and costs one forward pass. When would you still pick a diffusion member?
+#
+# <details><summary>Answer</summary>
+#
+# When one answer is not enough: when you want to know how sure the model is (the spread is an
+# uncertainty estimate for free, lesson 06), or when something downstream can choose among
+# hypotheses (a calibrated camera for J-Agg, temporal smoothness, contact with the ground). A
+# regression network returns roughly the average of the plausible poses and hides the ambiguity.
+# You pay for it with K network passes per hypothesis.
+#
+# </details>
+#
+# ## Summary
 #
 # - The family shares one backbone; the members differ in the **forward process** (where noise
 #   goes and where it ends) and so in where sampling starts: N(0, I) on joints or bones, a
@@ -417,8 +468,17 @@ for line in ablations.verdicts(results):
 #   worse than predicting joints) and the others are not resolved; the verdicts above are
 #   computed from the shipped results (and from yours, if you rerun
 #   `python -m ddhpose_lite.ablations`).
+# - At this budget **most differences are within the seed-to-seed spread**: joints in against
+#   bones in, the hierarchical embedding, HRST, HRTT, the disentanglement loss, and regression
+#   against diffusion for one answer. Two are clearly worse, beyond the spread on both test
+#   sets: **bones in / bones out** (bone errors add up down every chain) and the **GMM start**
+#   (one mixture for every input says nothing about this person).
+# - The models are **undertrained**: errors several times the paper's and learning curves still
+#   falling. So "not shown" here is not "no effect"; Fig. 4's faster convergence and Tables 4–6's
+#   small gains are neither reproduced nor ruled out.
 # - Errors grow down the kinematic tree for every member: the hierarchy is a property of the
-#   problem, and each member fights it differently.
+#   problem, and each member fights it differently. Diffusion members add what regression cannot
+#   give: several hypotheses and their spread, at K network passes per hypothesis.
 
 # %% [markdown]
 # ## Exercises
@@ -472,3 +532,25 @@ def em_step(x, weights, means, variances):
 
 
 exercises.check_em_step(em_step)
+
+
+# %% [markdown]
+# ## References
+#
+# - Cai et al. *Disentangled Diffusion-Based 3D Human Pose Estimation with Hierarchical Spatial
+#   and Temporal Denoiser.* AAAI 2024. [arXiv:2403.04444](https://arxiv.org/abs/2403.04444)
+#   (Tables 4–6: the ablations; Fig. 4: learning curves; Fig. 1: errors by hierarchy level).
+# - Zhang et al. *MixSTE: Seq2seq Mixed Spatio-Temporal Encoder for 3D Human Pose Estimation in
+#   Video.* CVPR 2022. [arXiv:2203.00859](https://arxiv.org/abs/2203.00859) (the regression
+#   member and the shared backbone).
+# - Shan et al. *Diffusion-Based 3D Human Pose Estimation with Multi-Hypothesis Aggregation*
+#   (D3DP). ICCV 2023. [arXiv:2303.11579](https://arxiv.org/abs/2303.11579) (the joint-space
+#   member).
+# - Gong et al. *DiffPose: Toward More Reliable 3D Pose Estimation.* CVPR 2023.
+#   [arXiv:2211.16940](https://arxiv.org/abs/2211.16940) (the GMM start and its forward process,
+#   its Eq. 6).
+# - Yan et al. *D3PRefiner: A Diffusion-based Denoise Method for 3D Human Pose Refinement.* 2024.
+#   [arXiv:2401.03914](https://arxiv.org/abs/2401.03914) (the refinement member: a base estimate
+#   plus a conditional Gaussian of its error).
+# - Nichol, Dhariwal. *Improved Denoising Diffusion Probabilistic Models.* ICML 2021.
+#   [arXiv:2102.09672](https://arxiv.org/abs/2102.09672) (the cosine schedule of section 2).
