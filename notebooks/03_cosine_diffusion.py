@@ -208,7 +208,10 @@ for name, s in (("linear", linear), ("cosine", schedule)):
 #
 # Move the slider. Left: the skeleton rebuilt by forward kinematics from the noisy lengths and
 # noisy directions, `compose(l_t, d_t)`. Middle: the joints noised directly. The grey skeleton
-# is the clean pose; the dot on the right is where t sits on the ᾱ_t curve.
+# is the clean pose; the dot on the right is where t sits on the ᾱ_t curve. The 3D boxes stay
+# fixed around the clean pose so that poses at different t compare at one scale: at large t,
+# bones that reach outside the box are cut at its walls, which is why the rebuilt skeleton can
+# look like loose pieces there (drag the view out, or zoom with the wheel, to see them whole).
 
 # %%
 scrubber = widgets.timestep_scrubber(pose, schedule, seed=0, t=150)

@@ -43,7 +43,7 @@ PAIR_TRACES = dict(left=tuple(range(0, 6)), right=tuple(range(6, 12)), curve=12,
                    references=(14, 15))
 """Trace indices of ``noising_view``, ``noising_explorer`` and ``ddim_trajectory`` figures."""
 
-_REFERENCE_STYLE = dict(color="rgba(120, 120, 120, 0.45)", width=3)
+_REFERENCE_STYLE = dict(color="#c4c4c4", width=3)  # opaque: WebGL may skip translucent 3D lines
 
 
 def _curve_points(values: np.ndarray, max_points: int = 250) -> tuple[list[int], list[float]]:
