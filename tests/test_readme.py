@@ -54,6 +54,18 @@ def test_the_time_matches_the_lesson(notebook):
     assert row_of(notebook)[3] == stated, f"{notebook}: README says {row_of(notebook)[3]}, the lesson says {stated}"
 
 
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_the_runtime_matches_the_lesson_header(notebook):
+    header = (ROOT / "notebooks" / notebook.replace(".ipynb", ".py")).read_text()
+    stated = re.search(r"\*\*Runtime:\*\* about (\d+) s", header)
+    assert stated, f"{notebook}: its header needs '**Runtime:** about N s'"
+    runtime = row_of(notebook)[4]
+    assert runtime.startswith(f"~{stated.group(1)} s"), f"{notebook}: README says {runtime}, the lesson {stated.group(0)}"
+    in_ci = re.search(r"about (\d+) s under CI", header)
+    if in_ci:
+        assert f"({in_ci.group(1)} s in the test suite)" in runtime, f"{notebook}: README says {runtime}, the lesson {in_ci.group(0)}"
+
+
 def test_badges_follow_the_url_they_are_given():
     one = NOTEBOOKS[0]
     assert readme_badges.badges(one, "https://github.com/someone/fork") != readme_badges.badges(one)
