@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ddhpose_lite import viz
+from conftest import FIGURE_WIDTH
 from ddhpose_lite.model import DenoiserConfig, HSTDenoiser
 
 TINY = dict(frames=9, width=16, depth=3, heads=2)
@@ -53,5 +54,5 @@ def test_the_diagram_has_one_box_and_label_per_stage_and_arrows_between_them():
     assert len(fig.layout.shapes) == len(stages)
     arrows = [a for a in fig.layout.annotations if a.showarrow]
     assert len(arrows) == len(stages) - 1
-    assert fig.layout.width <= 848 and "3 layers, width 16, 9 frames" in fig.layout.title.text
+    assert fig.layout.width <= FIGURE_WIDTH and "3 layers, width 16, 9 frames" in fig.layout.title.text
     assert fig.layout.template.layout.to_plotly_json() == {}

@@ -122,7 +122,7 @@ def denoiser_diagram(model: HSTDenoiser, title: str | None = None) -> go.Figure:
     config = model.config
     title = title or (f"HSTDenoiser as built: {config.depth} layers, width {config.width}, {config.frames} frames "
                       "(paper Fig. 2b)")
-    layout = base_layout(848, 70 + 62 * rows, title, shapes=shapes, annotations=annotations,
+    layout = base_layout(820, 70 + 62 * rows, title, shapes=shapes, annotations=annotations,
                          margin=dict(l=10, r=10, t=40, b=10),
                          xaxis=dict(visible=False, range=[-1.25, columns - 0.5]),
                          yaxis=dict(visible=False, range=[rows - 0.5, -0.5]))
