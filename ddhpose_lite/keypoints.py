@@ -1,7 +1,8 @@
-"""2D keypoints as detectors give them: the COCO-17 layout, keypoint files, detector-like noise.
+"""2D keypoints as detectors give them: COCO-17 and MediaPipe layouts, keypoint files, detector-like noise.
 
-``coco_to_h36m`` turns COCO-17 detections (Detectron2, MMPose, YOLO-pose, ...) into the
-Human3.6M-17 layout the model is trained on; ``load_keypoints_json`` reads a keypoint file (the
+``coco_to_h36m`` turns COCO-17 detections (Detectron2, MMPose, YOLO-pose, ...) and
+``mediapipe_to_h36m`` MediaPipe Pose's 33 landmarks into the Human3.6M-17 layout the model is
+trained on (one mapping for both); ``load_keypoints_json`` reads a keypoint file (the
 shipped ``EXAMPLE_COCO`` by default); ``detector_noise`` imitates what a 2D detector does to clean
 projections (jitter, temporally correlated drift, gross errors and left/right swaps).
 """
@@ -17,7 +18,8 @@ import torch
 from ._tensors import as_torch, check_number, numpy_rng
 from .skeleton import H36M, Skeleton
 
-__all__ = ["COCO_NAMES", "coco_to_h36m", "load_keypoints_json", "EXAMPLE_COCO", "detector_noise"]
+__all__ = ["COCO_NAMES", "MEDIAPIPE_NAMES", "coco_to_h36m", "mediapipe_to_h36m", "load_keypoints_json", "EXAMPLE_COCO",
+           "detector_noise"]
 
 EXAMPLE_COCO = Path(__file__).resolve().parent / "assets" / "example_coco.json"
 """A shipped 2D keypoint sequence in COCO-17 layout (pixels, image size, per-joint scores),
@@ -30,41 +32,57 @@ COCO_NAMES: tuple[str, ...] = (
 )
 """The COCO-17 keypoint order (as detectors such as Detectron2, MMPose or YOLO-pose return it)."""
 
-# Each H36M joint as the mean of some COCO points. Pelvis, thorax and spine are midpoints;
-# "Nose" (H36M's point between neck and face) is the COCO nose; "Head" is the centre of the
-# face points that were seen (eyes and ears), so a profile view with one eye and one ear hidden
-# still gives a head. Spine: the midpoint of pelvis and thorax = the mean of hips and shoulders.
-_H36M_FROM_COCO: tuple[tuple[int, ...], ...] = (
-    (11, 12),          # 0 Pelvis = mid-hips
-    (12,),             # 1 RHip
-    (14,),             # 2 RKnee
-    (16,),             # 3 RAnkle
-    (11,),             # 4 LHip
-    (13,),             # 5 LKnee
-    (15,),             # 6 LAnkle
-    (5, 6, 11, 12),    # 7 Spine = midpoint of pelvis and thorax
-    (5, 6),            # 8 Thorax = mid-shoulders
-    (0,),              # 9 Nose
-    (1, 2, 3, 4),      # 10 Head = centre of the visible eyes and ears
-    (5,),              # 11 LShoulder
-    (7,),              # 12 LElbow
-    (9,),              # 13 LWrist
-    (6,),              # 14 RShoulder
-    (8,),              # 15 RElbow
-    (10,),             # 16 RWrist
+MEDIAPIPE_NAMES: tuple[str, ...] = (
+    "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
+    "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
+    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
+    "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip", "right_hip",
+    "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel",
+    "left_foot_index", "right_foot_index",
+)
+"""The 33 MediaPipe Pose landmarks in their public order (``mediapipe.solutions.pose.PoseLandmark``)."""
+
+# Each H36M joint as the mean of some named detector points, one rule for every layout (COCO's
+# names are a subset of MediaPipe's). Pelvis, thorax and spine are midpoints; "Nose" (H36M's
+# point between neck and face) is the detector's nose; "Head" is the centre of the face points
+# that were seen (eyes and ears), so a profile view with one eye and one ear hidden still gives a
+# head. Spine: the midpoint of pelvis and thorax = the mean of hips and shoulders.
+_H36M_FROM: tuple[tuple[str, ...], ...] = (
+    ("left_hip", "right_hip"),                                     # 0 Pelvis = mid-hips
+    ("right_hip",),                                                # 1 RHip
+    ("right_knee",),                                               # 2 RKnee
+    ("right_ankle",),                                              # 3 RAnkle
+    ("left_hip",),                                                 # 4 LHip
+    ("left_knee",),                                                # 5 LKnee
+    ("left_ankle",),                                               # 6 LAnkle
+    ("left_shoulder", "right_shoulder", "left_hip", "right_hip"),  # 7 Spine = mid(pelvis, thorax)
+    ("left_shoulder", "right_shoulder"),                           # 8 Thorax = mid-shoulders
+    ("nose",),                                                     # 9 Nose
+    ("left_eye", "right_eye", "left_ear", "right_ear"),            # 10 Head = centre of the seen ones
+    ("left_shoulder",),                                            # 11 LShoulder
+    ("left_elbow",),                                               # 12 LElbow
+    ("left_wrist",),                                               # 13 LWrist
+    ("right_shoulder",),                                           # 14 RShoulder
+    ("right_elbow",),                                              # 15 RElbow
+    ("right_wrist",),                                              # 16 RWrist
 )
 _ANY_OF = {10}  # joints that need at least one of their sources; the others need all of them
+
+_MAPPING_DOC = """Layout: pelvis = mid-hips, thorax = mid-shoulders, spine = midpoint of the two; Nose = the
+    detector's nose; Head = the centre of the eyes and ears that were seen (a few cm below H36M's
+    head joint, which sits higher on the skull: a small, systematic offset the model has to live
+    with); limbs map one to one. Detector hips are not motion-capture hips: detectors learn them
+    from annotators' guesses on the body's surface, not the joint centres inside the pelvis that
+    Human3.6M's hips stand for, so expect a systematic offset of hips and pelvis too.
+    A derived joint's confidence is the lowest of its sources (Head: the highest of its seen face
+    points)."""
 
 
 def coco_to_h36m(keypoints, scores=None, min_score: float = 0.3, missing: str = "interpolate"):
     """COCO-17 keypoints [F, 17, 2] (pixels or any coordinates) -> (H36M-17 keypoints [F, 17, 2],
     confidence [F, 17]), as the same kind (torch / NumPy) as ``keypoints``.
 
-    Layout: pelvis = mid-hips, thorax = mid-shoulders, spine = midpoint of the two; Nose = the
-    COCO nose; Head = the centre of the eyes and ears that were seen (a few cm below H36M's head
-    joint, which sits higher on the skull: a small, systematic offset the model has to live
-    with); limbs map one to one. A derived joint's confidence is the lowest of its sources (Head:
-    the highest of its seen face points).
+    {mapping}
 
     A COCO point is *missing* when its score is below ``min_score`` or its coordinates are NaN.
     A joint is missing when a source it needs is (Head: when all four face points are).
@@ -72,29 +90,63 @@ def coco_to_h36m(keypoints, scores=None, min_score: float = 0.3, missing: str = 
     missing joint linearly in time from its nearest seen frames (held constant before the first
     and after the last); a joint never seen raises. Filled joints get confidence 0.
     """
-    kp, back = as_torch(keypoints, "keypoints")
-    if kp.ndim != 3 or kp.shape[1:] != (17, 2) or kp.shape[0] < 1:
-        raise ValueError(f"expected COCO keypoints of shape [F, 17, 2] with F >= 1, got {list(kp.shape)}")
+    return _to_h36m(keypoints, scores, min_score, missing, COCO_NAMES, "COCO", ("keypoints", "scores", "min_score"))
+
+
+def mediapipe_to_h36m(landmarks, visibility=None, min_visibility: float = 0.5, missing: str = "interpolate"):
+    """MediaPipe Pose landmarks [F, 33, 2] (pixels or any coordinates; MediaPipe returns x and y
+    divided by the image width and height) -> (H36M-17 keypoints [F, 17, 2], confidence [F, 17]),
+    as the same kind (torch / NumPy) as ``landmarks``. ``visibility`` [F, 33]: MediaPipe's
+    per-landmark visibility in 0..1 (default: all seen).
+
+    The same mapping as ``coco_to_h36m`` (the landmark order is ``MEDIAPIPE_NAMES``); the inner
+    and outer eye corners, the mouth, the hands and the feet are not used. {mapping}
+
+    A landmark is *missing* when its visibility is below ``min_visibility`` or its coordinates
+    are NaN; ``missing`` handles missing joints as in ``coco_to_h36m`` ("interpolate" in time,
+    filled joints get confidence 0, or "error").
+    """
+    return _to_h36m(landmarks, visibility, min_visibility, missing, MEDIAPIPE_NAMES, "MediaPipe Pose",
+                    ("landmarks", "visibility", "min_visibility"))
+
+
+for _function in (coco_to_h36m, mediapipe_to_h36m):  # the mapping, written once, in both docstrings
+    if _function.__doc__:  # None under python -OO
+        _function.__doc__ = _function.__doc__.replace("{mapping}", _MAPPING_DOC)
+del _function
+
+
+def _to_h36m(keypoints, scores, min_score, missing: str, layout: tuple[str, ...], label: str,
+             arguments: tuple[str, str, str]):
+    """Detector points [F, P, 2] named by ``layout`` -> (H36M-17 [F, 17, 2], confidence [F, 17])
+    by ``_H36M_FROM``. ``arguments``: the caller's names for points, scores and the threshold,
+    which the errors use."""
+    p = len(layout)
+    points_name, score_name, min_name = arguments
+    what = f"{label} {points_name}"
+    kp, back = as_torch(keypoints, points_name)
+    if kp.ndim != 3 or kp.shape[1:] != (p, 2) or kp.shape[0] < 1:
+        raise ValueError(f"expected {what} of shape [F, {p}, 2] with F >= 1, got {list(kp.shape)}")
     if missing not in ("interpolate", "error"):
         raise ValueError(f"expected missing='interpolate' or 'error', got {missing!r}")
     if not (isinstance(min_score, (int, float)) and 0 <= min_score <= 1):
-        raise ValueError(f"expected min_score as a number in 0..1, got {min_score!r}")
+        raise ValueError(f"expected {min_name} as a number in 0..1, got {min_score!r}")
     dtype = kp.dtype
     kp = kp.double()
     if scores is None:
         score = torch.ones(kp.shape[:2], dtype=torch.float64)
     else:
-        score, _ = as_torch(scores, "scores")
+        score, _ = as_torch(scores, score_name)
         if tuple(score.shape) != tuple(kp.shape[:2]):
-            raise ValueError(f"expected scores of shape {list(kp.shape[:2])} ([F, 17]), got {list(score.shape)}")
+            raise ValueError(f"expected {score_name} of shape {list(kp.shape[:2])} ([F, {p}]), got {list(score.shape)}")
         score = torch.nan_to_num(score.double(), nan=0.0)
     if torch.isinf(kp).any():
-        raise ValueError("expected finite keypoints (NaN marks a missing point), got infinite values")
-    seen = (score >= min_score) & ~torch.isnan(kp).any(-1)  # [F, 17 COCO]
-    sources = torch.zeros(17, 17, dtype=torch.bool)  # [H36M joint, COCO point]
-    for j, members in enumerate(_H36M_FROM_COCO):
-        sources[j, list(members)] = True
-    use = sources[None] & seen[:, None, :]  # [F, 17 H36M, 17 COCO]: the seen sources of each joint
+        raise ValueError(f"expected finite {what} (NaN marks a missing point), got infinite values")
+    seen = (score >= min_score) & ~torch.isnan(kp).any(-1)  # [F, P]
+    sources = torch.zeros(17, p, dtype=torch.bool)  # [H36M joint, detector point]
+    for j, names in enumerate(_H36M_FROM):
+        sources[j, [layout.index(name) for name in names]] = True
+    use = sources[None] & seen[:, None, :]  # [F, 17 H36M, P]: the seen sources of each joint
     counts = use.sum(-1)
     any_of = torch.zeros(17, dtype=torch.bool)
     any_of[sorted(_ANY_OF)] = True
@@ -106,7 +158,7 @@ def coco_to_h36m(keypoints, scores=None, min_score: float = 0.3, missing: str = 
     confidence = torch.where(ok, torch.where(any_of, highest_seen, lowest), 0.0)
     if not bool(ok.all()):
         if missing == "error":
-            raise ValueError(f"expected every joint seen (score >= {min_score}), got {_describe_missing(~ok)}; "
+            raise ValueError(f"expected every joint seen ({score_name} >= {min_score}), got {_describe_missing(~ok)}; "
                              "pass missing='interpolate' to fill them in from neighbouring frames")
         out = _interpolate(out, ok)
     return back(out.to(dtype)), back(confidence.to(dtype))

@@ -18,7 +18,7 @@ LAYERS = (
     ("datasets",),
     ("metrics", "sampling", "checkpoint", "memory"),
     ("train", "lifter"),
-    ("evaluate",),
+    ("evaluate", "video"),
     ("viz", "ablations"),
     ("widgets", "doctor", "lessons"),
 )
