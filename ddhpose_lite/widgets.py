@@ -25,29 +25,8 @@ from .diffusion import Schedule, forward_path
 from .model import capture_attention
 from .skeleton import H36M, Skeleton
 
-__all__ = ["Explorer", "FigureWidget", "attention_explorer", "ddim_scrubber", "hypothesis_scrubber", "joint_picker",
+__all__ = ["Explorer", "attention_explorer", "ddim_scrubber", "hypothesis_scrubber", "joint_picker",
            "timestep_scrubber"]
-
-
-class FigureWidget(go.FigureWidget):
-    """A plotly FigureWidget whose front-end model is born holding the figure.
-
-    plotly's own opens the widget's comm while the figure is still empty and sends the data and
-    layout in a second message; its browser view draws whatever the model holds when it renders
-    and ignores later changes of those two. On a busy machine the view can render between the two
-    messages and stay empty (no traces, no title, plotly's default size). Opening the comm only
-    once the figure is set removes that race; everything else is plotly's.
-    """
-
-    def __init__(self, *args, **kwargs):
-        self._comm_deferred = True
-        super().__init__(*args, **kwargs)
-        self._comm_deferred = False
-        self.open()
-
-    def open(self):
-        if not getattr(self, "_comm_deferred", False):
-            super().open()
 
 
 @dataclass(eq=False)
@@ -159,10 +138,10 @@ def joint_picker(skeleton: Skeleton = H36M, pose=None, *, joint=None, frame: str
             raise ValueError("expected a pose for a skeleton other than H36M, got pose=None")
         pose = rest_pose()
     first = viz.joint_index(joint if joint is not None else viz.default_joint(skeleton), skeleton)
-    outputs = {"figure": FigureWidget(viz.skeleton_3d(pose, skeleton, frame=frame, highlight=first,
+    outputs = {"figure": go.FigureWidget(viz.skeleton_3d(pose, skeleton, frame=frame, highlight=first,
                                                          width=340, height=440))}
     if show_tree:
-        outputs["tree"] = FigureWidget(viz.kinematic_tree(skeleton, highlight=first, width=470, height=380))
+        outputs["tree"] = go.FigureWidget(viz.kinematic_tree(skeleton, highlight=first, width=470, height=380))
     outputs["info"] = ipywidgets.HTML(_facts_html(skeleton, first))
     dropdown = _dropdown("joint", _joint_options(skeleton), first, "220px")
 
@@ -203,7 +182,7 @@ def _scrubber(figure: go.Figure, slider: ipywidgets.IntSlider, update: Callable[
     def check(state: dict) -> dict:
         return {"slider": viz.check_index(state["slider"], slider.description, slider.max + 1, low=slider.min)}
 
-    figure = FigureWidget(figure)
+    figure = go.FigureWidget(figure)
     return Explorer(ipywidgets.VBox([slider, figure]), {"slider": slider}, {"figure": figure},
                     {"slider": slider.value}, check, lambda state: {"figure": update(state["slider"])}, data)
 
@@ -311,7 +290,7 @@ def attention_explorer(source, keypoints_2d=None, noisy_bones=None, t: int = 999
     arrays = viz.attention_arrays(maps, pose, sample=sample, skeleton=skeleton, coordinates=coordinates)
     frame = arrays.frames // 2 if frame is None else frame
     state = viz.attention_state(arrays, layer, head, joint, frame)
-    figure = FigureWidget(viz.attention_figure(arrays, state, width=width, height=height))
+    figure = go.FigureWidget(viz.attention_figure(arrays, state, width=width, height=height))
     controls = dict(
         layer=_dropdown("layer", [(f"{k}" + (" (plain)" if k == 0 else ""), k) for k in range(arrays.layers)],
                         state["layer"], "140px"),
@@ -350,7 +329,7 @@ def hypothesis_scrubber(result, keypoints_2d=None, *, camera=None, trajectory=No
         reprojections = result.reproject(camera, trajectory)
     arrays = viz.hypothesis_arrays(result, keypoints_2d, reprojections=reprojections, truth=truth, skeleton=skeleton)
     state = viz.hypothesis_state(arrays, iteration, hypothesis, frame)
-    figure = FigureWidget(viz.hypothesis_figure(arrays, state, width=width, height=height))
+    figure = go.FigureWidget(viz.hypothesis_figure(arrays, state, width=width, height=height))
     controls = dict(
         iteration=ipywidgets.SelectionSlider(options=[(str(k + 1), k) for k in range(arrays.K)],
                                              value=state["iteration"], description="iteration",

@@ -85,7 +85,7 @@ import tempfile
 import plotly.graph_objects as go
 import torch
 
-from ddhpose_lite import load_pretrained, viz, widgets
+from ddhpose_lite import load_pretrained, viz
 from ddhpose_lite.bones import disentangle
 from ddhpose_lite.datasets import (H36M_TEST_SUBJECTS, H36M_TRAIN_SUBJECTS, ClipDataset, load_h36m, mixed_sequences,
                                    mocap_sequences, synthetic_sequences)
@@ -211,11 +211,11 @@ else:
 run_dir = Path(tempfile.mkdtemp(prefix="ddhpose_lesson05_"))
 start = time.time()
 trainer = Trainer(config, run_dir, device=device, progress=True)
-curve = widgets.FigureWidget(  # a FigureWidget that reaches the browser with its traces and layout
-    [go.Scatter(name="training loss L", mode="lines+markers"), go.Scatter(name="validation MPJPE", mode="lines+markers")],
-    layout=viz.base_layout(620, 340, "Training loss and validation MPJPE", showlegend=True,
-                           legend=dict(x=0.98, xanchor="right", y=0.98), xaxis=dict(title="epoch", dtick=1),
-                           yaxis=dict(title="loss / metres", rangemode="tozero")))
+curve = go.FigureWidget(layout=viz.base_layout(
+    620, 340, "Training loss and validation MPJPE", showlegend=True, legend=dict(x=0.98, xanchor="right", y=0.98),
+    xaxis=dict(title="epoch", dtick=1), yaxis=dict(title="loss / metres", rangemode="tozero")))
+curve.add_scatter(name="training loss L", mode="lines+markers")
+curve.add_scatter(name="validation MPJPE", mode="lines+markers")
 display(curve)
 for epoch in range(1, config.epochs + 1):
     trainer.fit(epoch)  # one more epoch, then a checkpoint in run_dir/last.pt

@@ -51,35 +51,6 @@ def test_widgets_use_only_public_names_of_viz():
 # ---------------------------------------------------------------- the Explorer base
 
 
-def opened_states(monkeypatch) -> list[dict]:
-    """The state each widget comm carries when it opens (what the browser's model is born with)."""
-    import comm
-    states, create = [], comm.create_comm
-    def spy(*args, **kwargs):
-        states.append(kwargs.get("data", {}).get("state", {}))
-        return create(*args, **kwargs)
-    monkeypatch.setattr(comm, "create_comm", spy)
-    return states
-
-
-def test_figure_widgets_reach_the_browser_with_their_figure(monkeypatch, pose):
-    states = opened_states(monkeypatch)
-    figure = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]), layout=dict(title="hello", width=500))
-    go.FigureWidget(figure)
-    assert states[-1]["_widget_data"] == [] and states[-1]["_widget_layout"] == {}  # plotly's race
-    states.clear()
-    ours = widgets.FigureWidget(figure)
-    assert len(states) == 1, "the comm opens once"
-    assert states[0]["_widget_data"][0]["y"] == [3, 4] and states[0]["_widget_layout"]["title"]["text"] == "hello"
-    ours.data[0].y = [5, 6]  # still a live widget
-    assert ours.comm is not None and ours.data[0].y == (5, 6)
-    states.clear()
-    picker = widgets.joint_picker(pose=pose)
-    born = [s for s in states if "_widget_data" in s]
-    assert len(born) == len([o for o in picker.outputs.values() if isinstance(o, go.FigureWidget)]) >= 1
-    assert all(s["_widget_data"] and s["_widget_layout"].get("width") for s in born)
-
-
 def test_explorer_checks_before_changing_anything(pose):
     picker = widgets.joint_picker(pose=pose)
     before = picker.figure.to_dict()
