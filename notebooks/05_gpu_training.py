@@ -186,7 +186,7 @@ for name, profile in PROFILES.items():
 # %% [markdown]
 # The shipped checkpoint was trained with the `cpu` profile by
 # `python -m ddhpose_lite.train --profile cpu --out runs/cpu` on the data mix (11 epochs, the
-# count chosen on validation draws of the training population; about 10-16 minutes and 0.65 GB on
+# count chosen on validation draws of the training population; about 21 minutes and 0.65 GB on
 # two quiet cores; on captured test people MPJPE 126 mm with one hypothesis, 109 mm with five). Its 4 heads of 16
 # channels are a CPU choice: 8 heads of 8 channels, as in the paper's wider model, made lifting
 # 1.4x slower for about the same accuracy (tiny batched products and softmax rows cost as much as all the
