@@ -107,6 +107,20 @@ def regress(model, keypoints_2d: torch.Tensor, flip: bool = False, max_tokens: i
         return ((direct + mirror(mirrored, skeleton)) / 2).clone()
 
 
+def _flip_averaged_x0(model, condition: torch.Tensor, flat: torch.Tensor, t: int, flip: bool,
+                      max_tokens: int | None) -> torch.Tensor:
+    """x̂₀ of the noisy ``flat`` states at time ``t``; with ``flip`` (``condition`` then holds the
+    mirrored 2D after the direct 2D) the mean of the direct and the mirrored-back prediction."""
+    skeleton = model.config.skeleton
+    if flip:
+        flat = torch.cat([flat, mirror(flat, skeleton)])
+    x0 = denoise(model, condition, flat, torch.full((flat.shape[0],), t, device=flat.device), max_tokens)
+    if not flip:
+        return x0
+    direct, mirrored = x0.chunk(2)
+    return (direct + mirror(mirrored, skeleton)) / 2
+
+
 def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypotheses: int = 1, iterations: int = 1,
                  seed=0, eta: float = 1.0, flip: bool = False, max_tokens: int | None = None,
                  frame_index: torch.Tensor | None = None, first_hypothesis: int = 0, method: str | None = None,
@@ -154,12 +168,7 @@ def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypothes
 
     def predict_x0(state: torch.Tensor, t: int):
         flat = state.reshape(hypotheses * batch, frames, joints - 1, 4)
-        if flip:
-            flat = torch.cat([flat, mirror(flat, skeleton)])
-        x0 = denoise(model, condition, flat, torch.full((flat.shape[0],), t, device=state.device), max_tokens)
-        if flip:
-            direct, mirrored = x0.chunk(2)
-            x0 = (direct + mirror(mirrored, skeleton)) / 2
+        x0 = _flip_averaged_x0(model, condition, flat, t, flip, max_tokens)
         bones = bone_state(*disentangle(x0, skeleton)).reshape(state.shape)
         if clip is None:
             poses.append(x0.reshape(hypotheses, batch, frames, joints, 3))
@@ -241,12 +250,7 @@ def _sample_joints(model, keypoints_2d, schedule, hypotheses, iterations, seed, 
 
     def predict_x0(state: torch.Tensor, t: int) -> torch.Tensor:
         flat = state.reshape(hypotheses * batch, frames, joints - 1, 3)
-        if flip:
-            flat = torch.cat([flat, mirror(flat, skeleton)])
-        x0 = denoise(model, condition, flat, torch.full((flat.shape[0],), t, device=state.device), max_tokens)
-        if flip:
-            direct, mirrored = x0.chunk(2)
-            x0 = (direct + mirror(mirrored, skeleton)) / 2
+        x0 = _flip_averaged_x0(model, condition, flat, t, flip, max_tokens)
         poses.append(x0.reshape(hypotheses, batch, frames, joints, 3))
         return x0[..., 1:, :].reshape(state.shape)
 

@@ -1,7 +1,7 @@
 """Rebuild ddhpose_lite/assets/cmu_mocap.npz from the CMU BVH archive (docs/data.md).
 
-    python tools/build_mocap_asset.py                      # ../shared/data/cmu-mocap-bvh.tar.xz
-    python tools/build_mocap_asset.py ARCHIVE [--out FILE]
+    python tools/build_mocap_asset.py ARCHIVE              # ARCHIVE: path of cmu-mocap-bvh.tar.xz
+    python tools/build_mocap_asset.py ARCHIVE --out FILE   # (default ARCHIVE: the maintainers' copy beside the checkout)
 
 Reads the .tar.xz directly (no unpacking), checks every file's sha1 against index.csv, runs
 ``mocap.convert_clip`` on each clip (true fps from index.csv) and stores positions as int16
