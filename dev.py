@@ -21,6 +21,8 @@ VENV = Path(os.environ.get("DDHPOSE_VENV", ROOT / ".venv"))
 TORCH_VERSION = os.environ.get("DDHPOSE_TORCH", "2.13.0")
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 STAMP = VENV / ".ddhpose-installed"
+EXTRAS = ["dev", *[e for e in os.environ.get("DDHPOSE_EXTRAS", "").replace(",", " ").split() if e != "dev"]]
+"""Extras to install: always dev; DDHPOSE_EXTRAS="video" adds the video extra (CI sets it)."""
 
 
 def log(message: str) -> None:
@@ -67,7 +69,8 @@ def ensure_env() -> Path:
     """Create .venv and install everything once; later calls return at once."""
     py = venv_python()
     pyproject_mtime = (ROOT / "pyproject.toml").stat().st_mtime
-    if py.exists() and STAMP.exists() and STAMP.stat().st_mtime >= pyproject_mtime:
+    wanted = ",".join(EXTRAS)
+    if py.exists() and STAMP.exists() and STAMP.stat().st_mtime >= pyproject_mtime and STAMP.read_text() == wanted:
         return py
     start = time.time()
     if not py.exists():
@@ -79,8 +82,8 @@ def ensure_env() -> Path:
         run(*args)
     run(py, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     install_torch(py)
-    run(py, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]")
-    STAMP.touch()
+    run(py, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{wanted}]")
+    STAMP.write_text(wanted)
     log(f"environment ready in {time.time() - start:.0f} s")
     return py
 

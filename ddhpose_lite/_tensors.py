@@ -63,6 +63,18 @@ def check_number(value, name: str, low: float | None = None, high: float | None 
     return float(value)
 
 
+def check_image_size(image_size) -> tuple[int, int]:
+    """``image_size`` as (width, height), whole pixels > 0."""
+    try:
+        w, h = image_size
+        ok = all(not isinstance(v, bool) and float(v) > 0 and float(v) == int(v) for v in (w, h))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"expected image_size as (width, height) in whole pixels > 0, got {image_size!r}")
+    return int(w), int(h)
+
+
 def torch_generator(seed, device=None) -> torch.Generator:
     """An int seed or a ``torch.Generator`` (used as is) -> a torch.Generator (on ``device``)."""
     if isinstance(seed, torch.Generator):

@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from . import metrics
-from ._tensors import as_torch, check_finite, check_int
+from ._tensors import as_torch, check_finite, check_image_size, check_int
 from .camera import Camera, normalize_screen, project
 from .checkpoint import load_family
 from .datasets import sliding_windows
@@ -223,7 +223,7 @@ class Lifter:
         check_int(iterations, "iterations", low=1)
         check_int(seed, "seed", low=0)
         if image_size is not None:
-            w, h = _image_size(image_size)
+            w, h = check_image_size(image_size)
             kp = normalize_screen(kp.double(), w, h)
             image_size = (w, h)
         else:
@@ -259,16 +259,6 @@ class Lifter:
         rows, real, _ = sliding_windows(length, n, n - overlap)
         return rows, window_weights(n) * real
 
-
-def _image_size(image_size) -> tuple[int, int]:
-    try:
-        w, h = image_size
-        ok = all(not isinstance(v, bool) and float(v) > 0 and float(v) == int(v) for v in (w, h))
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(f"expected image_size as (width, height) in whole pixels > 0, got {image_size!r}")
-    return int(w), int(h)
 
 
 def blend(poses: torch.Tensor, rows: torch.Tensor, weights: torch.Tensor, length: int) -> torch.Tensor:

@@ -310,15 +310,18 @@ def attention_explorer(source, keypoints_2d=None, noisy_bones=None, t: int = 999
 
 
 def hypothesis_scrubber(result, keypoints_2d=None, *, camera=None, trajectory=None, reprojections=None,
-                        truth=None, iteration: int = -1, hypothesis="all", frame: int | None = None,
-                        skeleton: Skeleton = H36M, width: int = 820, height: int = 480) -> Explorer:
+                        truth=None, backgrounds=None, image_size=None, iteration: int = -1, hypothesis="all",
+                        frame: int | None = None, skeleton: Skeleton = H36M, width: int = 820,
+                        height: int = 480) -> Explorer:
     """Sliders for DDIM iteration, hypothesis ("all" or one) and frame over a finished lift.
 
     ``result``: a ``lifter.LiftResult`` (or poses [K, H, F, 17, 3] with ``keypoints_2d``
     [F, 17, 2]). The 2D panel shows each hypothesis reprojected onto the input: with ``camera``
     and ``trajectory`` [F, 3] the pinhole projection J-Agg uses (``LiftResult.reproject``), else
     the weak-perspective fit; or pass ``reprojections`` [K, H, F, 17, 2] yourself. Joints are
-    coloured by the hypotheses' spread; ``truth`` [F, 17, 3] is drawn dashed. ``frame`` defaults
+    coloured by the hypotheses' spread; ``truth`` [F, 17, 3] is drawn dashed; ``backgrounds``
+    (one picture per frame, e.g. ``video.image_data_uri`` of each video frame) are drawn behind
+    the 2D panel over ``image_size`` (default: the LiftResult's). ``frame`` defaults
     to the frame where the hypotheses disagree most. Kernel-free twin: ``viz.hypothesis_explorer``.
     ``update(iteration=..., hypothesis=..., frame=...)`` is the callback (0-based; the iteration
     slider's labels count from 1). ``data['arrays']``: the precomputed ``viz.HypothesisArrays``.
@@ -327,7 +330,8 @@ def hypothesis_scrubber(result, keypoints_2d=None, *, camera=None, trajectory=No
         if reprojections is not None or not hasattr(result, "reproject"):
             raise ValueError("expected camera and trajectory only with a LiftResult and no reprojections")
         reprojections = result.reproject(camera, trajectory)
-    arrays = viz.hypothesis_arrays(result, keypoints_2d, reprojections=reprojections, truth=truth, skeleton=skeleton)
+    arrays = viz.hypothesis_arrays(result, keypoints_2d, reprojections=reprojections, truth=truth,
+                                   backgrounds=backgrounds, image_size=image_size, skeleton=skeleton)
     state = viz.hypothesis_state(arrays, iteration, hypothesis, frame)
     figure = go.FigureWidget(viz.hypothesis_figure(arrays, state, width=width, height=height))
     controls = dict(

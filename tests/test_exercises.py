@@ -37,6 +37,9 @@ WRONG = {
     ("07", 1): (0.2, 0.03),  # metres, not millimetres
     ("07", 2): lambda x0, a, mean, scale, eps: a ** 0.5 * x0 + (1 - a) ** 0.5 * eps,  # the plain process, no shift
     ("07", 3): lambda x, weights, means, variances: (weights, means, variances),  # no update
+    ("08", 1): lambda pixels, w, h: pixels / torch.tensor([w, h]) * 2 - 1,  # y divided by the height
+    ("08", 2): lambda values, seen: values * seen,  # gaps set to zero
+    ("08", 3): lambda kp: 0.24 / float((kp[..., 1].amax(-1) - kp[..., 1].amin(-1)).mean() / 2),  # the mean height
 }
 
 
@@ -44,7 +47,7 @@ def test_every_lesson_has_a_warm_up_a_core_and_a_stretch_exercise():
     by_lesson = {}
     for (lesson, number), exercise in sorted(EXERCISES.items()):
         by_lesson.setdefault(lesson, []).append(exercise.level)
-    assert sorted(by_lesson) == ["01", "02", "03", "04", "05", "06", "07"]
+    assert sorted(by_lesson) == ["01", "02", "03", "04", "05", "06", "07", "08"]
     for lesson, levels in by_lesson.items():
         assert levels == list(LEVELS), f"lesson {lesson}: levels {levels}, numbered 1, 2, 3"
 

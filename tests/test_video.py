@@ -1,7 +1,10 @@
-"""Your own video, first step (issue 18): MediaPipe Pose's 33 landmarks -> Human3.6M-17, and the
-optional `[video]` extra that brings the detector."""
+"""Your own video (lesson 08): MediaPipe Pose's 33 landmarks -> Human3.6M-17, detections -> a
+track at 50 fps (gaps, occlusions, segments) -> lifted segments, files that load back, the video
+behind the 2D panel; and, with the optional `[video]` extra, the real detector on OpenCV's sample
+photo and video (skipped with the reason without them, failed with DDHPOSE_VIDEO_TESTS=required)."""
 from __future__ import annotations
 
+import os
 import sys
 import tomllib
 import types
@@ -11,9 +14,16 @@ import numpy as np
 import pytest
 import torch
 
+from ddhpose_lite import viz
+from ddhpose_lite.camera import normalize_screen
 from ddhpose_lite.keypoints import MEDIAPIPE_NAMES, mediapipe_to_h36m
+from ddhpose_lite.lifter import load_pretrained
 from ddhpose_lite.skeleton import H36M
-from ddhpose_lite.video import VIDEO_EXTRA, require_video_extra
+from ddhpose_lite.video import (
+    SAMPLE_BOX, SAMPLE_DETECTIONS, SAMPLE_START, SAMPLE_VIDEO, TYPICAL_HEIGHT, VIDEO_EXTRA, Detections, VideoLift,
+    detect_image, detect_landmarks, lift_track, lift_video, read_frames, require_video_extra, video_info,
+    video_keypoints, zoomed,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -154,3 +164,296 @@ def test_the_video_extra_is_optional():
     assert VIDEO_EXTRA == 'pip install "ddhpose_lite[video]"'
     for requirements in (project["dependencies"], project["optional-dependencies"]["dev"]):
         assert not any(r.startswith("mediapipe") for r in requirements)
+
+
+# ---------------------------------------------------------------- detections -> track -> lift (no extra needed)
+
+FOUND_ALL = np.ones(33, np.float32)
+
+
+def walking_detections(frames: int = 20, fps: float = 10.0, start: float = 0.0) -> Detections:
+    """The hand-made person walking right at 20 px per second (2 px per frame at 10 fps)."""
+    landmarks = np.repeat(landmark_hand_example(), frames, 0).astype(np.float64)
+    landmarks[:, :, 0] += np.arange(frames)[:, None] * 20.0 / fps
+    return Detections(landmarks, np.ones((frames, 33), np.float32), fps, (640, 480), start, "walk.mp4")
+
+
+def pelvis_x(seconds) -> np.ndarray:
+    return 101.0 + 20.0 * np.asarray(seconds)  # the hand example's pelvis, moving 20 px/s
+
+
+def test_a_track_is_resampled_to_the_model_rate_on_time():
+    track = video_keypoints(walking_detections(frames=11, start=2.0))  # 1 s at 10 fps
+    assert track.fps == 50 and track.frames == 51 and track.image_size == (640, 480)
+    np.testing.assert_allclose(track.times, 2.0 + np.arange(51) / 50)
+    np.testing.assert_allclose(track.keypoints[:, H36M.index("Pelvis"), 0], pelvis_x(np.arange(51) / 50), atol=1e-4)
+    np.testing.assert_allclose(track.keypoints[:, H36M.index("RAnkle"), 1], 250)
+    assert track.source_frame.tolist() == np.round(np.arange(51) / 5).astype(int).tolist()
+    assert track.segment.tolist() == [0] * 51 and track.dropped == [] and not track.guessed.any()
+    np.testing.assert_allclose(track.confidence, 1.0)
+
+
+def test_a_short_gap_without_a_person_is_filled_in_and_a_long_one_is_cut_out():
+    detections = walking_detections(frames=30)
+    detections.landmarks[5:8] = np.nan  # 0.3 s: filled in
+    detections.visibility[5:8] = 0
+    detections.landmarks[15:19] = np.nan  # 0.4 s: not lifted
+    detections.visibility[15:19] = 0
+    with pytest.warns(UserWarning, match=r"no person \(for more than 0.3 s\) at 1.5-1.9 s of walk.mp4"):
+        track = video_keypoints(detections)
+    assert track.dropped == [(1.5, 1.9)]
+    first, second = track.segments()
+    assert track.segment[first].tolist() == [0] * 71 and track.segment[second].tolist() == [1] * 51  # 1.4 s, 1.0 s
+    np.testing.assert_allclose(track.times[second], 1.9 + np.arange(51) / 50)
+    assert not np.any((track.times > 1.41) & (track.times < 1.89))
+    np.testing.assert_allclose(track.keypoints[:, H36M.index("Pelvis"), 0], pelvis_x(track.times), atol=1e-4)
+    gap = (track.times > 0.49) & (track.times < 0.71)  # from filled frame 5 to filled frame 7
+    np.testing.assert_allclose(track.confidence[gap], 0.0)
+    np.testing.assert_allclose(track.confidence[np.isclose(track.times, 0.44)], 0.6)  # linear: 1 at 0.4 s, 0 at 0.5 s
+    np.testing.assert_allclose(track.confidence[track.times < 0.39], 1.0)
+
+
+def test_a_barely_visible_joint_is_filled_in_for_a_short_while_and_a_guess_beyond():
+    detections = walking_detections(frames=30)
+    knee = MEDIAPIPE_NAMES.index("left_knee")
+    wrist = MEDIAPIPE_NAMES.index("left_wrist")
+    detections.landmarks[10:12, knee] = (999, -999)  # 0.2 s of garbage: filled in from frames 9 and 12
+    detections.visibility[10:12, knee] = 0.2
+    detections.visibility[5:20, wrist] = 0.3  # 1.5 s hidden behind the body: the detector's guess stays
+    track = video_keypoints(detections)
+    at = np.round(track.times * 10, 6)  # in detection frames
+    knee_h36m, wrist_h36m = H36M.index("LKnee"), H36M.index("LWrist")
+    np.testing.assert_allclose(track.keypoints[:, knee_h36m], np.stack([114 + 2 * at, np.full_like(at, 200)], 1),
+                               atol=1e-4)
+    inside = (at >= 10) & (at <= 11)
+    np.testing.assert_allclose(track.confidence[inside, knee_h36m], 0.0, atol=1e-6)
+    guessed = (at >= 5) & (at <= 19)
+    assert track.guessed[guessed, wrist_h36m].all() and not track.guessed[~((at > 4) & (at < 20)), wrist_h36m].any()
+    np.testing.assert_allclose(track.confidence[guessed, wrist_h36m], 0.3)
+    np.testing.assert_allclose(track.keypoints[:, wrist_h36m, 0], 135 + 2 * at, atol=1e-4)  # kept, not moved
+
+
+def test_nothing_usable_says_so():
+    nobody = walking_detections(frames=10)
+    nobody.landmarks[:] = np.nan
+    with pytest.raises(ValueError, match="expected a person seen for at least 0.2 s in walk.mp4, got 0 of 10"):
+        video_keypoints(nobody)
+    blip = walking_detections(frames=10)
+    blip.landmarks[np.arange(10) != 4] = np.nan  # one frame with a person, 0.1 s
+    with pytest.raises(ValueError, match="got 1 of 10 frames with one, in shorter pieces"):
+        video_keypoints(blip)
+
+
+def test_detections_refuse_bad_input():
+    landmarks = np.zeros((3, 33, 2))
+    with pytest.raises(ValueError, match=r"landmarks of shape \[F, 33, 2\] with F >= 1, got \[3, 17, 2\]"):
+        Detections(landmarks[:, :17], np.ones((3, 17)), 10, (640, 480))
+    with pytest.raises(ValueError, match=r"visibility of shape \[3, 33\], got \[3, 32\]"):
+        Detections(landmarks, np.ones((3, 32)), 10, (640, 480))
+    with pytest.raises(ValueError, match="image_size as \\(width, height\\) in whole pixels > 0, got \\(640, 0\\)"):
+        Detections(landmarks, np.ones((3, 33)), 10, (640, 0))
+    with pytest.raises(ValueError, match="fps as a finite number >= 0, got nan"):
+        Detections(landmarks, np.ones((3, 33)), float("nan"), (640, 480))
+    with pytest.raises(ValueError, match="one picture per frame \\(3\\), got 2"):
+        Detections(landmarks, np.ones((3, 33)), 10, (640, 480), pictures=["a", "b"])
+
+
+def test_detections_and_lifts_save_and_load_back(tmp_path, lifter):
+    detections = walking_detections(frames=12)
+    detections.landmarks[3] = np.nan
+    back = Detections.load(detections.save(tmp_path / "detections.npz"))
+    np.testing.assert_array_equal(back.landmarks, detections.landmarks)
+    np.testing.assert_array_equal(back.visibility, detections.visibility)
+    assert (back.fps, back.image_size, back.start, back.source) == (10.0, (640, 480), 0.0, "walk.mp4")
+    lifted = lift_track(video_keypoints(detections), lifter, hypotheses=2, iterations=2)
+    path = lifted.save(tmp_path / "lift.npz")
+    loaded = VideoLift.load(path)
+    np.testing.assert_array_equal(loaded.poses, lifted.poses)
+    for name in ("keypoints", "confidence", "times", "segment", "source_frame"):
+        np.testing.assert_array_equal(getattr(loaded.track, name), getattr(lifted.track, name), err_msg=name)
+    assert (loaded.track.image_size, loaded.track.fps, loaded.track.dropped) == ((640, 480), 50.0, [])
+    with np.load(path) as raw:  # what other tools read: the final hypotheses and their aggregate
+        np.testing.assert_allclose(raw["hypotheses"], lifted.poses[-1])
+        np.testing.assert_allclose(raw["aggregate"], lifted.poses[-1].mean(0), atol=1e-6)
+        assert raw["keypoints_2d"].shape == (lifted.track.frames, 17, 2)
+    with pytest.raises(ValueError, match="expected a lift file of format ddhpose_lite.video/1, got 'detections'"):
+        VideoLift.load(tmp_path / "detections.npz")
+    with pytest.raises(ValueError, match="expected a file name ending in .npz, got 'lift.json'"):
+        lifted.save(tmp_path / "lift.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["detections.npz", "lift.npz"]  # no partial files left
+
+
+@pytest.fixture(scope="module")
+def lifter():
+    return load_pretrained()
+
+
+def test_each_segment_is_lifted_on_its_own_in_pixels_of_the_image(lifter):
+    detections = walking_detections(frames=30)
+    detections.landmarks[12:17] = np.nan
+    with pytest.warns(UserWarning, match="not lifted"):
+        track = video_keypoints(detections)
+    lifted = lift_track(track, lifter, hypotheses=2, iterations=2, seed=3)
+    assert lifted.poses.shape == (2, 2, track.frames, 17, 3) and lifted.poses.dtype == np.float32
+    unzoomed = lift_track(track, lifter, hypotheses=2, iterations=2, seed=3, zoom=False)
+    for part in track.segments():  # independently: the normalised keypoints of one segment, lifted alone
+        screen = normalize_screen(torch.from_numpy(track.keypoints[part]).double(), 640, 480)
+        alone = lifter.lift(screen.float(), hypotheses=2, iterations=2, seed=3)
+        np.testing.assert_allclose(unzoomed.poses[:, :, part], alone.poses.numpy(), atol=1e-5)
+        alone = lifter.lift(torch.from_numpy(zoomed(screen.numpy())).float(), hypotheses=2, iterations=2, seed=3)
+        np.testing.assert_allclose(lifted.poses[:, :, part], alone.poses.numpy(), atol=1e-5)
+    result = lifted.result()
+    assert result.image_size == (640, 480)
+    np.testing.assert_allclose(result.keypoints_2d[:, H36M.index("Pelvis")],
+                               np.stack([pelvis_x(track.times) / 640 * 2 - 1, np.full(track.frames, 151 / 640 * 2 - 0.75)],
+                                        1), atol=1e-5)
+    np.testing.assert_allclose(lifted.aggregate, lifted.poses[-1].mean(0), atol=1e-6)
+    assert lifted.uncertainty().shape == (track.frames, 17)
+    with pytest.warns(UserWarning, match="not lifted"):
+        at_25 = video_keypoints(detections, fps=25)
+    with pytest.raises(ValueError, match="expected a track at the model's 50 fps, got 25.0 fps"):
+        lift_track(at_25, lifter)
+
+
+def test_zoom_gives_the_typical_height_about_the_same_centre():
+    rng = np.random.default_rng(0)
+    small = rng.uniform(-0.05, 0.05, size=(9, 17, 2)) + (0.3, -0.1)
+    out = zoomed(small)
+    heights = (out.max(1) - out.min(1))[:, 1] / 2
+    assert np.median(heights) == pytest.approx(TYPICAL_HEIGHT)
+    centre = lambda k: ((k.max(1) + k.min(1)) / 2).mean(0)  # noqa: E731
+    np.testing.assert_allclose(centre(out), centre(small), atol=1e-12)
+    ratio = (out - centre(out)) / (small - centre(small))
+    np.testing.assert_allclose(ratio, ratio.flat[0])  # one scale for every frame, joint and axis
+    np.testing.assert_allclose(zoomed(out), out, atol=1e-12)  # already typical: unchanged
+    with pytest.raises(ValueError, match="all joints at one height"):
+        zoomed(np.zeros((3, 17, 2)))
+
+
+def test_the_typical_height_is_the_training_median():
+    from ddhpose_lite.datasets.coverage import person_scale
+    from ddhpose_lite.datasets.embedded import mixed_sequences
+    heights = torch.cat([person_scale(s.keypoints_2d)[0] for s in mixed_sequences("train", frames=10_000)])
+    assert float(heights.median()) == pytest.approx(TYPICAL_HEIGHT, abs=0.01)
+
+
+def test_the_shipped_sample_detections():
+    detections = Detections.load(SAMPLE_DETECTIONS)
+    assert (detections.frames, detections.fps, detections.image_size) == (100, 10.0, (768, 576))
+    assert detections.start == SAMPLE_START and detections.source == "vtest.avi"
+    assert detections.found.mean() > 0.9
+    seen = detections.landmarks[detections.found]
+    x0, y0, x1, y1 = SAMPLE_BOX  # the followed man starts inside the box
+    assert x0 - 20 < np.nanmedian(seen[0, :, 0]) < x1 + 20 and y0 - 20 < np.nanmedian(seen[0, :, 1]) < y1 + 20
+    track = video_keypoints(detections)
+    head, ankle = H36M.index("Head"), H36M.index("RAnkle")
+    assert (track.keypoints[:, head, 1] < track.keypoints[:, ankle, 1]).all()  # upright the whole time
+
+
+def test_a_video_backdrop_is_drawn_behind_the_2d_panel():
+    poses = np.random.default_rng(0).normal(0, 0.2, size=(1, 2, 3, 17, 3))
+    kp = np.random.default_rng(1).uniform(-0.5, 0.5, size=(3, 17, 2))
+    pictures = ["data:image/jpeg;base64,AAA", "data:image/jpeg;base64,BBB", "data:image/jpeg;base64,CCC"]
+    figure = viz.hypothesis_view(poses, kp, backgrounds=pictures, image_size=(640, 480), frame=1)
+    (image,) = figure.layout.images
+    assert image.source == pictures[1] and (image.xref, image.yref, image.layer) == ("x", "y", "below")
+    assert (image.x, image.y, image.sizex, image.sizey) == (-1.0, -0.75, 2.0, 1.5)  # the image in normalised screen
+    assert (image.xanchor, image.yanchor, image.sizing) == ("left", "top", "stretch")
+    update = viz.hypothesis_update(viz.hypothesis_arrays(poses, kp, backgrounds=pictures, image_size=(640, 480)),
+                                   dict(frame=2))
+    assert update.layout["images"][0]["source"] == pictures[2]
+    assert viz.hypothesis_view(poses, kp).layout.images == ()
+    with pytest.raises(ValueError, match=r"backgrounds as 3 picture URLs \(one per frame\), got 2"):
+        viz.hypothesis_view(poses, kp, backgrounds=pictures[:2], image_size=(640, 480))
+    with pytest.raises(ValueError, match="expected image_size \\(width, height\\) with backgrounds, got None"):
+        viz.hypothesis_view(poses, kp, backgrounds=pictures)
+
+
+# ---------------------------------------------------------------- with the extra: the real detector on real media
+
+
+def extra_or_skip():
+    """The detector, or a skip with the reason (a failure with DDHPOSE_VIDEO_TESTS=required, as in CI)."""
+    try:
+        require_video_extra()
+    except ImportError as error:
+        if os.environ.get("DDHPOSE_VIDEO_TESTS") == "required":
+            pytest.fail(f"DDHPOSE_VIDEO_TESTS=required but {error}")
+        pytest.skip(str(error))
+
+
+def media_or_skip(path: Path) -> Path:
+    if not path.is_file():
+        reason = f"{path} is missing: apt install opencv-doc (Debian / Ubuntu) brings OpenCV's sample media"
+        if os.environ.get("DDHPOSE_VIDEO_TESTS") == "required":
+            pytest.fail(f"DDHPOSE_VIDEO_TESTS=required but {reason}")
+        pytest.skip(reason)
+    return path
+
+
+OPENCV_DATA = SAMPLE_VIDEO.parent
+
+
+def test_a_real_photo_of_a_person_gives_17_plausible_joints():
+    extra_or_skip()
+    import cv2
+    image = cv2.cvtColor(cv2.imread(str(media_or_skip(OPENCV_DATA / "messi5.jpg"))), cv2.COLOR_BGR2RGB)
+    landmarks, visibility = detect_image(image)
+    assert landmarks.shape == (33, 2) and visibility.shape == (33,)
+    joints, confidence = mediapipe_to_h36m(landmarks[None], visibility[None])
+    joints = joints[0]
+    h, w = image.shape[:2]
+    assert np.isfinite(joints).all() and (joints >= -0.05 * w).all() and (joints[:, 0] <= 1.05 * w).all()
+    y = {name: joints[H36M.index(name), 1] for name in H36M.names}
+    assert y["Head"] < y["Thorax"] < y["Spine"] < y["Pelvis"]  # upright: image y grows downwards
+    assert y["RHip"] < y["RKnee"] < y["RAnkle"] and y["LHip"] < y["LKnee"] < y["LAnkle"]
+    shoulders = np.linalg.norm(joints[H36M.index("LShoulder")] - joints[H36M.index("RShoulder")])
+    assert 0.3 < shoulders / (y["Pelvis"] - y["Thorax"]) < 1.5  # a torso, not a point cloud
+    assert detect_image(np.zeros((240, 320, 3), np.uint8)) is None  # nobody in a black picture
+
+
+def test_the_whole_path_on_a_second_of_the_sample_video(lifter):
+    extra_or_skip()
+    path = media_or_skip(SAMPLE_VIDEO)
+    info = video_info(path)
+    assert info == dict(fps=10.0, frames=795, image_size=(768, 576))
+    frames = list(read_frames(path, SAMPLE_START, 0.3))
+    assert len(frames) == 3 and frames[0].shape == (576, 768, 3) and frames[0].dtype == np.uint8
+    detections, lifted = lift_video(path, lifter, SAMPLE_START, 1.0, SAMPLE_BOX, hypotheses=2, iterations=1,
+                                    progress=False)
+    assert detections.frames == 10 and detections.found.all()
+    assert len(detections.pictures) == 10 and detections.pictures[0].startswith("data:image/jpeg;base64,")
+    shipped = Detections.load(SAMPLE_DETECTIONS)  # the same detector on the same frames
+    np.testing.assert_allclose(detections.landmarks, shipped.landmarks[:10], atol=2.0)
+    assert lifted.poses.shape == (1, 2, 46, 17, 3) and np.isfinite(lifted.poses).all()
+    np.testing.assert_allclose(lifted.track.times, SAMPLE_START + np.arange(46) / 50)
+    thigh = np.linalg.norm(lifted.aggregate[:, 2] - lifted.aggregate[:, 1], axis=-1)  # RHip-RKnee, metres
+    assert (0.25 < thigh).all() and (thigh < 0.6).all()  # a grown-up's thigh (Human3.6M: about 0.45 m)
+
+
+def test_reading_video_refuses_what_it_cannot_read(tmp_path):
+    extra_or_skip()
+    with pytest.raises(FileNotFoundError, match="expected a video file, got '.*nothing.mp4', which does not exist"):
+        video_info(tmp_path / "nothing.mp4")
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video")
+    with pytest.raises(ValueError, match="expected a video OpenCV can read .*, got notes.mp4"):
+        video_info(text)
+    path = media_or_skip(SAMPLE_VIDEO)
+    with pytest.raises(ValueError, match=r"box as \(x0, y0, x1, y1\) pixels inside the 768 x 576 image"):
+        detect_landmarks(path, 0, 0.1, box=(700, 100, 800, 200), progress=False)
+
+
+def test_a_joint_timeline_leaves_time_that_was_not_lifted_blank():
+    values = np.arange(4 * 17, dtype=np.float64).reshape(4, 17)
+    figure = viz.joint_timeline(values, np.array([0.0, 0.02, 0.5, 0.52]), label="mm")
+    (heatmap,) = figure.data
+    assert heatmap.x == (0.0, 0.02, 0.04, 0.5, 0.52)  # one empty column after the jump
+    z = np.array(heatmap.z, dtype=float)
+    assert z.shape == (17, 5) and np.isnan(z[:, 2]).all()
+    np.testing.assert_allclose(z[:, [0, 1, 3, 4]], values.T)
+    assert list(heatmap.y) == list(H36M.names) and figure.layout.xaxis.title.text == "time (s)"
+    with pytest.raises(ValueError, match=r"values"):
+        viz.joint_timeline(values[:, :16])
+    with pytest.raises(ValueError, match=r"times"):
+        viz.joint_timeline(values, np.zeros(3))

@@ -11,8 +11,8 @@ package does not implement). Stuck? ``ddhpose_lite/lessons/solutions.py`` has a 
 for each; ``show_solution(2, 3)`` prints one. Open it on purpose, after trying. These are
 lesson helpers: unlike the rest of the package, they print.
 """
-from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, solutions
+from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08, solutions
 from ._exercise import EXERCISES, LEVELS, Exercise, Verdict, show_solution, solution_of
 
 __all__ = ["EXERCISES", "LEVELS", "Exercise", "Verdict", "lesson01", "lesson02", "lesson03", "lesson04", "lesson05",
-           "lesson06", "lesson07", "show_solution", "solution_of", "solutions"]
+           "lesson06", "lesson07", "lesson08", "show_solution", "solution_of", "solutions"]

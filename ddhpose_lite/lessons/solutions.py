@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from ..ablations import load_results
 from ..diffusion import Schedule
 from ..skeleton import H36M
+from ..video import TYPICAL_HEIGHT
 
 # ---------------------------------------------------------------------------------------------
 # Lesson 01 · The skeleton is a tree
@@ -298,3 +300,24 @@ def em_step(x, weights, means, variances):
     new_means = gamma.T @ x / mass[:, None]
     new_variances = (gamma[..., None] * (x[:, None, :] - new_means[None]) ** 2).sum(0) / mass[:, None]
     return mass / len(x), new_means, new_variances
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 08 · Your own video
+
+
+def to_screen(pixels, width, height):
+    """Pixels [..., 2] -> normalised screen coordinates: x / w * 2 - 1, y / w * 2 - h / w."""
+    return pixels / width * 2 - torch.tensor([1.0, height / width], dtype=pixels.dtype)
+
+
+def fill_gap(values, seen):
+    """Unseen values [F] linearly interpolated in time from the seen ones (held beyond the ends)."""
+    frames = np.arange(len(values))
+    return np.interp(frames, frames[seen], values[seen])
+
+
+def zoom_factor(keypoints):
+    """TYPICAL_HEIGHT over the person's median half-height (a fraction of the image width)."""
+    heights = (keypoints[..., 1].amax(-1) - keypoints[..., 1].amin(-1)) / 2
+    return TYPICAL_HEIGHT / float(np.median(np.asarray(heights)))

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .._tensors import check_image_size
 from ..metrics import weak_perspective_fit
 from ..skeleton import H36M, Skeleton
 from .core import (
@@ -26,7 +27,7 @@ from .poses import _scene
 
 __all__ = [
     "HYPOTHESIS_TRACES", "HypothesisArrays", "hypothesis_arrays", "hypothesis_explorer", "hypothesis_figure",
-    "hypothesis_state", "hypothesis_update", "hypothesis_view",
+    "hypothesis_state", "hypothesis_update", "hypothesis_view", "joint_timeline",
 ]
 
 HYPOTHESIS_TRACES = dict(others=0, selected=1, truth=2, joints=3, input=4, input_joints=5,
@@ -78,6 +79,8 @@ class HypothesisArrays:
     half: float
     cmax: float
     skeleton: Skeleton = H36M
+    backgrounds: tuple[str, ...] | None = None
+    image_box: tuple[float, float, float, float] | None = None
 
     @property
     def K(self) -> int:
@@ -92,11 +95,16 @@ class HypothesisArrays:
         return self.display.shape[2]
 
 
-def hypothesis_arrays(poses, keypoints_2d=None, *, reprojections=None, truth=None,
-                      skeleton: Skeleton = H36M) -> HypothesisArrays:
+def hypothesis_arrays(poses, keypoints_2d=None, *, reprojections=None, truth=None, backgrounds=None,
+                      image_size=None, skeleton: Skeleton = H36M) -> HypothesisArrays:
     """The arrays of ``hypothesis_view`` (arguments as there): reprojections default to the
     weak-perspective fit of ``metrics.weak_perspective_fit`` (scale + shift per iteration and
-    frame, fitted with the mean over hypotheses, as ``metrics.j_agg_weak_perspective``)."""
+    frame, fitted with the mean over hypotheses, as ``metrics.j_agg_weak_perspective``).
+    ``backgrounds``: one picture per frame (URL or ``data:`` URI, e.g. the video frame) drawn
+    behind the 2D panel over the whole image, which needs ``image_size`` (w, h) (a LiftResult's
+    own by default)."""
+    if image_size is None:
+        image_size = getattr(poses, "image_size", None)
     poses, keypoints_2d, reprojections = _unwrap_lift(poses, keypoints_2d, reprojections)
     j = skeleton.num_joints
     hyp = _checked(poses, "poses", [(None, None, None, j, 3)], f"[K, H, F, {j}, 3]")
@@ -119,10 +127,21 @@ def hypothesis_arrays(poses, keypoints_2d=None, *, reprojections=None, truth=Non
     shown = np.concatenate([kp[:, None], reproj[-1].transpose(1, 0, 2, 3)], 1)  # [F, H + 1, J, 2]
     half = float(np.abs(shown - centre[:, None, None]).max()) * 1.1 + 0.02
     cmax = float(np.percentile(spread, 99)) if spread.size else 1.0
+    image_box = None
+    if backgrounds is not None:
+        backgrounds = tuple(backgrounds)
+        if len(backgrounds) != F or not all(isinstance(b, str) for b in backgrounds):
+            raise ValueError(f"expected backgrounds as {F} picture URLs (one per frame), got {len(backgrounds)} "
+                             f"of {sorted({type(b).__name__ for b in backgrounds})}")
+        if image_size is None:
+            raise ValueError("expected image_size (width, height) with backgrounds, got None")
+        w, h = check_image_size(image_size)
+        image_box = (-1.0, -h / w, 1.0, h / w)  # the image in normalised screen coordinates
     return HypothesisArrays(display=display, mean_display=to_display(mean, "camera"), reproj=reproj,
                             mean_reproj=reproj.mean(1), kp=kp, spread=spread, truth=truth_display,
                             scene_points=np.stack([everything.min(0), everything.max(0)]), centre=centre,
-                            half=half, cmax=max(5.0 * math.ceil(cmax / 5.0), 5.0), skeleton=skeleton)
+                            half=half, cmax=max(5.0 * math.ceil(cmax / 5.0), 5.0), skeleton=skeleton,
+                            backgrounds=backgrounds, image_box=image_box)
 
 
 def hypothesis_state(arrays: HypothesisArrays, iteration=-1, hypothesis="all", frame=None) -> dict:
@@ -185,6 +204,10 @@ def hypothesis_update(arrays: HypothesisArrays, state: Mapping) -> FigureUpdate:
     layout = {"title.text": _hypothesis_title(arrays, k, h, f),
               "xaxis.range": [round(float(cx - half), 4), round(float(cx + half), 4)],
               "yaxis.range": [round(float(cy + half), 4), round(float(cy - half), 4)]}
+    if arrays.backgrounds is not None:
+        x0, y0, x1, y1 = arrays.image_box
+        layout["images"] = [dict(source=arrays.backgrounds[f], xref="x", yref="y", x=x0, y=y0, sizex=x1 - x0,
+                                 sizey=y1 - y0, xanchor="left", yanchor="top", sizing="stretch", layer="below")]
     return FigureUpdate(traces, layout)
 
 
@@ -221,14 +244,16 @@ def hypothesis_figure(arrays: HypothesisArrays, state: Mapping, *, title: str | 
                                      colorbar=dict(title=dict(text="spread (mm)", side="right"), len=0.6,
                                                    thickness=12, x=1.0)),
                       margin=dict(t=70))
-    fig.update_xaxes(zeroline=False, title_text="x (normalised)", constrain="domain")
-    fig.update_yaxes(zeroline=False, title_text="y (down)", scaleanchor="x", scaleratio=1, constrain="domain")
+    grid = arrays.backgrounds is None  # no grid over a picture
+    fig.update_xaxes(zeroline=False, showgrid=grid, title_text="x (normalised)", constrain="domain")
+    fig.update_yaxes(zeroline=False, showgrid=grid, title_text="y (down)", scaleanchor="x", scaleratio=1,
+                     constrain="domain")
     return fig
 
 
 def hypothesis_view(poses, keypoints_2d=None, *, reprojections=None, iteration: int = -1, hypothesis="all",
-                    frame: int = 0, truth=None, skeleton: Skeleton = H36M, title: str | None = None,
-                    width: int = 820, height: int = 480) -> go.Figure:
+                    frame: int = 0, truth=None, backgrounds=None, image_size=None, skeleton: Skeleton = H36M,
+                    title: str | None = None, width: int = 820, height: int = 480) -> go.Figure:
     """One view of a multi-hypothesis lift: the 3D hypotheses of one DDIM iteration and frame,
     and the 2D input with every hypothesis reprojected onto it (paper Fig. 5).
 
@@ -238,10 +263,12 @@ def hypothesis_view(poses, keypoints_2d=None, *, reprojections=None, iteration: 
     the weak-perspective fit of ``metrics.j_agg_weak_perspective``. ``hypothesis``: an index, or
     "all" (every hypothesis thin, the aggregate P-Agg thick). Joints are coloured by the spread of
     the hypotheses (mean distance to their mean, mm; the same scale for every view). ``truth``
-    [F, J, 3] is drawn dashed. Traces as in ``HYPOTHESIS_TRACES``. The same view from
+    [F, J, 3] is drawn dashed. ``backgrounds`` (one picture per frame) with ``image_size``: the
+    video frames behind the 2D panel. Traces as in ``HYPOTHESIS_TRACES``. The same view from
     precomputed arrays: ``hypothesis_figure(hypothesis_arrays(...), state)``.
     """
-    arrays = hypothesis_arrays(poses, keypoints_2d, reprojections=reprojections, truth=truth, skeleton=skeleton)
+    arrays = hypothesis_arrays(poses, keypoints_2d, reprojections=reprojections, truth=truth, backgrounds=backgrounds,
+                               image_size=image_size, skeleton=skeleton)
     state = hypothesis_state(arrays, iteration, hypothesis, frame)
     return hypothesis_figure(arrays, state, title=title, width=width, height=height)
 
@@ -288,4 +315,30 @@ def hypothesis_explorer(poses, keypoints_2d=None, *, reprojections=None, truth=N
         dict(steps=frame_steps, active=frames.index(frame) if frame in frames else 0, y=0.0, pad=dict(t=140),
              **common, currentvalue=dict(prefix="frame (last iteration, all): ", font=dict(size=12))),
     ], margin=dict(b=230))
+    return fig
+
+
+def joint_timeline(values, times=None, *, title: str = "", label: str = "", colorscale: str = _UNCERTAINTY_SCALE,
+                   zmin: float | None = None, zmax: float | None = None, skeleton: Skeleton = H36M,
+                   width: int = 820, height: int = 360) -> go.Figure:
+    """A value per joint and frame [F, J] as a heatmap over time: joints down, time across
+    (``times`` [F] seconds, default frame numbers). E.g. the hypotheses' spread in mm
+    (``LiftResult.uncertainty() * 1000``) or a detector's confidence. Gaps in ``times`` (longer
+    than 1.5 frame steps) stay empty, so time that was not lifted shows as a blank."""
+    j = skeleton.num_joints
+    z = _checked(values, "values", [(None, j)], f"[F, {j}]")
+    f = z.shape[0]
+    x = np.arange(f, dtype=np.float64) if times is None else _checked(times, "times", [(f,)], f"[{f}]")
+    if f > 1:
+        step = float(np.median(np.diff(x)))
+        jumps = np.flatnonzero(np.diff(x) > 1.5 * step)
+        x = np.insert(x, jumps + 1, x[jumps] + step)  # one empty column after each jump
+        z = np.insert(z, jumps + 1, np.nan, axis=0)
+    fig = go.Figure(go.Heatmap(z=np.round(z.T, 3).tolist(), x=np.round(x, 4).tolist(), y=list(skeleton.names),
+                               colorscale=colorscale, zmin=zmin, zmax=zmax, hoverongaps=False,
+                               colorbar=dict(title=dict(text=label, side="right"), thickness=12),
+                               hovertemplate="%{y} at %{x}: %{z}<extra></extra>"))
+    fig.update_layout(base_layout(width, height, title or None))
+    fig.update_xaxes(title_text="time (s)" if times is not None else "frame")
+    fig.update_yaxes(autorange="reversed")
     return fig
