@@ -19,7 +19,7 @@ from ._tensors import as_torch, check_number, numpy_rng
 from .skeleton import H36M, Skeleton
 
 __all__ = ["COCO_NAMES", "MEDIAPIPE_NAMES", "coco_to_h36m", "mediapipe_to_h36m", "load_keypoints_json", "EXAMPLE_COCO",
-           "detector_noise"]
+           "detector_noise", "smooth_in_time"]
 
 EXAMPLE_COCO = Path(__file__).resolve().parent / "assets" / "example_coco.json"
 """A shipped 2D keypoint sequence in COCO-17 layout (pixels, image size, per-joint scores),
@@ -252,3 +252,24 @@ def detector_noise(pixels, sigma: float, outliers: float = 0.0, seed=0, skeleton
         wrong = torch.where(swap[..., None], noisy[:, mirror], noisy + jump)
         noisy = torch.where(hit[..., None], wrong, noisy)
     return back(noisy.to(pixel_t.dtype))
+
+
+def smooth_in_time(keypoints, sigma: float):
+    """Keypoints [F, J, C] smoothed along F by a normalised Gaussian of ``sigma`` frames (0: as
+    they are). The ends are extended by point reflection, so motion at constant speed passes
+    unchanged, up to the ends. Same kind out (torch / NumPy). How much the shipped lifter
+    needs: ``benchmarks/smoothing.py``."""
+    check_number(sigma, "sigma", low=0)
+    tensor, back = as_torch(keypoints, "keypoints")
+    if tensor.ndim != 3 or tensor.shape[0] < 1:
+        raise ValueError(f"expected keypoints of shape [F, J, C] with F >= 1, got {list(tensor.shape)}")
+    radius = min(math.ceil(3 * sigma), tensor.shape[0] - 1)
+    if sigma == 0 or radius == 0:
+        return back(tensor)
+    kernel = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=torch.float64) / sigma) ** 2)
+    kernel = (kernel / kernel.sum()).view(1, 1, -1)
+    series = tensor.double().reshape(tensor.shape[0], -1).T[:, None]  # [J * C, 1, F]
+    before = 2 * series[..., :1] - series[..., 1:radius + 1].flip(-1)
+    after = 2 * series[..., -1:] - series[..., -radius - 1:-1].flip(-1)
+    out = torch.nn.functional.conv1d(torch.cat([before, series, after], -1), kernel)
+    return back(out[:, 0].T.reshape(tensor.shape).to(tensor.dtype))

@@ -63,8 +63,9 @@ import sys
 
 REPOSITORY = "https://github.com/ddhpose-lite/ddhpose_lite"  # the one place: pyproject.toml [project.urls]
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"ddhpose_lite[video] @ git+{REPOSITORY}"],
-                   check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"ddhpose_lite @ git+{REPOSITORY}"], check=True)
+    # the detector and the sample clip; without them the lesson still runs, on saved detections
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "mediapipe==0.10.14"], check=False)
     subprocess.run(["apt-get", "install", "-y", "-qq", "opencv-doc"], check=False)
     from google.colab import output
 
@@ -110,17 +111,24 @@ print("detector:", "MediaPipe Pose" if HAVE_DETECTOR else "not installed",
 #
 # - **The detector.** MediaPipe Pose (BlazePose) finds one person and gives 33 landmarks per
 #   frame with a *visibility* in 0..1. In video mode it tracks the person from frame to frame and
-#   smooths the landmarks a little; that is the only smoothing we use: the model was trained on
-#   detector-like jitter, so it needs no more.
+#   smooths the landmarks a little.
 # - **33 → 17.** Limbs map one to one. Pelvis = mid-hips, thorax = mid-shoulders, spine = their
 #   midpoint, nose = the nose, head = the centre of the eyes and ears that are seen. A detector's
 #   hips are not motion-capture hips: annotators click on the body's surface, while Human3.6M's hip
-#   joints are the centres of the ball joints inside the pelvis, so expect an offset there.
+#   joints are the centres of the ball joints inside the pelvis. On OpenCV's photos of standing
+#   people MediaPipe's hips are 0.60 to 0.62 of the shoulder width apart, our test bodies' 0.86.
+#   What an offset costs, measured on captured test people (`benchmarks/hip_offset.py`, H = K = 1,
+#   125 mm without offset): hips 4 cm further in or out, about 1 mm; 5 cm up or down, 4 to 5 mm;
+#   10 cm up, 16 mm. The model barely minds the width and minds the height.
 # - **Gaps.** A joint barely visible (or no person at all) for at most 0.3 s is filled in linearly
 #   from the frames around it. No person for longer cuts the clip: those frames are not lifted. A
 #   joint hidden for longer keeps the detector's own guess, flagged by its low confidence.
 # - **Frame rate.** The model was trained at 50 fps; a 10 fps or 30 fps clip is resampled in
 #   time, so one model frame is always 20 ms.
+# - **Jitter.** On top of the detector's own filter, a light Gaussian in time (40 ms). That is as
+#   much as the lifter needs (`benchmarks/smoothing.py`, captured test people with detector-like
+#   noise): it costs 0.1 mm on clean 2D and saves 3 mm at 8 px of noise and 9 mm at 15 px. The
+#   model was trained with 3 px of noise; more smoothing blurs fast motion.
 # - **Screen coordinates.** Pixels are turned into the normalised screen coordinates the model
 #   was trained on, with the video's image size.
 
@@ -136,7 +144,8 @@ print("detector:", "MediaPipe Pose" if HAVE_DETECTOR else "not installed",
 # small in the frame; `seconds` keeps long videos short.
 
 # %%
-upload = ipywidgets.FileUpload(accept="video/*", multiple=False, description="Upload a video")
+upload = ipywidgets.FileUpload(accept="video/*", multiple=False, description="Upload a video",
+                               tooltip="Choose a short video of one person")
 upload
 
 # %%

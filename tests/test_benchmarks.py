@@ -1,4 +1,5 @@
 """The benchmark scripts run end to end (tiny settings; their figures are not checked here)."""
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,3 +16,18 @@ def test_lift_benchmark_runs_and_reports_every_figure():
     for expected in ("GFLOP/s on this machine now", "whole batch:", "default / whole batch =",
                      "flip=True: best", "flip=False: best", "scrubber callback: median"):
         assert expected in out, f"missing {expected!r} in:\n{out}"
+
+
+def test_hip_offset_benchmark_runs_and_prints_its_table():
+    out = subprocess.run([sys.executable, "benchmarks/hip_offset.py", "--sequences", "1"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
+    rows = [line for line in out.splitlines() if re.match(r"\| -?\d", line)]
+    assert len(rows) == 12, out  # 3 outward x 4 upward offsets
+    assert "| 0 | 0 |" in out and out.split("| 0 | 0 |")[1].split("|")[1].strip() == "+0.0", out
+
+
+def test_smoothing_benchmark_runs_and_prints_its_table():
+    out = subprocess.run([sys.executable, "benchmarks/smoothing.py", "--sequences", "1"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
+    rows = [line for line in out.splitlines() if re.match(r"\| \d", line)]
+    assert len(rows) == 4 and all(len(row.strip("|").split("|")) == 5 for row in rows), out

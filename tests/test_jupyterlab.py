@@ -471,3 +471,46 @@ def test_lesson_06_hypothesis_scrubber(open_lesson):
     assert_near_the_click(frame, fraction)
     shoot(lesson, output, "scrubber-after")
     assert_clean(lesson)
+
+
+DRAWN_PICTURES = """output => [...output.querySelectorAll('.js-plotly-plot .imagelayer image')]
+  .map(image => image.getAttribute('href') || image.getAttribute('xlink:href') || '')"""
+
+
+def test_lesson_08_video_frames_behind_the_scrubber(open_lesson):
+    lesson = open_lesson("08_your_own_video.ipynb")
+    upload = lesson.output("upload = ipywidgets.FileUpload(", selector=".widget-upload")
+    button = upload.locator(".widget-upload")
+    label = settled(lesson, button.text_content, lambda text: "Upload a video" in text)
+    assert button.is_visible() and "Upload a video" in label, f"the upload button shows {label!r}"
+    assert button.get_attribute("title") == "Choose a short video of one person", "the upload button's tooltip"
+    output = lesson.output("scrubber = widgets.hypothesis_scrubber(")
+    frame = lesson.control(output, "widget-hslider", "frame")
+    with_pictures = lesson.kernel_value("__import__('json').dumps(pictures is not None)")
+    if os.environ.get("DDHPOSE_VIDEO_TESTS") == "required":
+        assert with_pictures, "lesson 08 ran without the video frames (no detector or no sample clip in the kernel)"
+    shoot(lesson, output, "scrubber-before")
+
+    def drawn_picture() -> str:
+        pictures = output.evaluate(DRAWN_PICTURES)
+        assert len(pictures) == (1 if with_pictures else 0), f"expected one picture behind the 2D panel, got {len(pictures)}"
+        return pictures[0] if pictures else ""
+
+    def kernel_picture() -> str:
+        return lesson.kernel_value("__import__('json').dumps(scrubber.figure.layout.images[0].source "
+                                   "if scrubber.figure.layout.images else '')")
+
+    assert drawn_picture() == kernel_picture()
+    moves, fraction = slider_moves(frame, "frame")
+    shown = {drawn_picture()}
+    for what, act in moves:
+        _, after = change_and_wait_for_title(lesson, output, act, lambda: rf"· frame {int(readout(frame))} ·", what=what)
+        assert_shows_the_kernel_figure(lesson, after, "scrubber.figure")
+        picture = settled(lesson, drawn_picture, lambda p: p == kernel_picture())
+        assert picture == kernel_picture(), f"{what}: the page shows another video frame than the kernel's"
+        shown.add(picture)
+    if with_pictures:
+        assert len(shown) >= 3, "the video frame behind the 2D panel did not follow the frame slider"
+    assert_near_the_click(frame, fraction)
+    shoot(lesson, output, "scrubber-after")
+    assert_clean(lesson)

@@ -16,11 +16,11 @@ import torch
 
 from ddhpose_lite import viz
 from ddhpose_lite.camera import normalize_screen
-from ddhpose_lite.keypoints import MEDIAPIPE_NAMES, mediapipe_to_h36m
+from ddhpose_lite.keypoints import MEDIAPIPE_NAMES, mediapipe_to_h36m, smooth_in_time
 from ddhpose_lite.lifter import load_pretrained
 from ddhpose_lite.skeleton import H36M
 from ddhpose_lite.video import (
-    SAMPLE_BOX, SAMPLE_DETECTIONS, SAMPLE_START, SAMPLE_VIDEO, TYPICAL_HEIGHT, VIDEO_EXTRA, Detections, VideoLift,
+    SAMPLE_BOX, SAMPLE_DETECTIONS, SAMPLE_START, SAMPLE_VIDEO, SMOOTH, TYPICAL_HEIGHT, VIDEO_EXTRA, Detections, VideoLift,
     detect_image, detect_landmarks, lift_track, lift_video, read_frames, require_video_extra, video_info,
     video_keypoints, zoomed,
 )
@@ -164,6 +164,10 @@ def test_the_video_extra_is_optional():
     assert VIDEO_EXTRA == 'pip install "ddhpose_lite[video]"'
     for requirements in (project["dependencies"], project["optional-dependencies"]["dev"]):
         assert not any(r.startswith("mediapipe") for r in requirements)
+    pin = project["optional-dependencies"]["video"][0]
+    for place in ("binder/postBuild", "notebooks/08_your_own_video.py"):  # Binder and Colab install it too
+        assert f'"{pin}"' in (ROOT / place).read_text(), f"{place} does not install {pin}"
+    assert "opencv-doc" in (ROOT / "binder" / "apt.txt").read_text().split()  # the sample clip on Binder
 
 
 # ---------------------------------------------------------------- detections -> track -> lift (no extra needed)
@@ -457,3 +461,35 @@ def test_a_joint_timeline_leaves_time_that_was_not_lifted_blank():
         viz.joint_timeline(values[:, :16])
     with pytest.raises(ValueError, match=r"times"):
         viz.joint_timeline(values, np.zeros(3))
+
+
+def test_smoothing_in_time_keeps_steady_motion_and_damps_jitter():
+    frames = np.arange(40, dtype=np.float64)
+    steady = np.stack([3.0 + 2.0 * frames, np.full(40, -7.0)], -1)[:, None, :].repeat(17, 1)  # [40, 17, 2]
+    np.testing.assert_allclose(smooth_in_time(steady, 2.0), steady, atol=1e-9)  # ends included
+    assert smooth_in_time(steady, 0.0) is not None and np.array_equal(smooth_in_time(steady, 0.0), steady)
+    spike = np.zeros((21, 1, 1))
+    spike[10] = 1.0
+    weights = np.exp(-0.5 * (np.arange(-3, 4) / 1.0) ** 2)
+    np.testing.assert_allclose(smooth_in_time(spike, 1.0)[7:14, 0, 0], weights / weights.sum(), atol=1e-12)
+    noise = np.random.default_rng(0).normal(size=(2000, 17, 2))
+    assert smooth_in_time(noise, 2.0).std() < 0.5 * noise.std()  # white noise: std / sqrt(2 sqrt(pi) sigma) ~ 0.4
+    out = smooth_in_time(torch.from_numpy(noise).float(), 2.0)
+    assert isinstance(out, torch.Tensor) and out.dtype == torch.float32
+    np.testing.assert_allclose(smooth_in_time(noise[:1], 2.0), noise[:1])  # one frame: nothing to smooth
+    with pytest.raises(ValueError, match=r"keypoints of shape \[F, J, C\] with F >= 1, got \[17, 2\]"):
+        smooth_in_time(noise[0], 1.0)
+    with pytest.raises(ValueError, match="sigma as a finite number >= 0, got -1"):
+        smooth_in_time(noise, -1)
+
+
+def test_a_track_is_smoothed_by_40_ms_unless_asked_not_to():
+    detections = walking_detections(frames=20)
+    detections.landmarks[:, :, 1] += np.where(np.arange(20) % 2, 3.0, -3.0)[:, None]  # 3 px of flicker per frame
+    rough = video_keypoints(detections, smooth=0)
+    track = video_keypoints(detections)
+    flicker = lambda t: np.ptp(t.keypoints[20:-20, H36M.index("Head"), 1])  # noqa: E731
+    assert flicker(rough) == pytest.approx(6.0)
+    assert flicker(track) < 0.6 * flicker(rough)  # a 5 Hz flicker through a 40 ms Gaussian: gain about 0.45
+    np.testing.assert_allclose(track.keypoints[:, :, 0], rough.keypoints[:, :, 0], atol=1e-3)  # steady x kept
+    assert SMOOTH == 0.04
