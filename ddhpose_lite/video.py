@@ -29,6 +29,7 @@ import base64
 import json
 import math
 import os
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,7 @@ from .mocap import FPS, resample
 
 __all__ = ["VIDEO_EXTRA", "SAMPLE_VIDEO", "SAMPLE_START", "SAMPLE_BOX", "SAMPLE_DETECTIONS", "Detections", "VideoTrack", "VideoLift",
            "require_video_extra", "video_info", "read_frames", "detect_image", "detect_landmarks", "video_keypoints",
-           "lift_track", "lift_video", "image_data_uri", "zoomed", "TYPICAL_HEIGHT", "SMOOTH"]
+           "lift_track", "lift_video", "image_data_uri", "zoomed", "TYPICAL_HEIGHT", "SMOOTH", "saved_upload"]
 
 VIDEO_EXTRA = 'pip install "ddhpose_lite[video]"'
 """The command that installs the optional video extra (the MediaPipe detector)."""
@@ -99,18 +100,20 @@ def _cv2():
 # ---------------------------------------------------------------- reading video
 
 
-def video_info(path) -> dict:
-    """``fps``, ``frames`` (as the file's header says) and ``image_size`` (w, h) of a video file."""
+def video_info(path, fps: float | None = None) -> dict:
+    """``fps``, ``frames`` (as the file's header says) and ``image_size`` (w, h) of a video file.
+    ``fps``: the frame rate to use instead of the header's (some files carry none, or a wrong one)."""
     cv2 = _cv2()
     capture = _open(cv2, path)
     try:
-        fps = capture.get(cv2.CAP_PROP_FPS)
+        fps = capture.get(cv2.CAP_PROP_FPS) if fps is None else check_number(fps, "fps", low=0)
         size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
         frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     finally:
         capture.release()
     if not (fps and math.isfinite(fps) and fps > 0):
-        raise ValueError(f"expected a video with a frame rate, got {fps!r} frames per second from {path}")
+        raise ValueError(f"expected a video with a frame rate, got {fps!r} frames per second from {path}: "
+                         "pass fps= if you know it")
     return dict(fps=float(fps), frames=frames, image_size=size)
 
 
@@ -124,14 +127,15 @@ def _open(cv2, path):
     return capture
 
 
-def read_frames(path, start: float = 0.0, seconds: float | None = None):
+def read_frames(path, start: float = 0.0, seconds: float | None = None, fps: float | None = None):
     """The frames of a video as RGB uint8 arrays [h, w, 3], from ``start`` seconds on, for
-    ``seconds`` (None: to the end). A generator: frames are decoded one at a time."""
+    ``seconds`` (None: to the end; ``fps`` as in ``video_info``). A generator: frames are decoded
+    one at a time."""
     check_number(start, "start", low=0)
     if seconds is not None:
         check_number(seconds, "seconds", low=0)
     cv2 = _cv2()
-    fps = video_info(path)["fps"]
+    fps = video_info(path, fps)["fps"]
     first = round(start * fps)
     stop = None if seconds is None else first + max(1, round(seconds * fps))
     capture = _open(cv2, path)
@@ -163,6 +167,24 @@ def image_data_uri(image, width: int = 768, quality: int = 80) -> str:
     if not ok:
         raise ValueError("OpenCV could not encode the image as JPEG")
     return "data:image/jpeg;base64," + base64.b64encode(jpeg.tobytes()).decode("ascii")
+
+
+def saved_upload(value, folder=None) -> Path | None:
+    """The file of an ipywidgets ``FileUpload``'s ``value`` (ipywidgets 8: a tuple of dicts with
+    "name" and "content"), written to ``folder`` (default: the system's temporary folder) under
+    its own file name; None when nothing was uploaded."""
+    if not value:
+        return None
+    item = value[0]
+    try:
+        name, content = Path(str(item["name"])).name, bytes(item["content"])
+    except (TypeError, KeyError) as error:
+        raise ValueError(f"expected a FileUpload value (dicts with 'name' and 'content'), got {item!r:.80}") from error
+    if not name or name in (".", ".."):
+        raise ValueError(f"expected an uploaded file with a name, got {item.get('name')!r}")
+    path = Path(tempfile.gettempdir() if folder is None else folder) / name
+    path.write_bytes(content)
+    return path
 
 
 # ---------------------------------------------------------------- the detector
@@ -253,7 +275,7 @@ class _quiet(warnings.catch_warnings):
 
 
 def detect_landmarks(path, start: float = 0.0, seconds: float | None = 10.0, box=None, complexity: int = 1,
-                     progress: bool = True, picture_width: int = 768) -> Detections:
+                     progress: bool = True, picture_width: int = 768, fps: float | None = None) -> Detections:
     """MediaPipe Pose (video mode, its landmark filter on) on every frame of a clip -> Detections.
 
     ``start``/``seconds``: the part of the video (None: to the end). ``box`` (x0, y0, x1, y1 px):
@@ -262,17 +284,18 @@ def detect_landmarks(path, start: float = 0.0, seconds: float | None = 10.0, box
     follows the person (re-centred on each detection, 1.6 times their size), which is how people
     who are small in the frame (a wide shot) are found. ``progress``: a progress bar (tqdm).
     ``picture_width``: the width of the per-frame JPEG pictures kept for figures (0: none).
-    Cost: about 0.05 s per frame on one laptop CPU core (``complexity`` 1; 0 is faster, 2 better).
+    ``fps``: the video's frame rate, if its header has none or a wrong one.
+    Cost: about 0.04 s per frame on one laptop CPU core (``complexity`` 1; 0 is faster, 2 better).
     """
     mp = require_video_extra()
     check_int(complexity, "complexity", 0, 2)
     check_int(picture_width, "picture_width", 0)
-    info = video_info(path)
+    info = video_info(path, fps)
     w, h = info["image_size"]
     crop = None if box is None else _square(_box(box, w, h), w, h)
     total = None if seconds is None else max(1, round(seconds * info["fps"]))
     landmarks, visibility, pictures = [], [], []
-    frames = read_frames(path, start, seconds)
+    frames = read_frames(path, start, seconds, info["fps"])
     with _quiet(), mp.solutions.pose.Pose(static_image_mode=False, model_complexity=complexity) as pose:
         for image in tqdm(frames, total=total, desc="detecting", unit="frame", disable=not progress):
             x0, y0, x1, y1 = (0, 0, w, h) if crop is None else crop

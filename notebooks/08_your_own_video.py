@@ -151,11 +151,9 @@ upload
 # %%
 def chosen_video():
     """(path, start, seconds, box) of the uploaded video if there is one, else of the sample."""
-    if upload.value:
-        item = upload.value[0]
-        path = Path(tempfile.gettempdir()) / Path(item["name"]).name
-        path.write_bytes(bytes(item["content"]))
-        return path, 0.0, 10.0, None
+    uploaded = video.saved_upload(upload.value)
+    if uploaded is not None:
+        return uploaded, 0.0, 10.0, None
     return video.SAMPLE_VIDEO, video.SAMPLE_START, 10.0, video.SAMPLE_BOX
 
 

@@ -15,6 +15,8 @@ lesson with controls the test runs all cells, waits for the kernel, then:
   figure in the page follows: its title names what the control shows, its data change, and they
   equal the kernel's FigureWidget (so the browser shows what the callback drew);
 - every figure, its texts and colour bars, and every widget lies inside its output area.
+- lesson 08: the video frame behind the 2D panel is the kernel's after every frame change, and a
+  file chosen with the upload button reaches the kernel byte for byte.
 
 Screenshots of each lesson's main widget before and after the interactions are saved under
 ``$DDHPOSE_ARTIFACTS/jupyterlab-screenshots`` (else pytest's temporary folder; the path is printed
@@ -477,7 +479,7 @@ DRAWN_PICTURES = """output => [...output.querySelectorAll('.js-plotly-plot .imag
   .map(image => image.getAttribute('href') || image.getAttribute('xlink:href') || '')"""
 
 
-def test_lesson_08_video_frames_behind_the_scrubber(open_lesson):
+def test_lesson_08_video_frames_behind_the_scrubber_and_an_upload(open_lesson, tmp_path):
     lesson = open_lesson("08_your_own_video.ipynb")
     upload = lesson.output("upload = ipywidgets.FileUpload(", selector=".widget-upload")
     button = upload.locator(".widget-upload")
@@ -513,4 +515,18 @@ def test_lesson_08_video_frames_behind_the_scrubber(open_lesson):
         assert len(shown) >= 3, "the video frame behind the 2D panel did not follow the frame slider"
     assert_near_the_click(frame, fraction)
     shoot(lesson, output, "scrubber-after")
+
+    clip = tmp_path / "my clip.avi"  # a learner's upload reaches the kernel, byte for byte
+    clip.write_bytes(bytes(range(256)) * 400)
+    with lesson.page.expect_file_chooser() as chooser:
+        button.click()
+    chooser.value.set_files(str(clip))
+    label = settled(lesson, button.text_content, lambda text: "(1)" in text)
+    assert "(1)" in label, f"after the upload the button shows {label!r}"
+    received = settled(lesson, lambda: lesson.kernel_value(
+        "__import__('json').dumps([(v['name'], len(v['content'])) for v in upload.value])"), lambda v: v != [])
+    assert received == [["my clip.avi", clip.stat().st_size]], f"the kernel received {received}"
+    chosen = lesson.kernel_value("__import__('json').dumps([str(p) if i == 0 else p for i, p in enumerate(chosen_video())])")
+    assert Path(chosen[0]).name == "my clip.avi" and Path(chosen[0]).read_bytes() == clip.read_bytes(), chosen
+    assert chosen[1:] == [0.0, 10.0, None], f"an upload is read from its start, without a box: {chosen}"
     assert_clean(lesson)

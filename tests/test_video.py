@@ -21,8 +21,8 @@ from ddhpose_lite.lifter import load_pretrained
 from ddhpose_lite.skeleton import H36M
 from ddhpose_lite.video import (
     SAMPLE_BOX, SAMPLE_DETECTIONS, SAMPLE_START, SAMPLE_VIDEO, SMOOTH, TYPICAL_HEIGHT, VIDEO_EXTRA, Detections, VideoLift,
-    detect_image, detect_landmarks, lift_track, lift_video, read_frames, require_video_extra, video_info,
-    video_keypoints, zoomed,
+    detect_image, detect_landmarks, lift_track, lift_video, read_frames, require_video_extra, saved_upload,
+    video_info, video_keypoints, zoomed,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -493,3 +493,38 @@ def test_a_track_is_smoothed_by_40_ms_unless_asked_not_to():
     assert flicker(track) < 0.6 * flicker(rough)  # a 5 Hz flicker through a 40 ms Gaussian: gain about 0.45
     np.testing.assert_allclose(track.keypoints[:, :, 0], rough.keypoints[:, :, 0], atol=1e-3)  # steady x kept
     assert SMOOTH == 0.04
+
+
+def test_an_upload_is_saved_under_its_own_name(tmp_path):
+    assert saved_upload((), tmp_path) is None
+    value = ({"name": "../../clip.mp4", "type": "video/mp4", "size": 3, "content": memoryview(b"abc")},)
+    path = saved_upload(value, tmp_path)
+    assert path == tmp_path / "clip.mp4" and path.read_bytes() == b"abc"  # never outside the folder
+    with pytest.raises(ValueError, match="expected a FileUpload value"):
+        saved_upload(({"content": b"abc"},), tmp_path)
+    with pytest.raises(ValueError, match="expected an uploaded file with a name"):
+        saved_upload(({"name": "", "content": b"abc"},), tmp_path)
+
+
+def test_a_25_fps_video_of_a_large_person_without_a_box(tmp_path, lifter):
+    """Any frame rate, the whole frame: a clip written from OpenCV's photo of a footballer."""
+    extra_or_skip()
+    import cv2
+    photo = cv2.imread(str(media_or_skip(OPENCV_DATA / "messi5.jpg")))
+    path = tmp_path / "still.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (photo.shape[1], photo.shape[0]))
+    for shift in range(10):  # the camera pans 2 px per frame
+        writer.write(np.roll(photo, 2 * shift, axis=1))
+    writer.release()
+    assert video_info(path) == dict(fps=25.0, frames=10, image_size=(548, 342))
+    assert video_info(path, fps=12.5)["fps"] == 12.5  # a header that lies can be overruled
+    detections = detect_landmarks(path, seconds=None, progress=False)
+    assert detections.frames == 10 and detections.found.all() and detections.fps == 25.0
+    track = video_keypoints(detections)
+    assert track.frames == 19 and track.image_size == (548, 342)  # 0.36 s at 50 fps
+    pelvis = track.keypoints[:, H36M.index("Pelvis"), 0]
+    assert abs(pelvis[-1] - pelvis[0] - 18) < 6  # follows the 9 x 2 px pan
+    lifted = lift_track(track, lifter, hypotheses=1, iterations=1)
+    assert np.isfinite(lifted.poses).all()
+    slow = detect_landmarks(path, seconds=None, progress=False, fps=12.5, picture_width=0)
+    assert slow.fps == 12.5 and slow.pictures is None and video_keypoints(slow).frames == 37
