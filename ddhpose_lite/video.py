@@ -1,27 +1,28 @@
 """Your own video -> 2D keypoints -> 3D hypotheses, offline (lesson 08).
 
-Three steps, each a function with a result that saves to a file and loads back::
+Three steps, one function each::
 
     detections = detect_landmarks(path, seconds=10, box=None)  # MediaPipe Pose, 33 landmarks per frame
     track = video_keypoints(detections)                        # Human3.6M-17 pixels at the model's 50 fps
     lifted = lift_track(track, load_pretrained())              # Lifter.lift per segment -> VideoLift
 
-or ``lift_video(path)`` for all three. Only ``detect_landmarks`` (and ``detect_image``,
-``read_frames``) need the optional extra, ``pip install "ddhpose_lite[video]"``
-(``mediapipe==0.10.14``, whose wheel ships its pose models, so nothing is downloaded at run time;
-optional because its dependencies, jax, opencv-contrib and matplotlib, are heavy). The rest runs
-on saved detections (``Detections.load``), e.g. ``SAMPLE_DETECTIONS``, the detections of the
-sample clip shipped in the package.
+or ``lift_video(path)`` for all three. ``Detections`` and ``VideoLift`` save to NPZ files and
+load back. Only ``detect_landmarks`` (and ``detect_image``, ``read_frames``, ``video_info``)
+need the optional extra, ``pip install "ddhpose_lite[video]"`` (``mediapipe==0.10.14``, whose
+wheel ships its pose models, so nothing is downloaded at run time; optional because its
+dependencies, jax, opencv-contrib and matplotlib, are heavy). The rest runs on saved detections
+(``Detections.load``), e.g. ``SAMPLE_DETECTIONS``, those of the sample clip shipped in the package.
 
-What happens to the detections (``video_keypoints``): landmarks -> Human3.6M-17 by
-``keypoints.mediapipe_to_h36m``; a joint unseen for at most ``max_gap`` seconds is filled in
-linearly from its neighbouring frames (confidence 0); a longer gap (or no person at all) cuts the
-clip into *segments*: the frames inside the gap are not lifted (``VideoTrack.dropped``, and a
-warning), and each segment is lifted on its own, so no pose is ever made up from far-away frames.
-Each segment is resampled linearly in time from the video's frame rate to the model's 50 fps
-(``mocap.resample``). Jitter: MediaPipe's own landmark filter (video mode), then a light Gaussian
-in time (``SMOOTH``, 40 ms), as much as the lifter needs: the model was trained on detector-like
-noise (``keypoints.detector_noise``), so more smoothing only blurs fast motion.
+What ``video_keypoints`` does to the detections: landmarks -> Human3.6M-17
+(``keypoints.mediapipe_to_h36m``). No person for at most ``max_gap`` seconds: filled in linearly
+from the frames around it (confidence 0); longer: the clip is cut into *segments*, the frames in
+between are not lifted (``VideoTrack.dropped``, and a warning), and each segment is lifted on its
+own, so no pose is made up from far-away frames. A joint barely visible for at most ``max_gap``:
+filled in the same way; longer: the detector's own guess stays, flagged by its low confidence
+(``VideoTrack.guessed``). Each segment is resampled linearly in time from the video's frame rate
+to the model's 50 fps (``mocap.resample``). Jitter: MediaPipe's own landmark filter (video mode),
+then a light Gaussian in time (``SMOOTH``, 40 ms), as much as the lifter needs (the model was
+trained on detector-like noise, ``keypoints.detector_noise``; more only blurs fast motion).
 """
 from __future__ import annotations
 
@@ -45,9 +46,9 @@ from .keypoints import mediapipe_to_h36m, smooth_in_time
 from .lifter import Lifter, LiftResult, load_pretrained
 from .mocap import FPS, resample
 
-__all__ = ["VIDEO_EXTRA", "SAMPLE_VIDEO", "SAMPLE_START", "SAMPLE_BOX", "SAMPLE_DETECTIONS", "Detections", "VideoTrack", "VideoLift",
-           "require_video_extra", "video_info", "read_frames", "detect_image", "detect_landmarks", "video_keypoints",
-           "lift_track", "lift_video", "image_data_uri", "zoomed", "TYPICAL_HEIGHT", "SMOOTH", "saved_upload"]
+__all__ = ["VIDEO_EXTRA", "SAMPLE_VIDEO", "SAMPLE_START", "SAMPLE_BOX", "SAMPLE_DETECTIONS", "SMOOTH", "TYPICAL_HEIGHT",
+           "Detections", "VideoTrack", "VideoLift", "require_video_extra", "video_info", "read_frames", "saved_upload",
+           "image_data_uri", "detect_image", "detect_landmarks", "video_keypoints", "zoomed", "lift_track", "lift_video"]
 
 VIDEO_EXTRA = 'pip install "ddhpose_lite[video]"'
 """The command that installs the optional video extra (the MediaPipe detector)."""
