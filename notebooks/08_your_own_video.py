@@ -223,6 +223,14 @@ scrubber = widgets.hypothesis_scrubber(lifted.result(), backgrounds=pictures)
 scrubber
 
 # %% [markdown]
+# `scrubber.update(frame=100, hypothesis=2)` does what moving the sliders does. Without a live
+# kernel (a static page), the kernel-free twin: the upper slider scrubs iteration · hypothesis at
+# the frame where the hypotheses disagree most, the lower one 8 frames of the clip.
+
+# %%
+viz.hypothesis_explorer(lifted.result(), backgrounds=pictures, frames=np.linspace(0, track.frames - 1, 8).astype(int))
+
+# %% [markdown]
 # **Experiment.** Move the frame slider through a stride: do the hypotheses agree more when the
 # legs are apart or when they pass each other? Then pick one hypothesis and step the iteration
 # slider from 1 to 5.

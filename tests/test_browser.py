@@ -82,7 +82,17 @@ FIGURES = {
     "03 ddim_trajectory": _ddim,
     "04 attention_browser": _attention,
     "06 hypothesis_explorer": lambda: viz.hypothesis_explorer(make_result(), frames=[0, 3, 5]),
+    "08 hypothesis_explorer over video frames": lambda: _over_video(),
 }
+
+
+def _over_video():
+    """The lift with a picture behind the 2D panel per frame (a plain colour each: SVG data URIs)."""
+    result = make_result()
+    colours = ["#d62728", "#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+    pictures = [f"data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' width='64' height='48'>"
+                f"<rect width='64' height='48' fill='%23{colours[f % len(colours)][1:]}'/></svg>" for f in range(result.frames)]
+    return viz.hypothesis_explorer(result, backgrounds=pictures, image_size=(640, 480), frames=[0, 3, 5])
 
 _FRAME_MATCHES = f"""([slider]) => ({FRAME_SHOWN})(document.getElementById('fig'), slider)"""
 
@@ -162,6 +172,24 @@ def test_play_button_advances_the_clip(browser, tmp_path):
         changed = _plot_pixels(page) != before
         assert changed, "the clip did not move while playing"
         assert page.evaluate(_FRAME_MATCHES, [0])["mismatched"] == []
+        assert [e for e in errors if e != PLOTLY_INTERRUPTED] == []
+    finally:
+        page.close()
+
+
+def test_the_video_frame_behind_the_2d_panel_follows_the_frame_slider(browser, tmp_path):
+    fig = _over_video()
+    page, errors = _open(browser, tmp_path, fig)
+    drawn = "() => [...document.querySelectorAll('#fig .imagelayer image')].map(i => i.getAttribute('href'))"
+    try:
+        start = page.evaluate(drawn)
+        assert start == [fig.layout.images[0].source], "the first view's picture is not drawn behind the 2D panel"
+        rail = page.locator(".slider-rail-rect").nth(1).bounding_box()  # slider 2: clip frames 0, 3, 5
+        page.mouse.click(rail["x"] + rail["width"] * 2.5 / 3, rail["y"] + rail["height"] / 2)
+        _wait_for_frame(page, 1, 2)
+        expected = [f for f in fig.frames if f.name.endswith("f5")][0].layout.images[0].source
+        page.wait_for_function(f"() => ({drawn})()[0] === {expected!r}", timeout=15_000)
+        assert page.evaluate(drawn) == [expected] and expected != start[0]
         assert [e for e in errors if e != PLOTLY_INTERRUPTED] == []
     finally:
         page.close()

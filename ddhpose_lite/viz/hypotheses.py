@@ -273,9 +273,9 @@ def hypothesis_view(poses, keypoints_2d=None, *, reprojections=None, iteration: 
     return hypothesis_figure(arrays, state, title=title, width=width, height=height)
 
 
-def hypothesis_explorer(poses, keypoints_2d=None, *, reprojections=None, truth=None, frame: int | None = None,
-                        frames: Sequence[int] | None = None, skeleton: Skeleton = H36M, width: int = 820,
-                        height: int = 620) -> go.Figure:
+def hypothesis_explorer(poses, keypoints_2d=None, *, reprojections=None, truth=None, backgrounds=None,
+                        image_size=None, frame: int | None = None, frames: Sequence[int] | None = None,
+                        skeleton: Skeleton = H36M, width: int = 820, height: int = 620) -> go.Figure:
     """``hypothesis_view`` without a kernel: plotly frames and two sliders.
 
     Slider 1 scrubs DDIM iteration × hypothesis ("all", 1, ..., H) at clip frame ``frame``
@@ -285,7 +285,8 @@ def hypothesis_explorer(poses, keypoints_2d=None, *, reprojections=None, truth=N
     from ``hypothesis_update``). Arguments as in ``hypothesis_view``. Size grows with
     K·(H+1) + len(frames) views: keep H·K around 25.
     """
-    arrays = hypothesis_arrays(poses, keypoints_2d, reprojections=reprojections, truth=truth, skeleton=skeleton)
+    arrays = hypothesis_arrays(poses, keypoints_2d, reprojections=reprojections, truth=truth, backgrounds=backgrounds,
+                               image_size=image_size, skeleton=skeleton)
     K, H, F = arrays.K, arrays.H, arrays.F
     frame = hypothesis_state(arrays, frame=frame)["frame"]
     if frames is None:
