@@ -140,8 +140,10 @@ print("detector:", "MediaPipe Pose" if HAVE_DETECTOR else "not installed",
 # we tell it where one man is in the first frame (`SAMPLE_BOX`) and it follows him with a crop.
 #
 # **Your own video:** upload a short clip (a few seconds, one person, whole body in view) with
-# the button below, then run the cells after it again. A `box` is only needed when the person is
-# small in the frame; `seconds` keeps long videos short.
+# the button below, then run the cells after it again. With `box="auto"` the detector looks at
+# the whole frame if it sees someone there, else it follows the person OpenCV's HOG people
+# detector is surest of; give a box yourself to pick another person. `seconds` keeps long videos
+# short.
 
 # %%
 upload = ipywidgets.FileUpload(accept="video/*", multiple=False, description="Upload a video",
@@ -153,7 +155,7 @@ def chosen_video():
     """(path, start, seconds, box) of the uploaded video if there is one, else of the sample."""
     uploaded = video.saved_upload(upload.value)
     if uploaded is not None:
-        return uploaded, 0.0, 10.0, None
+        return uploaded, 0.0, 10.0, "auto"
     return video.SAMPLE_VIDEO, video.SAMPLE_START, 10.0, video.SAMPLE_BOX
 
 

@@ -528,5 +528,5 @@ def test_lesson_08_video_frames_behind_the_scrubber_and_an_upload(open_lesson, t
     assert received == [["my clip.avi", clip.stat().st_size]], f"the kernel received {received}"
     chosen = lesson.kernel_value("__import__('json').dumps([str(p) if i == 0 else p for i, p in enumerate(chosen_video())])")
     assert Path(chosen[0]).name == "my clip.avi" and Path(chosen[0]).read_bytes() == clip.read_bytes(), chosen
-    assert chosen[1:] == [0.0, 10.0, None], f"an upload is read from its start, without a box: {chosen}"
+    assert chosen[1:] == [0.0, 10.0, "auto"], f"an upload is read from its start, the person found by itself: {chosen}"
     assert_clean(lesson)

@@ -20,9 +20,9 @@ from ddhpose_lite.keypoints import MEDIAPIPE_NAMES, mediapipe_to_h36m, smooth_in
 from ddhpose_lite.lifter import load_pretrained
 from ddhpose_lite.skeleton import H36M
 from ddhpose_lite.video import (
-    SAMPLE_BOX, SAMPLE_DETECTIONS, SAMPLE_START, SAMPLE_VIDEO, SMOOTH, TYPICAL_HEIGHT, VIDEO_EXTRA, Detections, VideoLift,
-    detect_image, detect_landmarks, lift_track, lift_video, read_frames, require_video_extra, saved_upload,
-    video_info, video_keypoints, zoomed,
+    SAMPLE_BOX, SAMPLE_DETECTIONS, SAMPLE_START, SAMPLE_VIDEO, SMOOTH, TYPICAL_HEIGHT, VIDEO_EXTRA, Detections,
+    VideoLift, detect_image, detect_landmarks, find_person, lift_track, lift_video, read_frames, require_video_extra,
+    saved_upload, video_info, video_keypoints, zoomed,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -528,3 +528,19 @@ def test_a_25_fps_video_of_a_large_person_without_a_box(tmp_path, lifter):
     assert np.isfinite(lifted.poses).all()
     slow = detect_landmarks(path, seconds=None, progress=False, fps=12.5, picture_width=0)
     assert slow.fps == 12.5 and slow.pictures is None and video_keypoints(slow).frames == 37
+
+
+def test_a_person_too_small_for_the_pose_detector_is_found_and_followed():
+    extra_or_skip()
+    path = media_or_skip(SAMPLE_VIDEO)
+    first = next(read_frames(path, SAMPLE_START, 0.1))
+    assert detect_image(first) is None  # the whole wide shot: MediaPipe sees nobody
+    x0, y0, x1, y1 = find_person(first)
+    assert 0 <= x0 < x1 <= 768 and 0 <= y0 < y1 <= 576 and 1.5 < (y1 - y0) / (x1 - x0) < 3  # a standing person
+    detections = detect_landmarks(path, SAMPLE_START, 1.0, progress=False, picture_width=0)  # box="auto"
+    assert detections.found.mean() >= 0.9
+    found = detections.landmarks[detections.found][0]
+    assert x0 - 30 < np.median(found[:, 0]) < x1 + 30 and y0 - 30 < np.median(found[:, 1]) < y1 + 30  # that person
+    assert find_person(np.zeros((240, 320, 3), np.uint8)) is None
+    with pytest.raises(ValueError, match=r"RGB image \[h, w, 3\] of uint8, got float64"):
+        find_person(np.zeros((240, 320, 3)))
