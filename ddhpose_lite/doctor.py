@@ -3,7 +3,8 @@
 Versions of the package and its dependencies, the device, where notebooks run (JupyterLab,
 Colab, a plain script), the plotly renderer and widget support, and the memory available. Known
 bad combinations come back as problems (and a warning): interactive figures without anywidget,
-Colab without its custom widget manager, too little memory for the lessons.
+Colab without its custom widget manager, too little memory for the lessons. The optional video
+extra (lesson 08's detector) is listed, never a problem.
 """
 from __future__ import annotations
 
@@ -80,6 +81,8 @@ def doctor(warn: bool = True) -> Report:
     report.rows.append(("python", f"{platform.python_version()} on {platform.system()} {platform.machine()}"))
     for package in PACKAGES:
         report.rows.append((package, _version(package) or "not installed"))
+    report.rows.append(("mediapipe (lesson 08's detector)",
+                        _version("mediapipe") or 'not installed, optional: pip install "ddhpose_lite[video]"'))
     if torch.cuda.is_available():
         device = f"CUDA: {torch.cuda.get_device_name()} (capability {'.'.join(map(str, torch.cuda.get_device_capability()))})"
     else:

@@ -35,3 +35,13 @@ def test_known_bad_combinations_are_problems_and_warnings(monkeypatch):
     versions["anywidget"] = "0.9.13"
     monkeypatch.setattr(doctor_module, "_available_memory", lambda: 2**34)
     assert ddhpose_lite.doctor(warn=False).ok
+
+
+def test_the_optional_video_extra_is_listed_never_a_problem(monkeypatch):
+    real = doctor_module._version
+    monkeypatch.setattr(doctor_module, "_version", lambda package: None if package == "mediapipe" else real(package))
+    report = doctor_module.doctor(warn=False)
+    assert dict(report.rows)["mediapipe (lesson 08's detector)"] == 'not installed, optional: pip install "ddhpose_lite[video]"'
+    assert not any("mediapipe" in problem for problem in report.problems)
+    monkeypatch.setattr(doctor_module, "_version", lambda package: "0.10.14" if package == "mediapipe" else real(package))
+    assert dict(doctor_module.doctor(warn=False).rows)["mediapipe (lesson 08's detector)"] == "0.10.14"
