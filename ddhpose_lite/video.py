@@ -30,8 +30,10 @@ import base64
 import json
 import math
 import os
+import sys
 import tempfile
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -253,7 +255,7 @@ def detect_image(image, complexity: int = 1):
     image = np.ascontiguousarray(image)
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"expected an RGB image [h, w, 3] of uint8, got {image.dtype} {list(image.shape)}")
-    with _quiet(), mp.solutions.pose.Pose(static_image_mode=True, model_complexity=complexity) as pose:
+    with _quiet(), _started_pose(mp, True, complexity) as pose:
         found = _landmarks(pose.process(image), (0, 0), image.shape[1], image.shape[0])
     return found
 
@@ -264,6 +266,35 @@ def _landmarks(result, offset, width, height):
     points = np.array([(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark], dtype=np.float64)
     xy = points[:, :2] * (width, height) + offset
     return xy.astype(np.float32), points[:, 2].astype(np.float32)
+
+
+def _started_pose(mp, static: bool, complexity: int):
+    """A MediaPipe Pose, started on a black image with the process's stderr silenced: its C++ start-up
+    messages (TensorFlow Lite, absl) write there directly and would show as red text in notebooks."""
+    with _silenced_stderr():
+        pose = mp.solutions.pose.Pose(static_image_mode=static, model_complexity=complexity)
+        pose.process(np.zeros((64, 64, 3), np.uint8))
+    return pose
+
+
+@contextmanager
+def _silenced_stderr():
+    """File descriptor 2 points at the null device inside the block (Python's own sys.stderr, used
+    by warnings and the progress bar, is flushed first and works again after it)."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to silence
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 class _quiet(warnings.catch_warnings):
@@ -302,7 +333,7 @@ def detect_landmarks(path, start: float = 0.0, seconds: float | None = 10.0, box
     total = None if seconds is None else max(1, round(seconds * info["fps"]))
     landmarks, visibility, pictures = [], [], []
     frames = read_frames(path, start, seconds, info["fps"])
-    with _quiet(), mp.solutions.pose.Pose(static_image_mode=False, model_complexity=complexity) as pose:
+    with _quiet(), _started_pose(mp, False, complexity) as pose:
         for image in tqdm(frames, total=total, desc="detecting", unit="frame", disable=not progress):
             x0, y0, x1, y1 = (0, 0, w, h) if crop is None else crop
             found = _landmarks(pose.process(np.ascontiguousarray(image[y0:y1, x0:x1])), (x0, y0), x1 - x0, y1 - y0)

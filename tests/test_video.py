@@ -544,3 +544,14 @@ def test_a_person_too_small_for_the_pose_detector_is_found_and_followed():
     assert find_person(np.zeros((240, 320, 3), np.uint8)) is None
     with pytest.raises(ValueError, match=r"RGB image \[h, w, 3\] of uint8, got float64"):
         find_person(np.zeros((240, 320, 3)))
+
+
+def test_the_detector_starts_without_c_log_lines_on_stderr(capfd):
+    """MediaPipe's TensorFlow Lite and absl start-up messages would be red text in every notebook."""
+    extra_or_skip()
+    capfd.readouterr()
+    assert detect_image(np.zeros((120, 160, 3), np.uint8)) is None
+    err = capfd.readouterr().err
+    assert "Feedback manager" not in err and "W0000" not in err and "XNNPACK" not in err, err
+    print("still works", file=sys.stderr)  # Python's stderr afterwards
+    assert "still works" in capfd.readouterr().err
