@@ -18,8 +18,8 @@ import torch
 from ._tensors import as_torch, check_number, numpy_rng
 from .skeleton import H36M, Skeleton
 
-__all__ = ["COCO_NAMES", "MEDIAPIPE_NAMES", "coco_to_h36m", "mediapipe_to_h36m", "load_keypoints_json", "EXAMPLE_COCO",
-           "detector_noise", "smooth_in_time"]
+__all__ = ["COCO_NAMES", "MEDIAPIPE_NAMES", "H36M_SOURCES", "coco_to_h36m", "mediapipe_to_h36m", "load_keypoints_json",
+           "EXAMPLE_COCO", "detector_noise", "smooth_in_time"]
 
 EXAMPLE_COCO = Path(__file__).resolve().parent / "assets" / "example_coco.json"
 """A shipped 2D keypoint sequence in COCO-17 layout (pixels, image size, per-joint scores),
@@ -42,12 +42,7 @@ MEDIAPIPE_NAMES: tuple[str, ...] = (
 )
 """The 33 MediaPipe Pose landmarks in their public order (``mediapipe.solutions.pose.PoseLandmark``)."""
 
-# Each H36M joint as the mean of some named detector points, one rule for every layout (COCO's
-# names are a subset of MediaPipe's). Pelvis, thorax and spine are midpoints; "Nose" (H36M's
-# point between neck and face) is the detector's nose; "Head" is the centre of the face points
-# that were seen (eyes and ears), so a profile view with one eye and one ear hidden still gives a
-# head. Spine: the midpoint of pelvis and thorax = the mean of hips and shoulders.
-_H36M_FROM: tuple[tuple[str, ...], ...] = (
+H36M_SOURCES: tuple[tuple[str, ...], ...] = (
     ("left_hip", "right_hip"),                                     # 0 Pelvis = mid-hips
     ("right_hip",),                                                # 1 RHip
     ("right_knee",),                                               # 2 RKnee
@@ -66,6 +61,11 @@ _H36M_FROM: tuple[tuple[str, ...], ...] = (
     ("right_elbow",),                                              # 15 RElbow
     ("right_wrist",),                                              # 16 RWrist
 )
+"""Each Human3.6M joint as the mean of these named detector points, one rule for every layout
+(COCO's names are a subset of MediaPipe's). Pelvis, thorax and spine are midpoints (spine: of
+pelvis and thorax = the mean of hips and shoulders); "Nose" (H36M's point between neck and face)
+is the detector's nose; "Head" is the centre of the face points that were seen (eyes and ears),
+so a profile view with one eye and one ear hidden still gives a head."""
 _ANY_OF = {10}  # joints that need at least one of their sources; the others need all of them
 
 _MAPPING_DOC = """Layout: pelvis = mid-hips, thorax = mid-shoulders, spine = midpoint of the two; Nose = the
@@ -119,7 +119,7 @@ del _function
 def _to_h36m(keypoints, scores, min_score, missing: str, layout: tuple[str, ...], label: str,
              arguments: tuple[str, str, str]):
     """Detector points [F, P, 2] named by ``layout`` -> (H36M-17 [F, 17, 2], confidence [F, 17])
-    by ``_H36M_FROM``. ``arguments``: the caller's names for points, scores and the threshold,
+    by ``H36M_SOURCES``. ``arguments``: the caller's names for points, scores and the threshold,
     which the errors use."""
     p = len(layout)
     points_name, score_name, min_name = arguments
@@ -144,7 +144,7 @@ def _to_h36m(keypoints, scores, min_score, missing: str, layout: tuple[str, ...]
         raise ValueError(f"expected finite {what} (NaN marks a missing point), got infinite values")
     seen = (score >= min_score) & ~torch.isnan(kp).any(-1)  # [F, P]
     sources = torch.zeros(17, p, dtype=torch.bool)  # [H36M joint, detector point]
-    for j, names in enumerate(_H36M_FROM):
+    for j, names in enumerate(H36M_SOURCES):
         sources[j, [layout.index(name) for name in names]] = True
     use = sources[None] & seen[:, None, :]  # [F, 17 H36M, P]: the seen sources of each joint
     counts = use.sum(-1)

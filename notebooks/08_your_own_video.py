@@ -85,7 +85,7 @@ import ipywidgets
 import numpy as np
 
 from ddhpose_lite import video, viz, widgets
-from ddhpose_lite.keypoints import MEDIAPIPE_NAMES
+from ddhpose_lite.keypoints import MEDIAPIPE_NAMES, mediapipe_to_h36m
 from ddhpose_lite.skeleton import H36M
 
 try:
@@ -182,6 +182,42 @@ print(f"{detections.frames} frames at {detections.fps:g} fps, {detections.image_
 print(f"a person in {detections.found.mean():.0%} of the frames")
 
 # %% [markdown]
+# One frame, up close: the detector's 33 landmarks (grey; hover for their names) and the 17 joints
+# the model reads, made from them. The dotted lines tie each joint that is an average (pelvis,
+# spine, thorax, head) to the landmarks it averages. Change `frame` and run the cell again.
+
+# %%
+frame = min(30, detections.frames - 1)
+while not detections.found[frame]:
+    frame -= 1
+joints, _ = mediapipe_to_h36m(detections.landmarks[frame:frame + 1], detections.visibility[frame:frame + 1],
+                              min_visibility=0)  # one frame: the detector's guesses stay
+viz.landmarks_to_joints(detections.landmarks[frame], joints[0], image_size=detections.image_size,
+                        picture=None if detections.pictures is None else detections.pictures[frame],
+                        title=f"Frame {frame}: {len(MEDIAPIPE_NAMES)} landmarks → 17 joints")
+
+# %% [markdown]
+# **Think!** In the sample the man walks away from us: we see his back. Where did the detector put
+# his nose and eyes, and how visible does it say they are?
+#
+# <details><summary>Answer</summary>
+#
+# On the back of his head, with a visibility close to 1. The detector always returns a whole
+# person, face included, and its visibility says "inside the image and not hidden by something",
+# not "I saw it". Worse, a person seen from behind looks much like one seen from the front: when
+# the detector takes the back for the front, left and right swap. The next cell counts how often
+# that happened here.
+#
+# </details>
+
+# %%
+facing_us = detections.landmarks[:, MEDIAPIPE_NAMES.index("left_shoulder"), 0] > \
+    detections.landmarks[:, MEDIAPIPE_NAMES.index("right_shoulder"), 0]  # their left on the image's right
+nose = detections.visibility[detections.found, MEDIAPIPE_NAMES.index("nose")]
+print(f"the detector has him facing us in {facing_us[detections.found].mean():.0%} of the frames; "
+      f"median visibility of his nose: {np.median(nose):.2f}")
+
+# %% [markdown]
 # The track the lifter reads: Human3.6M-17 keypoints at 50 fps. The figure shows its confidence
 # per joint over time: the detector's visibility, **0 (white) where a gap was filled in**, and low
 # where a joint was hidden for longer (the detector's guess). Hover to read values; blank columns
@@ -258,14 +294,17 @@ if track.guessed.any():
           f"of the ones it saw: {spread_mm[~track.guessed].mean():.0f} mm")
 
 # %% [markdown]
-# Read the figure with three warnings in mind:
+# Read the figure with four warnings in mind:
 #
 # 1. **Depth.** Everything is root-relative: the model never learns where the person is, only
 #    their pose around the pelvis. And along the viewing direction the image says least: wrists
 #    and ankles can swing forwards or backwards with the same 2D. That is where the spread is.
 # 2. **Occluded limbs.** A joint the detector guessed (low confidence) is a guess fed into a
 #    lifter: the 3D there is a guess of a guess, however confident the spread looks.
-# 3. **People unlike the training data.** The shipped model saw captured and procedural motion
+# 3. **The detector.** Its mistakes reach the lifter unflagged: a face on the back of the head,
+#    left and right swapped when it takes a back for a front (section 3). The hypotheses' spread
+#    does not show them; the lift is only as good as its 2D.
+# 4. **People unlike the training data.** The shipped model saw captured and procedural motion
 #    filmed by virtual cameras at 3 to 8 m. Unusual poses, clothing the detector misreads, and a
 #    person much smaller or larger in the frame than in training all move it away from what it
 #    knows.
@@ -317,7 +356,8 @@ with np.load(saved) as data:
 # - Every step changes what the lifter sees: the detector's hips are not mocap hips, hidden
 #   joints are guesses, long gaps are not lifted at all.
 # - The hypotheses' spread shows where the image does not pin the pose down: depth, and the
-#   extremities. It does not show the detector's mistakes.
+#   extremities. It does not show the detector's mistakes: a face on the back of a head, left and
+#   right swapped when a back is taken for a front (28 % of the sample's frames).
 # - A person much smaller in the frame than in training is read as a small person; zooming the
 #   keypoints to the typical training size fixes much of that.
 

@@ -555,3 +555,24 @@ def test_the_detector_starts_without_c_log_lines_on_stderr(capfd):
     assert "Feedback manager" not in err and "W0000" not in err and "XNNPACK" not in err, err
     print("still works", file=sys.stderr)  # Python's stderr afterwards
     assert "still works" in capfd.readouterr().err
+
+
+def test_the_landmarks_to_joints_picture():
+    landmarks = landmark_hand_example()[0].astype(np.float64)
+    joints, _ = mediapipe_to_h36m(landmarks[None])
+    figure = viz.landmarks_to_joints(landmarks, joints[0], picture="data:image/png;base64,AAA", image_size=(640, 480))
+    ties = next(t for t in figure.data if t.name == "derived from")
+    segments = [(ties.x[i], ties.y[i], ties.x[i + 1], ties.y[i + 1]) for i in range(0, len(ties.x), 3)]
+    assert len(segments) == 2 + 4 + 2 + 4  # pelvis, spine, thorax, head (eyes and ears)
+    head = tuple(np.round(joints[0, H36M.index("Head")], 1))
+    assert sum((s[0], s[1]) == head for s in segments) == 4
+    assert ((101.0, 151.0, 114.0, 150.0) in segments) and ((101.0, 151.0, 88.0, 152.0) in segments)  # pelvis to hips
+    dots = next(t for t in figure.data if t.name == "33 landmarks")
+    assert len(dots.x) == 33 and dots.text[0] == "nose" and dots.x[0] == 100.0
+    (image,) = figure.layout.images
+    assert (image.x, image.y, image.sizex, image.sizey, image.layer) == (0, 0, 640, 480, "below")
+    assert figure.layout.yaxis.range[0] > figure.layout.yaxis.range[1]  # y down
+    with pytest.raises(ValueError, match="expected image_size \\(width, height\\) with a picture, got None"):
+        viz.landmarks_to_joints(landmarks, joints[0], picture="data:image/png;base64,AAA")
+    with pytest.raises(ValueError, match=r"joints"):
+        viz.landmarks_to_joints(landmarks, joints[0, :16])

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..bones import rest_pose
+from ..keypoints import H36M_SOURCES, MEDIAPIPE_NAMES
 from ..skeleton import H36M, Skeleton
 from .core import (
     HIGHLIGHT_COLOR,
@@ -47,7 +48,7 @@ from .core import (
 
 __all__ = [
     "animate_clip", "bone_lengths_over_time", "coverage_bars", "default_joint", "highlight_update", "joint_explorer",
-    "keypoints_2d", "kinematic_tree", "line_by_level", "perturbation_explorer", "pose_gallery",
+    "keypoints_2d", "kinematic_tree", "landmarks_to_joints", "line_by_level", "perturbation_explorer", "pose_gallery",
     "skeleton_3d", "skeletons_3d", "tree_highlight_update", "tree_positions",
 ]
 
@@ -673,4 +674,46 @@ def coverage_bars(histograms: Mapping[str, Sequence[float]], edges: Sequence[flo
     layout = base_layout(width, height, title, barmode="group", bargap=0.15,
                          xaxis=dict(title=xtitle), yaxis=dict(title="share of frames (%)"),
                          legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
+    return go.Figure(data=data, layout=layout)
+
+
+def landmarks_to_joints(landmarks, joints, *, picture: str | None = None, image_size=None,
+                        names: Sequence[str] = MEDIAPIPE_NAMES, title: str | None = None, width: int = 620,
+                        height: int = 520) -> go.Figure:
+    """One frame of a 2D detector's output and what the model reads (lesson 08): the detector's
+    landmarks [P, 2] (grey, named on hover), the Human3.6M-17 joints made from
+    them [17, 2] (bones coloured by level) and thin dashed lines from each joint made of several
+    landmarks (pelvis, spine, thorax, head) to those landmarks (``keypoints.H36M_SOURCES``).
+    Pixels, y down, zoomed on the person; ``picture`` (an image URL or ``data:`` URI, e.g. the
+    video frame) is drawn behind over the whole ``image_size`` (w, h)."""
+    points = _checked(landmarks, "landmarks", [(len(names), 2)], f"[{len(names)}, 2]")
+    kp = _checked(joints, "joints", [(17, 2)], "[17, 2]")
+    ties: dict = dict(x=[], y=[])
+    for j, sources in enumerate(H36M_SOURCES):
+        if len(sources) > 1:
+            for p in [names.index(n) for n in sources if n in names]:
+                ties["x"] += [round(float(kp[j, 0]), 1), round(float(points[p, 0]), 1), None]
+                ties["y"] += [round(float(kp[j, 1]), 1), round(float(points[p, 1]), 1), None]
+    data = [dict(type="scatter", mode="lines", name="derived from", **ties, hoverinfo="skip",
+                 line=dict(color="#444", width=1, dash="dot"))]
+    data += [dict(type="scatter", mode="markers", name=f"{len(names)} landmarks",
+                  x=np.round(points[:, 0], 1).tolist(), y=np.round(points[:, 1], 1).tolist(),
+                  text=list(names), hoverinfo="text",
+                  marker=dict(size=6, color="#bbb", line=dict(color="#333", width=1)))]
+    data += _pose_traces(kp, H36M, "17 joints", "level", 1.0, False, 1)
+    everything = np.concatenate([points, kp])
+    low, high = everything.min(0), everything.max(0)
+    centre, half = (low + high) / 2, float((high - low).max()) * 0.6 + 5
+    layout = base_layout(
+        width, height, title or f"{len(names)} detector landmarks → 17 joints", showlegend=True,
+        xaxis=dict(range=[centre[0] - half, centre[0] + half], title="x (px)", showgrid=picture is None,
+                   zeroline=False, constrain="domain"),
+        yaxis=dict(range=[centre[1] + half, centre[1] - half], title="y (px, down)", scaleanchor="x",
+                   showgrid=picture is None, zeroline=False, constrain="domain"))
+    if picture is not None:
+        if image_size is None:
+            raise ValueError("expected image_size (width, height) with a picture, got None")
+        w, h = _check_image_size(image_size)
+        layout["images"] = [dict(source=picture, xref="x", yref="y", x=0, y=0, sizex=w, sizey=h, xanchor="left",
+                                 yanchor="top", sizing="stretch", layer="below")]
     return go.Figure(data=data, layout=layout)
