@@ -94,6 +94,14 @@ def require_video_extra():
     return mediapipe
 
 
+def _rgb(image) -> np.ndarray:
+    """An RGB image [h, w, 3] of uint8 as a contiguous array, or a ValueError saying what came."""
+    image = np.ascontiguousarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected an RGB image [h, w, 3] of uint8, got {image.dtype} {list(image.shape)}")
+    return image
+
+
 def _cv2():
     require_video_extra()  # OpenCV comes with the detector (opencv-contrib-python)
     import cv2
@@ -160,9 +168,7 @@ def image_data_uri(image, width: int = 768, quality: int = 80) -> str:
     """An RGB image [h, w, 3] uint8 as a JPEG ``data:`` URI (scaled down to ``width`` px), the
     form plotly draws behind a figure (``viz.hypothesis_arrays(backgrounds=...)``)."""
     cv2 = _cv2()
-    image = np.asarray(image)
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"expected an RGB image [h, w, 3] of uint8, got {image.dtype} {list(image.shape)}")
+    image = _rgb(image)
     width = min(width, image.shape[1])  # never larger than the frame
     height = max(1, round(image.shape[0] * width / image.shape[1]))
     small = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
@@ -252,9 +258,7 @@ def detect_image(image, complexity: int = 1):
     """MediaPipe Pose on one RGB image [h, w, 3] uint8: (landmarks [33, 2] pixels, visibility
     [33]), or None when no person is found."""
     mp = require_video_extra()
-    image = np.ascontiguousarray(image)
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"expected an RGB image [h, w, 3] of uint8, got {image.dtype} {list(image.shape)}")
+    image = _rgb(image)
     with _quiet(), _started_pose(mp, True, complexity) as pose:
         found = _landmarks(pose.process(image), (0, 0), image.shape[1], image.shape[0])
     return found
@@ -358,9 +362,7 @@ def find_person(image):
     box (x0, y0, x1, y1) in pixels, or None. For people too small for the pose detector in the
     whole frame; about 0.3 s for a 768 x 576 image."""
     cv2 = _cv2()
-    image = np.asarray(image)
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"expected an RGB image [h, w, 3] of uint8, got {image.dtype} {list(image.shape)}")
+    image = _rgb(image)
     hog = cv2.HOGDescriptor()
     hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
     boxes, weights = hog.detectMultiScale(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), winStride=(4, 4), padding=(8, 8),

@@ -13,7 +13,7 @@ from ..skeleton import H36M, Skeleton
 
 __all__ = [
     "FRAMES", "FigureUpdate", "HIGHLIGHT_COLOR", "LEVEL_COLORS", "OVERLAY_COLORS", "apply_update",
-    "base_layout", "check_index", "joint_facts", "joint_index", "level_color", "to_display",
+    "base_layout", "check_index", "joint_facts", "joint_index", "level_color", "picture_behind", "to_display",
     "trace_indices", "update_frame",
 ]
 
@@ -91,6 +91,13 @@ class FigureUpdate:
 
     traces: dict[str, dict] = field(default_factory=dict)
     layout: dict[str, Any] = field(default_factory=dict)
+
+
+def picture_behind(source: str, x0: float, y0: float, x1: float, y1: float) -> dict:
+    """A plotly layout image drawn below the data, stretched over the box from (x0, y0) (top left
+    in data units; y may run down) to (x1, y1): a video frame behind keypoints."""
+    return dict(source=source, xref="x", yref="y", x=x0, y=y0, sizex=x1 - x0, sizey=y1 - y0, xanchor="left",
+                yanchor="top", sizing="stretch", layer="below")
 
 
 def trace_indices(figure: go.Figure, names: Sequence[str]) -> list[int]:

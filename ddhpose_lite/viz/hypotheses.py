@@ -20,6 +20,7 @@ from .core import (
     apply_update,
     base_layout,
     check_index,
+    picture_behind,
     to_display,
     update_frame,
 )
@@ -205,9 +206,7 @@ def hypothesis_update(arrays: HypothesisArrays, state: Mapping) -> FigureUpdate:
               "xaxis.range": [round(float(cx - half), 4), round(float(cx + half), 4)],
               "yaxis.range": [round(float(cy + half), 4), round(float(cy - half), 4)]}
     if arrays.backgrounds is not None:
-        x0, y0, x1, y1 = arrays.image_box
-        layout["images"] = [dict(source=arrays.backgrounds[f], xref="x", yref="y", x=x0, y=y0, sizex=x1 - x0,
-                                 sizey=y1 - y0, xanchor="left", yanchor="top", sizing="stretch", layer="below")]
+        layout["images"] = [picture_behind(arrays.backgrounds[f], *arrays.image_box)]
     return FigureUpdate(traces, layout)
 
 

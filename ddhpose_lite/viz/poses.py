@@ -42,6 +42,7 @@ from .core import (
     base_layout,
     joint_index,
     level_color,
+    picture_behind,
     to_display,
     trace_indices,
 )
@@ -714,6 +715,5 @@ def landmarks_to_joints(landmarks, joints, *, picture: str | None = None, image_
         if image_size is None:
             raise ValueError("expected image_size (width, height) with a picture, got None")
         w, h = _check_image_size(image_size)
-        layout["images"] = [dict(source=picture, xref="x", yref="y", x=0, y=0, sizex=w, sizey=h, xanchor="left",
-                                 yanchor="top", sizing="stretch", layer="below")]
+        layout["images"] = [picture_behind(picture, 0, 0, w, h)]
     return go.Figure(data=data, layout=layout)
