@@ -16,9 +16,10 @@ LAYERS = (
     ("bones", "camera"),
     ("diffusion", "keypoints", "synthetic", "mocap", "model", "starts"),
     ("datasets",),
-    ("metrics", "sampling", "checkpoint", "memory"),
-    ("train", "lifter"),
-    ("evaluate", "video"),
+    ("metrics", "sampling", "checkpoint", "memory", "objective"),
+    ("profiles", "lifter"),
+    ("trainer", "evaluate", "video"),
+    ("train",),
     ("viz", "ablations"),
     ("widgets", "doctor", "lessons"),
 )

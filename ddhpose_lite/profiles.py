@@ -1,0 +1,151 @@
+"""Training set-ups as data: ``TrainConfig`` (everything a run needs, stored in every
+checkpoint), the named ``PROFILES`` and the pose-diffusion ``FAMILY`` (``family_config``)."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from .datasets import DATA_SOURCES
+from .model import DenoiserConfig
+from .objective import LossWeights
+from .starts import METHODS, NOISY_INPUT
+
+__all__ = ["TrainConfig", "PROFILES", "FAMILY", "Member", "family_config", "AMP_MODES", "DATA"]
+
+
+AMP_MODES = ("auto", "bf16", "fp16", "off")
+DATA = DATA_SOURCES + ("h36m", "3dhp")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a run needs; stored in every checkpoint. Paper: AdamW, lr 1e-4, x0.993 per epoch."""
+
+    model: DenoiserConfig = field(default_factory=DenoiserConfig)
+    epochs: int = 10
+    batch_size: int = 8
+    lr: float = 1e-4
+    lr_decay: float = 0.993
+    weight_decay: float = 0.1  # AdamW's, as the official code
+    grad_clip: float = 0.0  # 0: off (the paper does not clip)
+    loss: LossWeights = field(default_factory=LossWeights)
+    timesteps: int = 1000
+    flip: bool = True  # mirror half of the clips (x -> -x, left/right swapped)
+    amp: str = "auto"  # mixed precision: "auto", "bf16", "fp16" or "off" (``resolve_amp``)
+    seed: int = 0
+    data: str = "mix"  # "synthetic", "mocap", "mix" (embedded) or "h36m", "3dhp" (files; data/README.md)
+    train_frames: int = 50_000  # embedded data
+    val_frames: int = 5_000
+    noise_2d: float = 3.0  # px, detector-like
+    outliers: float = 0.002
+    stride: int = 0  # window stride; 0: frames // 2
+    method: str = "ddhpose"  # a member of the family (FAMILY); checkpoints without one are DDHPose
+    base_checkpoint: str = ""  # "refine": the regression checkpoint it refines
+    gmm_components: int = 5  # "gmm": mixture components (DiffPose uses 5)
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "timesteps", "train_frames", "val_frames"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"expected {name} as an int >= 1, got {value!r}")
+        if not self.lr > 0 or not 0 < self.lr_decay <= 1:
+            raise ValueError(f"expected lr > 0 and lr_decay in (0, 1], got {self.lr} and {self.lr_decay}")
+        if self.amp not in AMP_MODES:
+            raise ValueError(f"expected amp as one of {AMP_MODES}, got {self.amp!r}")
+        if self.data not in DATA:
+            raise ValueError(f"expected data as one of {DATA}, got {self.data!r}")
+        if self.method not in METHODS:
+            raise ValueError(f"expected method as one of {METHODS}, got {self.method!r}")
+        if self.model.noisy_input != NOISY_INPUT[self.method]:
+            raise ValueError(f"expected model.noisy_input={NOISY_INPUT[self.method]!r} for method {self.method!r}, "
+                             f"got {self.model.noisy_input!r} (family_config sets it)")
+        if self.method == "refine" and not self.base_checkpoint:
+            raise ValueError("expected base_checkpoint (a regression checkpoint) for method 'refine', got none")
+        if not isinstance(self.gmm_components, int) or self.gmm_components < 1:
+            raise ValueError(f"expected gmm_components as an int >= 1, got {self.gmm_components!r}")
+
+    def to_dict(self) -> dict:
+        """Plain data for checkpoints (the model config with its skeleton)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["model"] = self.model.to_dict()
+        out["loss"] = dataclasses.asdict(self.loss)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        """The inverse of ``to_dict``. Older checkpoints: ``amp`` True/False means "auto"/"off",
+        no ``data`` means the synthetic data they were trained on."""
+        data = {"data": "synthetic", **data}
+        if isinstance(data.get("amp"), bool):
+            data["amp"] = "auto" if data["amp"] else "off"
+        data["model"] = DenoiserConfig.from_dict(data["model"])
+        data["loss"] = LossWeights.from_dict(data["loss"])
+        return cls(**data)
+
+
+_OURS = DenoiserConfig(frames=27, width=64, depth=4, heads=4)
+
+PROFILES = {
+    # seconds: for tests and CI
+    "tiny": TrainConfig(model=DenoiserConfig(frames=9, width=16, depth=2, heads=2), epochs=2, batch_size=8,
+                        lr=2e-3, lr_decay=0.9, train_frames=2_000, val_frames=500),
+    # a useful model on two CPU cores (the shipped checkpoint; docs/design.md, "Training profiles")
+    "cpu": TrainConfig(model=_OURS, epochs=11, batch_size=8, lr=5e-4, lr_decay=0.9, train_frames=50_000,
+                       val_frames=5_000),
+    # one consumer / Colab GPU in about an hour: our choices (bf16/fp16 autocast, gradient clipping)
+    "gpu": TrainConfig(model=DenoiserConfig(frames=81, width=256, depth=6, heads=8, drop_path=0.1), epochs=60,
+                       batch_size=32, lr=2e-4, lr_decay=0.97, grad_clip=1.0, train_frames=300_000,
+                       val_frames=20_000),
+    # the paper and the official code: 243 frames, width 512, depth 8, 8 heads, AdamW lr 1e-4 (weight decay 0.1)
+    # x0.993 per epoch, 400 epochs, batch 4, fp32, no gradient clipping, the official loss and ±1.1 clamps
+    "paper": TrainConfig(model=DenoiserConfig(frames=243, width=512, depth=8, heads=8, drop_path=0.1, clip=1.1),
+                         epochs=400, batch_size=4, lr=1e-4, lr_decay=0.993, weight_decay=0.1, grad_clip=0.0,
+                         amp="off", loss=LossWeights(form="official"), data="h36m"),
+}
+"""Named training set-ups: ``python -m ddhpose_lite.train --profile NAME``."""
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of the pose-diffusion family: what it follows and what we simplified."""
+
+    method: str
+    follows: str
+    simplified: str
+
+
+FAMILY = {
+    "regression": Member(
+        "regression", "MixSTE (Zhang et al. CVPR 2022): seq2seq regression from 2D, no diffusion",
+        "the same backbone as DDHPose (HSP/TP embeddings, HRST, HRTT) and the same loss, one forward pass "
+        "from the 2D alone (no noisy input, no timestep embedding); MixSTE has neither HRST nor HRTT"),
+    "joints": Member(
+        "joints", "D3DP (Shan et al. ICCV 2023) / Diff3DHPE: diffusion on root-relative 3D joints",
+        "the DDHPose denoiser with a noisy joint per token instead of a noisy bone, x̂_0 regression, the same "
+        "DDIM multi-hypothesis inference; D3DP's denoiser is MixSTE. The non-disentangled row of Table 4"),
+    "ddhpose": Member(
+        "ddhpose", "DDHPose (Cai et al. AAAI 2024): disentangled bones, HRST + HRTT, disentanglement loss",
+        "the small sizes of the profiles; docs/design.md lists every departure"),
+    "refine": Member(
+        "refine", "D3PRefiner style: refine a base estimator's output by diffusion from its error distribution",
+        "base = our regression member; residual r = y - ŷ_base ~ N(W [2D, 1], diag σ²) fitted by least squares "
+        "(starts.ResidualGaussian); start N(ŷ_base + W [2D, 1], σ²) with the shifted forward process "
+        "(diffusion.q_sample_shifted) towards a simulated start in training; the network does not see ŷ_base "
+        "apart from x_t"),
+    "gmm": Member(
+        "gmm", "DiffPose (Gong et al. CVPR 2023): a Gaussian-mixture start and its GMM-based forward process",
+        "one diagonal mixture (5 components, seeded EM) over root-relative training poses, the same for every "
+        "input; DiffPose builds the distribution it fits from each input's 2D heatmaps and a depth prior. "
+        "Joint-space state and the DDHPose denoiser, components drawn per frame"),
+}
+"""The family as configurations of one package: ``family_config(method)`` makes a TrainConfig."""
+
+
+def family_config(method: str, base: TrainConfig | None = None, **changes) -> TrainConfig:
+    """``base`` (default: the ``cpu`` profile) as the family member ``method``: the model's
+    ``noisy_input`` set to match, then ``changes`` applied (e.g. ``base_checkpoint`` for "refine")."""
+    if method not in METHODS:
+        raise ValueError(f"expected method as one of {METHODS}, got {method!r}")
+    base = PROFILES["cpu"] if base is None else base
+    model = dataclasses.replace(changes.pop("model", base.model), noisy_input=NOISY_INPUT[method])
+    return dataclasses.replace(base, method=method, model=model, **changes)
