@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ddhpose_lite"
 
 LAYERS = (
     ("_tensors",),
-    ("skeleton",),
+    ("skeleton", "bvh"),
     ("bones", "camera"),
     ("diffusion", "keypoints", "synthetic", "mocap", "model", "starts"),
     ("datasets",),
