@@ -1,5 +1,6 @@
-"""Skeletons: 3D poses and overlays, the kinematic tree, animated clips, 2D keypoints, per-level charts,
-motion galleries, bone lengths over time, and the noise-perturbation explorer (lessons 01-02)."""
+"""Skeletons (lesson 01): 3D poses and overlays with a highlighted joint, the kinematic tree in 2D,
+animated clips, and per-level charts. ``_scene`` (fixed 3D axes) and ``_animation_controls`` (play
+button and slider) are shared by the other 3D figures of the subpackage."""
 from __future__ import annotations
 
 import math
@@ -9,7 +10,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..bones import rest_pose
-from ..keypoints import H36M_SOURCES, MEDIAPIPE_NAMES
 from ..skeleton import H36M, Skeleton
 from .core import (
     HIGHLIGHT_COLOR,
@@ -42,14 +42,12 @@ from .core import (
     base_layout,
     joint_index,
     level_color,
-    picture_behind,
     to_display,
     trace_indices,
 )
 
 __all__ = [
-    "animate_clip", "bone_lengths_over_time", "coverage_bars", "default_joint", "highlight_update", "joint_explorer",
-    "keypoints_2d", "kinematic_tree", "landmarks_to_joints", "line_by_level", "perturbation_explorer", "pose_gallery",
+    "animate_clip", "default_joint", "highlight_update", "joint_explorer", "kinematic_tree", "line_by_level",
     "skeleton_3d", "skeletons_3d", "tree_highlight_update", "tree_positions",
 ]
 
@@ -334,93 +332,6 @@ def animate_clip(poses, skeleton: Skeleton = H36M, *, fps: float = 50, stride: i
     return go.Figure(data=data, layout=layout, frames=frames)
 
 
-# ---------------------------------------------------------------- 2D keypoints
-
-
-def keypoints_2d(keypoints, image_size: tuple[int, int] | None = None, skeleton: Skeleton = H36M, *,
-                 colors: Mapping[str, str] | None = None, opacity=None, fps: float = 50,
-                 stride: int = 1, title: str | None = None, width: int = 420,
-                 height: int | None = None) -> go.Figure:
-    """2D keypoints in image space, bones coloured by level.
-
-    ``keypoints``: [J, 2] or [F, J, 2] (animated with a slider), or a mapping name -> such arrays
-    (all the same shape) to overlay, e.g. {"ground truth": kp, "noisy": kp + noise}.
-    ``image_size=(w, h)``: pixel coordinates, y down, the image frame drawn as a rectangle.
-    ``image_size=None``: normalised screen coordinates (``camera.normalize_screen``), y down.
-    """
-    j = skeleton.num_joints
-    named = _as_named(keypoints, "keypoints")
-    names = list(named)
-    arrays = {
-        name: _checked(k, f"keypoints {name!r}" if len(names) > 1 else "keypoints",
-                       [(j, 2), (None, j, 2)], f"[{j}, 2] or [F, {j}, 2]")
-        for name, k in named.items()
-    }
-    shapes = {name: list(a.shape) for name, a in arrays.items()}
-    if len({tuple(s) for s in shapes.values()}) > 1:
-        raise ValueError(f"expected keypoints of the same shape, got {shapes}")
-    clips = {name: a if a.ndim == 3 else a[None] for name, a in arrays.items()}
-    animated = next(iter(arrays.values())).ndim == 3
-    kept = _frame_names(next(iter(clips.values())).shape[0], stride) if animated else [0]
-    decimals = 1 if image_size is not None else 4
-    styles, alphas = _pose_styles(names, colors), _opacities(names, opacity)
-    overlay = len(names) > 1
-    data = []
-    for name in names:
-        data += _pose_traces(clips[name][0], skeleton, name, styles[name], alphas[name], overlay, decimals)
-
-    all_points = np.concatenate([c[kept].reshape(-1, 2) for c in clips.values()])
-    if image_size is not None:
-        w, h = _check_image_size(image_size)
-        x_range, y_range = [0.0, w], [h, 0.0]
-        axis_titles = ("x (px)", "y (px, down)")
-        shapes_layout = [dict(type="rect", x0=0, y0=0, x1=w, y1=h, line=dict(color="#999", width=1))]
-    else:
-        low, high = all_points.min(axis=0), all_points.max(axis=0)
-        pad = max(0.1 * float((high - low).max()), 0.02)
-        x_range = [round(float(low[0] - pad), 4), round(float(high[0] + pad), 4)]
-        y_range = [round(float(high[1] + pad), 4), round(float(low[1] - pad), 4)]
-        axis_titles = ("x (normalised)", "y (normalised, down)")
-        shapes_layout = []
-    aspect = abs(y_range[0] - y_range[1]) / abs(x_range[1] - x_range[0])
-    extra_bottom = 70 if animated and len(kept) > 1 else 0
-    if height is None:  # follow the data's aspect, within reason (plotly keeps the scale equal)
-        height = int(min(max(width * aspect, 200), 460)) + 50 + extra_bottom
-    layout = base_layout(
-        width, height, title, showlegend=overlay, shapes=shapes_layout,
-        xaxis=dict(range=x_range, title=dict(text=axis_titles[0]), zeroline=False, constrain="domain"),
-        yaxis=dict(range=y_range, title=dict(text=axis_titles[1]), zeroline=False,
-                   scaleanchor="x", scaleratio=1, constrain="domain"),
-    )
-    layout["margin"].update(l=55, b=45 + extra_bottom)
-    if overlay:
-        layout["legend"] = dict(x=1.0, y=1.0, xanchor="right", bgcolor="rgba(255,255,255,0.6)")
-    frames = None
-    if animated and len(kept) > 1:
-        fps = _check_fps(fps)
-        frames = []
-        for k, f in enumerate(kept):
-            coords = []
-            for name in names:
-                coords += _pose_coords(clips[name][f], skeleton, styles[name] == "level", decimals)
-            frames.append(go.Frame(name=str(k), data=[dict(type="scatter", **c) for c in coords],
-                                   traces=list(range(len(coords)))))
-        layout.update(_animation_controls([str(f) for f in kept], 1000.0 * stride / fps, False))
-        layout["sliders"][0]["y"] = -0.12
-        layout["updatemenus"][0]["y"] = -0.12
-    return go.Figure(data=data, layout=layout, frames=frames)
-
-
-def _check_image_size(image_size) -> tuple[float, float]:
-    try:
-        w, h = (float(v) for v in image_size)
-    except (TypeError, ValueError):
-        raise ValueError(f"expected image_size as (width, height) in pixels, got {image_size!r}") from None
-    if not (w > 0 and h > 0):
-        raise ValueError(f"expected a positive image_size (width, height), got {image_size!r}")
-    return w, h
-
-
 # ---------------------------------------------------------------- small charts
 
 
@@ -458,262 +369,4 @@ def line_by_level(values: Mapping[str, Sequence[float]], skeleton: Skeleton = H3
         legend=dict(x=0.01, y=0.99),
     )
     layout["margin"].update(l=60, b=50)
-    return go.Figure(data=data, layout=layout)
-
-
-# ---------------------------------------------------------------- lesson 02: galleries, bone lengths, noise
-
-
-def _facing_front(points: np.ndarray, skeleton: Skeleton) -> np.ndarray:
-    """Turn a world pose about the vertical through its root so its hips run along +x (right hip
-    at +x, so the person faces +y, like ``bones.rest_pose``). Skeletons without RHip/LHip are
-    returned unchanged."""
-    if "RHip" not in skeleton.names or "LHip" not in skeleton.names:
-        return points
-    right = points[skeleton.index("RHip")] - points[skeleton.index("LHip")]
-    angle = -math.atan2(right[1], right[0])
-    cos, sin = math.cos(angle), math.sin(angle)
-    rotation = np.array([[cos, -sin, 0.0], [sin, cos, 0.0], [0.0, 0.0, 1.0]])
-    root = points[0] * np.array([1.0, 1.0, 0.0])
-    return (points - root) @ rotation.T + root
-
-
-def pose_gallery(poses: Mapping[str, PoseLike], skeleton: Skeleton = H36M, *, columns: int = 5,
-                 spacing: float = 1.6, face_front: bool = True, title: str | None = None,
-                 width: int = 760, height: int = 620) -> go.Figure:
-    """Several world poses (z up) side by side in one 3D scene, a grid of labelled snapshots.
-
-    ``poses``: name -> [J, 3], e.g. one snapshot per action, laid out row by row, ``columns`` per
-    row, ``spacing`` metres apart, reading left to right as seen from the default viewpoint (in
-    front of the people, who face it when ``face_front`` turns each pose about the vertical so it
-    faces +y). Rows are stacked vertically like shelves, so every pose is seen without occlusion;
-    within a row the heights are kept (feet on the floor stay on one line).
-    One scene keeps it to one WebGL context (browsers allow about 16 per page) and the JSON small:
-    5 bone traces (levels 1..5), one joints trace and one label trace, axes hidden.
-    """
-    poses = _as_named(poses, "pose")
-    if isinstance(columns, bool) or not isinstance(columns, (int, np.integer)) or columns < 1:
-        raise ValueError(f"expected columns as a positive int, got {columns!r}")
-    if not (isinstance(spacing, (int, float)) and math.isfinite(spacing) and spacing > 0):
-        raise ValueError(f"expected spacing as a positive number (metres), got {spacing!r}")
-    names = list(poses)
-    j = skeleton.num_joints
-    arrays = []
-    for name, pose in poses.items():
-        points = _check_pose(pose, skeleton, f"pose {name!r}")
-        arrays.append(_facing_front(points, skeleton) if face_front else points)
-    row_height = max(float(p[:, 2].max() - p[:, 2].min()) for p in arrays) + 0.45
-    placed = []
-    for i, points in enumerate(arrays):
-        row, col = divmod(i, int(columns))
-        # Seen from +y, +x is on the viewer's left: columns run towards -x.
-        offset = np.array([-col * spacing, 0.0, -row * row_height]) - points[0] * np.array([1.0, 1.0, 0.0])
-        placed.append(points + offset)
-    everything = np.concatenate(placed)  # [N * J, 3]
-    data = []
-    for level, pairs in _bones_by_level(skeleton):
-        shifted = [(p + i * j, c + i * j) for i in range(len(placed)) for p, c in pairs]
-        data.append(dict(type="scatter3d", mode="lines", name=f"level {level} bones",
-                         line=dict(color=level_color(level), width=5), hoverinfo="skip",
-                         **_polyline(everything, shifted, 3)))
-    data.append(dict(
-        type="scatter3d", mode="markers", name="joints", **_coords(everything, range(len(everything)), 3),
-        marker=dict(size=3, color=[level_color(lv) for lv in skeleton.levels] * len(placed)),
-        text=[f"{name}: {_joint_label(skeleton, k)}" for name in names for k in range(j)],
-        hoverinfo="text",
-    ))
-    tops = np.array([[p[0, 0], p[0, 1], p[:, 2].max() + 0.2] for p in placed])
-    data.append(dict(type="scatter3d", mode="text", name="labels", text=names, hoverinfo="skip",
-                     textfont=dict(size=12), **_coords(tops, range(len(placed)), 3)))
-    scene = _scene(np.concatenate([everything, tops]), "world")
-    scene["camera"] = dict(eye=dict(x=0.0, y=1.1, z=0.2), up=dict(x=0, y=0, z=1))
-    for axis in ("xaxis", "yaxis", "zaxis"):
-        scene[axis] = dict(range=scene[axis]["range"], visible=False)
-    layout = base_layout(width, height, title, scene=scene, annotations=[_level_key(skeleton)])
-    return go.Figure(data=data, layout=layout)
-
-
-def _bone_label(skeleton: Skeleton, bone) -> tuple[int, str]:
-    """(child joint index, 'Parent→Child') of a bone given by its child joint (index or name)."""
-    k = joint_index(bone, skeleton)
-    if k == 0:
-        raise ValueError("expected a bone by its child joint (1..J-1), got the root, which ends no bone")
-    return k, f"{skeleton.names[skeleton.parents[k]]}\u2192{skeleton.names[k]}"
-
-
-def bone_lengths_over_time(lengths: Mapping[str, PoseLike],
-                           bones: Sequence[int | str] = ("RKnee", "LElbow", "Nose"), skeleton: Skeleton = H36M, *, fps: float = 50, title: str | None = None,
-                           width: int = 640, height: int = 340) -> go.Figure:
-    """Bone length (cm) against time (s): one line per (series, bone), one colour per bone.
-
-    ``lengths``: name -> [F, B, 1] or [F, B] in metres, all the same shape (e.g. the lengths of a
-    clip from ``bones.disentangle`` and of a noisy copy). ``bones``: the bones to draw, each given
-    by its child joint (bone k ends at joint k), as an index or a name. The first series is drawn
-    thick, the others thin and translucent.
-    """
-    fps = _check_fps(fps)
-    if not isinstance(lengths, Mapping) or not lengths:
-        raise ValueError("expected lengths as a non-empty mapping name -> [F, B, 1] lengths")
-    b = skeleton.num_bones
-    arrays = {}
-    for name, series in lengths.items():
-        array = _checked(series, f"lengths {name!r}", [(None, b, 1), (None, b)], f"[F, {b}, 1] or [F, {b}]")
-        arrays[name] = array.reshape(array.shape[0], b)
-    shapes = {name: a.shape[0] for name, a in arrays.items()}
-    if len(set(shapes.values())) > 1:
-        raise ValueError(f"expected series with the same number of frames, got {shapes}")
-    picked = [_bone_label(skeleton, bone) for bone in bones]
-    if not picked:
-        raise ValueError("expected at least one bone, got none")
-    palette = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-    time = np.round(np.arange(next(iter(shapes.values()))) / fps, 4).tolist()
-    data = []
-    for s, (name, array) in enumerate(arrays.items()):
-        for i, (k, label) in enumerate(picked):
-            data.append(go.Scatter(
-                x=time, y=np.round(100 * array[:, k - 1], 2).tolist(), mode="lines",
-                name=f"{label}: {name}", legendgroup=label, opacity=1.0 if s == 0 else 0.6,
-                line=dict(color=palette[i % len(palette)], width=3 if s == 0 else 1.2),
-                hovertemplate=f"{label} ({name})<br>%{{x:.2f}} s: %{{y:.1f}} cm<extra></extra>",
-            ))
-    layout = base_layout(
-        width, height, title, showlegend=True,
-        xaxis=dict(title=dict(text="time (s)"), zeroline=False, gridcolor="#eee"),
-        yaxis=dict(title=dict(text="bone length (cm)"), rangemode="tozero", gridcolor="#eee"),
-        legend=dict(x=1.02, y=1.0, xanchor="left", font=dict(size=11)),
-    )
-    layout["margin"].update(l=60, b=50, r=10)
-    return go.Figure(data=data, layout=layout)
-
-
-def perturbation_explorer(clean: PoseLike, steps: Mapping[str, tuple], skeleton: Skeleton = H36M, *,
-                   frame: str = "world", ylabel: str = "mean joint error (cm)", ymax: float | None = None,
-                   title: str | None = None, width: int = 820, height: int = 470) -> go.Figure:
-    """A clean pose with a noisy copy overlaid (left) and per-level errors (right), per step.
-
-    ``steps``: label -> (noisy [J, 3], {series name: one value per hierarchy level}); every step
-    has the same series names. One step gives a static figure (wrap it in ``ipywidgets.interact``
-    for live controls); several give a plotly slider that swaps the noisy pose and the values
-    (no kernel needed). The clean pose is grey, the noisy one coloured by level. Axis ranges are
-    fixed over all steps (``ymax`` overrides the top of the error axis).
-    Traces: clean (bones, joints), noisy (5 bone traces, joints), then one line per series.
-    """
-    _check_frame(frame)
-    if not isinstance(steps, Mapping) or not steps:
-        raise ValueError("expected steps as a non-empty mapping label -> (noisy pose, {series: levels})")
-    n = skeleton.num_levels
-    clean_points = to_display(_check_pose(clean, skeleton, "clean"), frame)
-    poses, values = {}, {}
-    for label, step in steps.items():
-        if not isinstance(step, (tuple, list)) or len(step) != 2 or not isinstance(step[1], Mapping):
-            raise ValueError(f"expected step {label!r} as (noisy pose, {{series: levels}}), "
-                             f"got {type(step).__name__}")
-        poses[label] = to_display(_check_pose(step[0], skeleton, f"noisy pose of step {label!r}"), frame)
-        values[label] = {name: _checked(v, f"values {name!r} of step {label!r}", [(n,)], f"[{n}]")
-                         for name, v in step[1].items()}
-    labels = list(steps)
-    series = list(values[labels[0]])
-    for label in labels:
-        if list(values[label]) != series:
-            raise ValueError(f"expected the series {series} in every step, "
-                             f"got {list(values[label])} in {label!r}")
-    data = _pose_traces(clean_points, skeleton, "clean", "#9a9a9a", 0.55, True, 3)
-    first_noisy = len(data)
-    data += _pose_traces(poses[labels[0]], skeleton, "noisy", "level", 1.0, False, 3)
-    data[-1].update(name="noisy", showlegend=True)
-    palette = ("#333333", "#D55E00", "#0072B2") + OVERLAY_COLORS[1:]
-    first_line = len(data)
-    for i, name in enumerate(series):
-        data.append(dict(type="scatter", mode="lines+markers", name=name, x=list(range(n)),
-                         y=np.round(values[labels[0]][name], 3).tolist(), xaxis="x", yaxis="y",
-                         line=dict(color=palette[i % len(palette)], width=2), marker=dict(size=7)))
-    top = max(float(v.max()) for step in values.values() for v in step.values())
-    top = float(ymax) if ymax is not None else 1.1 * top if top > 0 else 1.0
-    scene = _scene(np.stack([clean_points] + [poses[label] for label in labels]), frame)
-    scene["domain"] = dict(x=[0.0, 0.5], y=[0.0, 1.0])
-    ticks = [f"<span style='color:{level_color(k)}'>level {k}</span>" for k in range(n)]
-    layout = base_layout(
-        width, height, title, scene=scene, showlegend=True,
-        xaxis=dict(domain=[0.6, 1.0], tickvals=list(range(n)), ticktext=ticks, range=[-0.4, n - 0.6],
-                   title=dict(text="hierarchy level"), zeroline=False),
-        yaxis=dict(title=dict(text=ylabel), range=[0.0, round(top, 3)], gridcolor="#eee", zeroline=False),
-        legend=dict(x=0.61, y=1.0, xanchor="left", bgcolor="rgba(255,255,255,0.6)"),
-    )
-    if len(labels) > 1:
-        frames = []
-        for k, label in enumerate(labels):
-            coords = _pose_coords(poses[label], skeleton, True, 3)
-            frame_data = [dict(type="scatter3d", **c) for c in coords]
-            frame_data += [dict(type="scatter", y=np.round(values[label][name], 3).tolist())
-                           for name in series]
-            frames.append(go.Frame(name=str(k), data=frame_data,
-                                   traces=list(range(first_noisy, first_line + len(series)))))
-        layout.update(_animation_controls(labels, 1000.0, True))
-        layout.pop("updatemenus")  # a slider over settings, not a movie: no play button
-        layout["sliders"][0].update(x=0.06, len=0.88, y=0.0, pad=dict(t=55), font=dict(size=10),
-                                    currentvalue=dict(prefix="showing: ", xanchor="left", font=dict(size=12)))
-        layout["margin"]["b"] = 130
-        return go.Figure(data=data, layout=layout, frames=frames)
-    return go.Figure(data=data, layout=layout)
-
-
-def coverage_bars(histograms: Mapping[str, Sequence[float]], edges: Sequence[float], *, xtitle: str = "torso tilt (°)",
-                  title: str | None = None, width: int = 760, height: int = 360) -> go.Figure:
-    """Grouped bars: for each dataset (name -> fractions per bin, e.g. ``datasets.coverage``'s
-    ``tilt_histogram``) the share of frames in each bin between consecutive ``edges``."""
-    edges = [float(e) for e in edges]
-    if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])):
-        raise ValueError(f"expected at least two increasing bin edges, got {edges}")
-    labels = [f"{a:g}-{b:g}" for a, b in zip(edges, edges[1:])]
-    data = []
-    for index, (name, fractions) in enumerate(histograms.items()):
-        values = np.asarray(fractions, dtype=float)
-        if values.shape != (len(labels),):
-            raise ValueError(f"expected {len(labels)} fractions for {name!r} (one per bin), got {list(values.shape)}")
-        data.append(dict(type="bar", name=name, x=labels, y=np.round(100 * values, 2).tolist(),
-                         marker=dict(color=level_color(1 + 2 * index % 5))))
-    layout = base_layout(width, height, title, barmode="group", bargap=0.15,
-                         xaxis=dict(title=xtitle), yaxis=dict(title="share of frames (%)"),
-                         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0))
-    return go.Figure(data=data, layout=layout)
-
-
-def landmarks_to_joints(landmarks, joints, *, picture: str | None = None, image_size=None,
-                        names: Sequence[str] = MEDIAPIPE_NAMES, title: str | None = None, width: int = 620,
-                        height: int = 520) -> go.Figure:
-    """One frame of a 2D detector's output and what the model reads (lesson 08): the detector's
-    landmarks [P, 2] (grey, named on hover), the Human3.6M-17 joints made from
-    them [17, 2] (bones coloured by level) and thin dashed lines from each joint made of several
-    landmarks (pelvis, spine, thorax, head) to those landmarks (``keypoints.H36M_SOURCES``).
-    Pixels, y down, zoomed on the person; ``picture`` (an image URL or ``data:`` URI, e.g. the
-    video frame) is drawn behind over the whole ``image_size`` (w, h)."""
-    points = _checked(landmarks, "landmarks", [(len(names), 2)], f"[{len(names)}, 2]")
-    kp = _checked(joints, "joints", [(17, 2)], "[17, 2]")
-    ties: dict = dict(x=[], y=[])
-    for j, sources in enumerate(H36M_SOURCES):
-        if len(sources) > 1:
-            for p in [names.index(n) for n in sources if n in names]:
-                ties["x"] += [round(float(kp[j, 0]), 1), round(float(points[p, 0]), 1), None]
-                ties["y"] += [round(float(kp[j, 1]), 1), round(float(points[p, 1]), 1), None]
-    data = [dict(type="scatter", mode="lines", name="derived from", **ties, hoverinfo="skip",
-                 line=dict(color="#444", width=1, dash="dot"))]
-    data += [dict(type="scatter", mode="markers", name=f"{len(names)} landmarks",
-                  x=np.round(points[:, 0], 1).tolist(), y=np.round(points[:, 1], 1).tolist(),
-                  text=list(names), hoverinfo="text",
-                  marker=dict(size=6, color="#bbb", line=dict(color="#333", width=1)))]
-    data += _pose_traces(kp, H36M, "17 joints", "level", 1.0, False, 1)
-    everything = np.concatenate([points, kp])
-    low, high = everything.min(0), everything.max(0)
-    centre, half = (low + high) / 2, float((high - low).max()) * 0.6 + 5
-    layout = base_layout(
-        width, height, title or f"{len(names)} detector landmarks → 17 joints", showlegend=True,
-        xaxis=dict(range=[centre[0] - half, centre[0] + half], title="x (px)", showgrid=picture is None,
-                   zeroline=False, constrain="domain"),
-        yaxis=dict(range=[centre[1] + half, centre[1] - half], title="y (px, down)", scaleanchor="x",
-                   showgrid=picture is None, zeroline=False, constrain="domain"))
-    if picture is not None:
-        if image_size is None:
-            raise ValueError("expected image_size (width, height) with a picture, got None")
-        w, h = _check_image_size(image_size)
-        layout["images"] = [picture_behind(picture, 0, 0, w, h)]
     return go.Figure(data=data, layout=layout)
