@@ -36,8 +36,8 @@ from .core import (
 from .poses import _animation_controls, _scene
 
 __all__ = [
-    "ATTENTION_EXPLORER_TRACES", "AttentionArrays", "attention_arrays", "attention_browser", "attention_explorer_figure",
-    "attention_figure", "attention_state", "attention_update",
+    "ATTENTION_EXPLORER_TRACES", "AttentionArrays", "attention_arrays", "attention_browser",
+    "attention_explorer_figure", "attention_figure", "attention_state", "attention_update",
 ]
 
 ATTENTION_EXPLORER_TRACES = dict(spatial=0, temporal=1, bones=2, rays=3, joints=4, query=5)
