@@ -1,0 +1,232 @@
+"""The detector: MediaPipe Pose on an image or every frame of a clip (video mode, a crop that follows
+a person who is small in the frame, OpenCV's HOG people detector to find them), its C++ start-up
+noise silenced, and ``Detections``, the landmarks it found, saved and loaded as NPZ."""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .._tensors import check_image_size, check_int, check_number
+from .files import _FORMAT, _load, _save
+from .frames import _cv2, _rgb, image_data_uri, read_frames, require_video_extra, video_info
+
+__all__ = ["SAMPLE_DETECTIONS", "Detections", "detect_image", "find_person", "detect_landmarks"]
+
+SAMPLE_DETECTIONS = Path(__file__).resolve().parents[1] / "assets" / "sample_video_detections.npz"
+"""``detect_landmarks(SAMPLE_VIDEO, SAMPLE_START, 10, SAMPLE_BOX)`` saved (landmarks only, no
+pictures), so that lesson 08 also runs where the extra or the clip is missing
+(``tools/make_sample_detections.py`` rebuilds it)."""
+
+
+# ---------------------------------------------------------------- the detector
+
+
+@dataclass
+class Detections:
+    """MediaPipe Pose on every frame of a clip.
+
+    ``landmarks`` [F, 33, 2] float32 pixels (``keypoints.MEDIAPIPE_NAMES`` order; NaN where no
+    person was found), ``visibility`` [F, 33] (0..1; 0 where none), ``fps`` of the video,
+    ``image_size`` (w, h), ``start`` (seconds into the video of frame 0), ``source`` (the file's
+    name), ``pictures``: one small JPEG ``data:`` URI per frame for figures (not saved).
+    """
+
+    landmarks: np.ndarray
+    visibility: np.ndarray
+    fps: float
+    image_size: tuple[int, int]
+    start: float = 0.0
+    source: str = ""
+    pictures: list[str] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.landmarks = np.asarray(self.landmarks, dtype=np.float32)
+        self.visibility = np.asarray(self.visibility, dtype=np.float32)
+        f = self.landmarks.shape[0] if self.landmarks.ndim else 0
+        if self.landmarks.shape != (f, 33, 2) or f < 1:
+            raise ValueError(f"expected landmarks of shape [F, 33, 2] with F >= 1, got {list(self.landmarks.shape)}")
+        if self.visibility.shape != (f, 33):
+            raise ValueError(f"expected visibility of shape [{f}, 33], got {list(self.visibility.shape)}")
+        check_number(self.fps, "fps", low=0)
+        if not self.fps > 0:
+            raise ValueError(f"expected fps > 0, got {self.fps!r}")
+        self.image_size = check_image_size(self.image_size)
+        if self.pictures is not None and len(self.pictures) != f:
+            raise ValueError(f"expected one picture per frame ({f}), got {len(self.pictures)}")
+
+    @property
+    def frames(self) -> int:
+        return self.landmarks.shape[0]
+
+    @property
+    def found(self) -> np.ndarray:
+        """[F] bool: frames with a person."""
+        return ~np.isnan(self.landmarks).any((1, 2))
+
+    def save(self, path) -> Path:
+        """An NPZ file with the landmarks, visibility and the clip's facts (no pictures)."""
+        meta = dict(format=_FORMAT, kind="detections", fps=self.fps, image_size=list(self.image_size),
+                    start=self.start, source=self.source, layout="mediapipe33")
+        return _save(path, meta, landmarks=self.landmarks, visibility=self.visibility)
+
+    @classmethod
+    def load(cls, path) -> "Detections":
+        meta, arrays = _load(path, "detections")
+        return cls(arrays["landmarks"], arrays["visibility"], meta["fps"], tuple(meta["image_size"]), meta["start"],
+                   meta["source"])
+
+
+def detect_image(image, complexity: int = 1):
+    """MediaPipe Pose on one RGB image [h, w, 3] uint8: (landmarks [33, 2] pixels, visibility
+    [33]), or None when no person is found."""
+    mp = require_video_extra()
+    image = _rgb(image)
+    with _quiet(), _started_pose(mp, True, complexity) as pose:
+        found = _landmarks(pose.process(image), (0, 0), image.shape[1], image.shape[0])
+    return found
+
+
+def _landmarks(result, offset, width, height):
+    if result.pose_landmarks is None:
+        return None
+    points = np.array([(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark], dtype=np.float64)
+    xy = points[:, :2] * (width, height) + offset
+    return xy.astype(np.float32), points[:, 2].astype(np.float32)
+
+
+def _started_pose(mp, static: bool, complexity: int):
+    """A MediaPipe Pose, started on a black image with the process's stderr silenced: its C++ start-up
+    messages (TensorFlow Lite, absl) write there directly and would show as red text in notebooks."""
+    with _silenced_stderr():
+        pose = mp.solutions.pose.Pose(static_image_mode=static, model_complexity=complexity)
+        pose.process(np.zeros((64, 64, 3), np.uint8))
+    return pose
+
+
+@contextmanager
+def _silenced_stderr():
+    """File descriptor 2 points at the null device inside the block (Python's own sys.stderr, used
+    by warnings and the progress bar, is flushed first and works again after it)."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to silence
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
+class _quiet(warnings.catch_warnings):
+    """Hide the protobuf deprecation warning MediaPipe 0.10 raises on every frame."""
+
+    def __enter__(self):
+        out = super().__enter__()
+        warnings.filterwarnings("ignore", message=".*GetPrototype.*")
+        return out
+
+
+def detect_landmarks(path, start: float = 0.0, seconds: float | None = 10.0, box="auto", complexity: int = 1,
+                     progress: bool = True, picture_width: int = 768, fps: float | None = None) -> Detections:
+    """MediaPipe Pose (video mode, its landmark filter on) on every frame of a clip -> Detections.
+
+    ``start``/``seconds``: the part of the video (None: to the end). ``box`` (x0, y0, x1, y1 px):
+    where the person is in the first frame; the detector then looks at a square crop around it
+    that follows the person (re-centred on each detection, 1.6 times their size), which is how
+    people who are small in the frame (a wide shot) are found. ``box=None``: the whole frame, where
+    the detector finds the most prominent person. ``box="auto"`` (default): the whole frame if the
+    detector finds someone in the first frame, else the person OpenCV's HOG people detector is
+    surest of (``find_person``). ``progress``: a progress bar (tqdm).
+    ``picture_width``: the width of the per-frame JPEG pictures kept for figures (0: none).
+    ``fps``: the video's frame rate, if its header has none or a wrong one.
+    Cost: about 0.04 s per frame on one laptop CPU core (``complexity`` 1; 0 is faster, 2 better).
+    """
+    mp = require_video_extra()
+    check_int(complexity, "complexity", 0, 2)
+    check_int(picture_width, "picture_width", 0)
+    info = video_info(path, fps)
+    w, h = info["image_size"]
+    if isinstance(box, str) and box == "auto":
+        first = next(read_frames(path, start, seconds, info["fps"]), None)
+        box = None if first is None or detect_image(first, complexity) is not None else find_person(first)
+    crop = None if box is None else _square(_box(box, w, h), w, h)
+    total = None if seconds is None else max(1, round(seconds * info["fps"]))
+    landmarks, visibility, pictures = [], [], []
+    frames = read_frames(path, start, seconds, info["fps"])
+    with _quiet(), _started_pose(mp, False, complexity) as pose:
+        for image in tqdm(frames, total=total, desc="detecting", unit="frame", disable=not progress):
+            x0, y0, x1, y1 = (0, 0, w, h) if crop is None else crop
+            found = _landmarks(pose.process(np.ascontiguousarray(image[y0:y1, x0:x1])), (x0, y0), x1 - x0, y1 - y0)
+            if found is None:
+                landmarks.append(np.full((33, 2), np.nan, np.float32))
+                visibility.append(np.zeros(33, np.float32))
+            else:
+                landmarks.append(found[0])
+                visibility.append(found[1])
+                if crop is not None:
+                    crop = _follow(found[0], found[1], w, h, crop)
+            if picture_width:
+                pictures.append(image_data_uri(image, picture_width))
+    if not landmarks:
+        raise ValueError(f"expected frames from {path} between {start} s and {start + (seconds or 0)} s, got none")
+    return Detections(np.stack(landmarks), np.stack(visibility), info["fps"], (w, h), float(start), Path(path).name,
+                      pictures if picture_width else None)
+
+
+def find_person(image):
+    """The person OpenCV's HOG people detector is surest of in an RGB image [h, w, 3] uint8, as a
+    box (x0, y0, x1, y1) in pixels, or None. For people too small for the pose detector in the
+    whole frame; about 0.3 s for a 768 x 576 image."""
+    cv2 = _cv2()
+    image = _rgb(image)
+    hog = cv2.HOGDescriptor()
+    hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+    boxes, weights = hog.detectMultiScale(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), winStride=(4, 4), padding=(8, 8),
+                                          scale=1.05)
+    if len(boxes) == 0:
+        return None
+    x, y, bw, bh = (int(v) for v in boxes[int(np.argmax(np.ravel(weights)))])
+    return x, y, x + bw, y + bh
+
+
+def _box(box, w: int, h: int) -> tuple[int, int, int, int]:
+    try:
+        x0, y0, x1, y1 = (float(v) for v in box)
+    except (TypeError, ValueError):
+        x0 = x1 = y0 = y1 = math.nan
+    if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h):
+        raise ValueError(f"expected box as (x0, y0, x1, y1) pixels inside the {w} x {h} image with x0 < x1 "
+                         f"and y0 < y1, got {box!r}")
+    return round(x0), round(y0), round(x1), round(y1)
+
+
+def _square(box, w: int, h: int, scale: float = 1.0) -> tuple[int, int, int, int]:
+    """The square of side ``scale`` x the box's longer side around its centre, shifted inside the image."""
+    x0, y0, x1, y1 = box
+    side = min(max(scale * max(x1 - x0, y1 - y0), 64), w, h)
+    left = min(max((x0 + x1 - side) / 2, 0), w - side)
+    top = min(max((y0 + y1 - side) / 2, 0), h - side)
+    return round(left), round(top), round(left + side), round(top + side)
+
+
+def _follow(points, visibility, w: int, h: int, crop):
+    """The next crop: around the seen landmarks, 1.6 times their extent; the old one if too few are seen."""
+    seen = points[visibility >= 0.5]
+    if len(seen) < 8:
+        return crop
+    low, high = seen.min(0), seen.max(0)
+    return _square((low[0], low[1], high[0], high[1]), w, h, scale=1.6)
