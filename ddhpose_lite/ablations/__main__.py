@@ -1,0 +1,4 @@
+"""``python -m ddhpose_lite.ablations``: see ``cli``."""
+from .cli import main
+
+main()
