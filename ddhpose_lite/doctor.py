@@ -5,6 +5,9 @@ Colab, a plain script), the plotly renderer and widget support, and the memory a
 bad combinations come back as problems (and a warning): interactive figures without anywidget,
 Colab without its custom widget manager, too little memory for the lessons. The optional video
 extra (lesson 08's detector) is listed, never a problem.
+
+``ddhpose_lite.notebook_setup()`` is what every lesson's setup cell runs after its install line:
+on Colab it switches on the custom widget manager, then it returns ``doctor()``'s report.
 """
 from __future__ import annotations
 
@@ -18,14 +21,14 @@ from dataclasses import dataclass, field
 import plotly.io
 import torch
 
-__all__ = ["doctor", "Report", "PACKAGES", "LESSON_MEMORY"]
+__all__ = ["doctor", "notebook_setup", "Report", "PACKAGES", "LESSON_MEMORY"]
 
 PACKAGES = ("ddhpose_lite", "torch", "numpy", "einops", "plotly", "ipywidgets", "anywidget", "jupyterlab",
             "nbval", "jupytext", "h5py", "tqdm")
 LESSON_MEMORY = 2 * 2**30
 """The lessons need about this much free memory (lesson 05 trains a model)."""
 COLAB_WIDGETS = "DDHPOSE_COLAB_WIDGETS"
-"""Set by the lessons' setup cell once it has enabled Colab's custom widget manager."""
+"""Set by ``notebook_setup`` (the lessons' setup cell) once it has enabled Colab's custom widget manager."""
 
 
 @dataclass
@@ -107,6 +110,25 @@ def doctor(warn: bool = True) -> Report:
         report.problems.append(f"only {memory / 2**30:.1f} GiB of memory is available; the lessons need about "
                                f"{LESSON_MEMORY / 2**30:.0f} GiB (close other notebooks)")
     if warn:
-        for problem in report.problems:
-            warnings.warn(problem, stacklevel=2)
+        _warn(report, stacklevel=3)
+    return report
+
+
+def _warn(report: Report, stacklevel: int) -> None:
+    for problem in report.problems:
+        warnings.warn(problem, stacklevel=stacklevel)
+
+
+def notebook_setup() -> Report:
+    """The lessons' setup, after their install line: on Google Colab, switch on its custom widget
+    manager (the lessons' controls and interactive figures need it) and record that in
+    ``COLAB_WIDGETS``; elsewhere nothing to switch on. Then check the environment: ``doctor()``'s
+    report, which the cell shows, each problem also a warning."""
+    if "google.colab" in sys.modules:
+        from google.colab import output  # Colab's own module, only there
+
+        output.enable_custom_widget_manager()
+        os.environ[COLAB_WIDGETS] = "1"
+    report = doctor(warn=False)
+    _warn(report, stacklevel=3)
     return report

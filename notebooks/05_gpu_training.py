@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -51,26 +51,21 @@
 # ## Setup
 #
 # Run this cell first. Locally and on Binder everything is installed already, and it only checks
-# the environment (`ddhpose_lite.doctor()`: versions, device, widget support, memory). On Google
-# Colab it first installs the package from the repository (about a minute) and switches on
-# Colab's support for interactive widgets.
+# the environment (`ddhpose_lite.notebook_setup()` runs `doctor()`: versions, device, widget support,
+# memory). On Google Colab it first installs the package from the repository (about a minute) and
+# switches on Colab's support for interactive widgets.
 
 # %%
-import os
 import subprocess
 import sys
 
 REPOSITORY = "https://github.com/ddhpose-lite/ddhpose_lite"  # the one place: pyproject.toml [project.urls]
 if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"ddhpose_lite @ git+{REPOSITORY}"], check=True)
-    from google.colab import output
-
-    output.enable_custom_widget_manager()
-    os.environ["DDHPOSE_COLAB_WIDGETS"] = "1"
 
 import ddhpose_lite
 
-ddhpose_lite.doctor()
+ddhpose_lite.notebook_setup()
 
 # %% [markdown]
 # The figures below redraw when you move a control once the kernel is idle: after **Run All**,
@@ -78,6 +73,7 @@ ddhpose_lite.doctor()
 
 # %%
 import dataclasses
+import os
 import time
 from pathlib import Path
 import tempfile

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -57,7 +57,6 @@
 # (Debian, Ubuntu), or upload a video of your own below.
 
 # %%
-import os
 import subprocess
 import sys
 
@@ -67,14 +66,10 @@ if "google.colab" in sys.modules:
     # the detector and the sample clip; without them the lesson still runs, on saved detections
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "mediapipe==0.10.14"], check=False)
     subprocess.run(["apt-get", "install", "-y", "-qq", "opencv-doc"], check=False)
-    from google.colab import output
-
-    output.enable_custom_widget_manager()
-    os.environ["DDHPOSE_COLAB_WIDGETS"] = "1"
 
 import ddhpose_lite
 
-ddhpose_lite.doctor()
+ddhpose_lite.notebook_setup()
 
 # %%
 import tempfile

@@ -26,8 +26,9 @@ LAYERS = (
 """Low to high; docs/design.md draws the same picture. A module may import from lower layers only
 (and from inside its own subpackage)."""
 
-OPTIONAL = {"mediapipe", "cv2", "imageio", "playwright"}
-"""Optional dependencies, imported inside the function that needs them (with a clear error)."""
+OPTIONAL = {"mediapipe", "cv2", "imageio", "playwright", "google"}
+"""Optional dependencies, imported inside the function that needs them (with a clear error); ``google``:
+Google Colab's own module (``google.colab``), there only."""
 
 LAYER = {name: level for level, names in enumerate(LAYERS) for name in names}
 

@@ -59,10 +59,16 @@ def test_lesson_checks_real_values_and_states_its_cost(source):
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
 def test_setup_cell_installs_from_the_one_repository_url_and_checks_the_environment(source):
-    """The URL has one home (pyproject.toml); every lesson's setup cell uses it on Colab and calls doctor()."""
+    """The URL has one home (pyproject.toml); every lesson's setup cell uses it on Colab, then makes one
+    call, ``notebook_setup()`` (widget manager, doctor), and repeats none of what it does."""
     pyproject = (NOTEBOOKS.parent / "pyproject.toml").read_text()
     url = re.search(r'^\[project\.urls\]\nRepository = "([^"]+)"', pyproject, re.M).group(1)
     text = source.read_text()
     assert f'REPOSITORY = "{url}"' in text, f"{source.name}: the setup cell must use {url}"
-    assert 'if "google.colab" in sys.modules:' in text and "enable_custom_widget_manager()" in text
-    assert "ddhpose_lite.doctor()" in text
+    assert 'if "google.colab" in sys.modules:' in text
+    setup = text[text.index("REPOSITORY = "):]
+    setup = setup[:setup.index("# %%")].rstrip()
+    assert setup.endswith("\nimport ddhpose_lite\n\nddhpose_lite.notebook_setup()"), (
+        f"{source.name}: the setup cell ends {setup[-80:]!r}")
+    assert "enable_custom_widget_manager" not in text and "ddhpose_lite.doctor()" not in text, (
+        f"{source.name}: repeats what notebook_setup() does")
