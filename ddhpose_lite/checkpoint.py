@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from .diffusion import Schedule
+from .baseline import build_model
 from .model import DenoiserConfig, HSTDenoiser
 from .starts import GaussianMixture, ResidualGaussian, prior_from_dict
 
@@ -66,8 +67,9 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
 
 
 def model_from_state(state: dict, device=None) -> HSTDenoiser:
-    """The denoiser of a checkpoint dict with ``config`` and ``model`` (eval mode, on ``device``)."""
-    model = HSTDenoiser(DenoiserConfig.from_dict(state["config"]["model"]))
+    """The network of a checkpoint dict with ``config`` and ``model`` (eval mode, on ``device``):
+    the denoiser, or the baseline MLP (``baseline.build_model``)."""
+    model = build_model(DenoiserConfig.from_dict(state["config"]["model"]))
     model.load_state_dict(state["model"])
     return model.to(device or "cpu").eval()
 

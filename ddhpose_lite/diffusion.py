@@ -282,14 +282,16 @@ def forward_path(pose, ts=None, schedule: Schedule | None = None, seed=0, skelet
 
 
 def ddim_time_pairs(T: int, K: int) -> list[tuple[int, int]]:
-    """The official sampling times: linspace(-1, T-1, K+1) reversed and cast to int, paired.
+    """The official sampling times: linspace(-1, T-1, K+1) in float32 (torch's default, as the
+    official code) reversed and cast to int, paired. The float32 rounding matters from K = 26 on
+    (T = 1000, K = 26: 498.99997 -> 498, where float64 would give 499).
 
     K = 5, T = 1000 -> [(999, 799), (799, 599), (599, 399), (399, 199), (199, -1)].
     """
     _check_T(T)
     if not isinstance(K, int) or not 1 <= K <= T:
         raise ValueError(f"expected the number of DDIM steps K as an int in 1..T={T}, got {K!r}")
-    times = torch.linspace(-1, T - 1, K + 1, dtype=torch.float64).flip(0).long().tolist()
+    times = torch.linspace(-1, T - 1, K + 1, dtype=torch.float32).flip(0).long().tolist()
     return list(zip(times[:-1], times[1:]))
 
 

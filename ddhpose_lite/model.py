@@ -50,6 +50,7 @@ class DenoiserConfig:
     frame_embedding_at: str = "temporal"  # TP added before the first temporal block (official) or at "input"
     clip: float = 0.0  # > 0: noisy inputs (and sampled x̂_0) clamped to ±clip, as the official code with 1.1
     noisy_input: str = "bones"  # per joint besides 2D: "bones" (DDHPose), "joints" (D3DP), "none" (regression)
+    architecture: str = "hst"  # "hst": this module's HSTDenoiser; "mlp": the single-frame baseline (baseline.py)
     skeleton: Skeleton = field(default=H36M, repr=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +71,10 @@ class DenoiserConfig:
             raise ValueError(f"expected frame_embedding_at 'temporal' or 'input', got {self.frame_embedding_at!r}")
         if self.noisy_input not in NOISY_INPUTS:
             raise ValueError(f"expected noisy_input as one of {tuple(NOISY_INPUTS)}, got {self.noisy_input!r}")
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"expected architecture as one of {ARCHITECTURES}, got {self.architecture!r}")
+        if self.architecture == "mlp" and self.noisy_input != "none":
+            raise ValueError(f"expected noisy_input='none' for the mlp baseline, got {self.noisy_input!r}")
         if not isinstance(self.skeleton, Skeleton):
             raise TypeError(f"expected skeleton as a Skeleton, got {type(self.skeleton).__name__}")
 
@@ -93,6 +98,8 @@ class DenoiserConfig:
 
 
 _LEGACY = {"block_norms": False, "frame_embedding_at": "input"}
+
+ARCHITECTURES = ("hst", "mlp")
 
 NOISY_INPUTS = {"bones": 4, "joints": 3, "none": 0}
 """``DenoiserConfig.noisy_input`` -> channels of the noisy state per token: a bone's direction and

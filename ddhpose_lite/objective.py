@@ -9,6 +9,7 @@ process of every member of the family (``profiles.FAMILY``).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -17,9 +18,9 @@ from torch import nn
 from .bones import disentangle
 from .diffusion import Schedule, bone_state, q_sample, q_sample_shifted
 from .skeleton import H36M, Skeleton
-from .starts import METHODS, GaussianMixture, ResidualGaussian
+from .starts import DETERMINISTIC, METHODS, GaussianMixture, ResidualGaussian
 
-__all__ = ["LossWeights", "LOSS_FORMS", "diffusion_loss", "noisy_state"]
+__all__ = ["LossWeights", "LOSS_FORMS", "diffusion_loss", "noisy_state", "draw_timesteps", "LARGE_T"]
 
 
 LOSS_FORMS = ("paper", "official")
@@ -52,9 +53,33 @@ class LossWeights:
         return cls(**data)
 
 
+LARGE_T = 0.9
+"""``draw_timesteps(large_t=p)``: a fraction p of the clips draws t from the last tenth of the
+schedule, t >= 0.9 T, where x_t is almost pure noise and x̂_0 must come from the 2D alone."""
+
+
+def draw_timesteps(batch: int, T: int, generator: torch.Generator, large_t: float = 0.0) -> torch.Tensor:
+    """One diffusion time per clip, [batch] on the generator's device.
+
+    ``large_t`` = 0 (the paper): t ~ U{0, ..., T-1}. ``large_t`` = p > 0: each clip with
+    probability p draws t ~ U{⌈0.9 T⌉, ..., T-1} (``LARGE_T``), otherwise uniformly; so the share of
+    t >= 0.9 T rises from 10 % to p + 0.1 (1 - p). The same generator draws, in this order: the
+    uniform t, then (only when p > 0) the coin and the large t.
+    """
+    if not 0 <= large_t <= 1:
+        raise ValueError(f"expected large_t in [0, 1], got {large_t!r}")
+    t = torch.randint(0, T, (batch,), generator=generator, device=generator.device)
+    if large_t > 0:
+        low = math.ceil(LARGE_T * T)
+        coin = torch.rand(batch, generator=generator, device=generator.device) < large_t
+        late = torch.randint(low, T, (batch,), generator=generator, device=generator.device)
+        t = torch.where(coin, late, t)
+    return t
+
+
 def diffusion_loss(model: nn.Module, keypoints_2d: torch.Tensor, poses_3d: torch.Tensor, schedule: Schedule,
                    generator: torch.Generator, weights: LossWeights = LossWeights(), clip: float = 0.0,
-                   skeleton: Skeleton = H36M, method: str = "ddhpose", prior=None):
+                   skeleton: Skeleton = H36M, method: str = "ddhpose", prior=None, large_t: float = 0.0):
     """One evaluation of the training objective on a batch [B, F, J, 2] / [B, F, J, 3] (root-relative).
 
     One t per clip, the bone state noised at t (Eq. 2-3; with ``clip`` > 0 the noisy state is
@@ -68,18 +93,17 @@ def diffusion_loss(model: nn.Module, keypoints_2d: torch.Tensor, poses_3d: torch
       differentiate is L · stop_gradient(L).
 
     ``method`` (a member of ``FAMILY``) picks the noisy input (``noisy_state``); the loss is the
-    same for every member. Returns (objective, parts): backpropagate ``objective``; ``parts`` holds
+    same for every member. ``large_t``: more clips at t >= 0.9 T (``draw_timesteps``). Returns (objective, parts): backpropagate ``objective``; ``parts`` holds
     the detached values "loss" (L), "pose", "length" and "direction".
     """
     length, direction = disentangle(poses_3d, skeleton)
     if method == "ddhpose":  # the default path, unchanged
-        t = torch.randint(0, schedule.T, (poses_3d.shape[0],), generator=generator, device=generator.device)
-        t = t.to(poses_3d.device)
+        t = draw_timesteps(poses_3d.shape[0], schedule.T, generator, large_t).to(poses_3d.device)
         noisy, _ = q_sample(bone_state(length, direction), t, schedule, seed=generator)  # Eq. 2-3
         if clip > 0:
             noisy = noisy.clamp(-clip, clip)
     else:
-        noisy, t = noisy_state(method, poses_3d, schedule, generator, prior, skeleton)
+        noisy, t = noisy_state(method, poses_3d, schedule, generator, prior, skeleton, large_t)
     predicted = model(keypoints_2d, noisy, t)  # x̂_0 as joints
     pred_length, pred_direction = disentangle(predicted, skeleton)
     pose = (predicted - poses_3d).norm(dim=-1).mean()  # L_pos, MPJPE
@@ -97,7 +121,7 @@ def diffusion_loss(model: nn.Module, keypoints_2d: torch.Tensor, poses_3d: torch
 
 
 def noisy_state(method: str, poses_3d: torch.Tensor, schedule: Schedule, generator: torch.Generator, prior=None,
-                skeleton: Skeleton = H36M):
+                skeleton: Skeleton = H36M, large_t: float = 0.0):
     """The forward process of a family member on root-relative poses [B, F, J, 3]: (x_t, t).
 
     One t per clip. "ddhpose": bones (Eq. 2-3 on ``bone_state``); "joints": the non-root joints
@@ -107,10 +131,9 @@ def noisy_state(method: str, poses_3d: torch.Tensor, schedule: Schedule, generat
     model, since ŷ_base = y - r), with scale σ: so x_T ~ N(m, σ²) as at inference, where
     m = ŷ_base + E[r | c]. "regression": (None, None).
     """
-    if method == "regression":
+    if method in DETERMINISTIC:
         return None, None
-    t = torch.randint(0, schedule.T, (poses_3d.shape[0],), generator=generator, device=generator.device)
-    t = t.to(poses_3d.device)
+    t = draw_timesteps(poses_3d.shape[0], schedule.T, generator, large_t).to(poses_3d.device)
     if method == "ddhpose":
         return q_sample(bone_state(*disentangle(poses_3d, skeleton)), t, schedule, seed=generator)[0], t
     x0 = poses_3d[..., 1:, :]

@@ -10,10 +10,12 @@ from .model import DenoiserConfig
 from .objective import LossWeights
 from .starts import METHODS, NOISY_INPUT
 
-__all__ = ["TrainConfig", "PROFILES", "FAMILY", "Member", "family_config", "AMP_MODES", "DATA"]
+__all__ = ["TrainConfig", "PROFILES", "FAMILY", "Member", "family_config", "baseline_model", "AMP_MODES", "DATA",
+           "LR_SCHEDULES"]
 
 
 AMP_MODES = ("auto", "bf16", "fp16", "off")
+LR_SCHEDULES = ("exponential", "onecycle")
 DATA = DATA_SOURCES + ("h36m", "3dhp")
 
 
@@ -42,6 +44,12 @@ class TrainConfig:
     method: str = "ddhpose"  # a member of the family (FAMILY); checkpoints without one are DDHPose
     base_checkpoint: str = ""  # "refine": the regression checkpoint it refines
     gmm_components: int = 5  # "gmm": mixture components (DiffPose uses 5)
+    # the recipe (docs/recipe.md): how the optimisation budget is spent
+    lr_schedule: str = "exponential"  # x lr_decay per epoch (paper), or "onecycle" per step (warm-up, then cosine)
+    warmup: float = 0.3  # "onecycle": the fraction of all steps spent warming up
+    fresh_data: bool = False  # embedded data: a new draw of train_frames every epoch instead of the same frames
+    large_t: float = 0.0  # the fraction of clips trained at t >= 0.9 T (objective.draw_timesteps); 0: uniform t
+    init_from: str = ""  # a checkpoint (regression member, same backbone) whose weights the model starts from
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "timesteps", "train_frames", "val_frames"):
@@ -61,6 +69,15 @@ class TrainConfig:
                              f"got {self.model.noisy_input!r} (family_config sets it)")
         if self.method == "refine" and not self.base_checkpoint:
             raise ValueError("expected base_checkpoint (a regression checkpoint) for method 'refine', got none")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"expected lr_schedule as one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
+        if not 0 < self.warmup < 1:
+            raise ValueError(f"expected warmup in (0, 1), got {self.warmup!r}")
+        if not 0 <= self.large_t <= 1:
+            raise ValueError(f"expected large_t in [0, 1], got {self.large_t!r}")
+        if self.fresh_data and self.data not in DATA_SOURCES:
+            raise ValueError(f"expected embedded data {DATA_SOURCES} for fresh_data (files have a fixed size), "
+                             f"got {self.data!r}")
         if not isinstance(self.gmm_components, int) or self.gmm_components < 1:
             raise ValueError(f"expected gmm_components as an int >= 1, got {self.gmm_components!r}")
 
@@ -132,6 +149,11 @@ FAMILY = {
         "(starts.ResidualGaussian); start N(ŷ_base + W [2D, 1], σ²) with the shifted forward process "
         "(diffusion.q_sample_shifted) towards a simulated start in training; the network does not see ŷ_base "
         "apart from x_t"),
+    "baseline": Member(
+        "baseline", "Martinez et al. (ICCV 2017), 'A simple yet effective baseline': a single-frame MLP from 2D",
+        "16x the profile's width (1024 for cpu), 2 residual blocks of linear + batch norm + ReLU + dropout, the "
+        "2D as it comes (batch norm instead of input standardisation), one frame per clip, the family's loss; "
+        "no max-norm constraint (baseline.py)"),
     "gmm": Member(
         "gmm", "DiffPose (Gong et al. CVPR 2023): a Gaussian-mixture start and its GMM-based forward process",
         "one diagonal mixture (5 components, seeded EM) over root-relative training poses, the same for every "
@@ -143,9 +165,22 @@ FAMILY = {
 
 def family_config(method: str, base: TrainConfig | None = None, **changes) -> TrainConfig:
     """``base`` (default: the ``cpu`` profile) as the family member ``method``: the model's
-    ``noisy_input`` set to match, then ``changes`` applied (e.g. ``base_checkpoint`` for "refine")."""
+    ``noisy_input`` set to match, then ``changes`` applied (e.g. ``base_checkpoint`` for "refine").
+
+    "baseline" swaps the transformer for the single-frame MLP (``baseline_model``): one frame per
+    clip and as many clips per batch as the base has frames per batch."""
     if method not in METHODS:
         raise ValueError(f"expected method as one of {METHODS}, got {method!r}")
     base = PROFILES["cpu"] if base is None else base
     model = dataclasses.replace(changes.pop("model", base.model), noisy_input=NOISY_INPUT[method])
+    if method == "baseline" and model.architecture != "mlp":
+        changes.setdefault("batch_size", base.batch_size * model.frames)
+        model = baseline_model(model)
     return dataclasses.replace(base, method=method, model=model, **changes)
+
+
+def baseline_model(transformer: DenoiserConfig) -> DenoiserConfig:
+    """The MLP baseline beside a transformer config: 16x its width (64 -> Martinez's 1024), two
+    residual blocks, one frame, the same skeleton and dropout."""
+    return dataclasses.replace(transformer, architecture="mlp", noisy_input="none", frames=1,
+                               width=16 * transformer.width, depth=2, heads=1)

@@ -10,7 +10,7 @@ The other members of the family (``train.FAMILY``) sample through the same funct
 ``method="joints"`` runs the same DDIM on root-relative joints (D3DP), ``"gmm"`` and ``"refine"``
 start from their fitted start distribution (``starts``) and step with the shifted DDIM update
 (``diffusion.ddim_step_shifted``), ``"regression"`` is one forward pass (every iteration and
-hypothesis the same pose).
+hypothesis the same pose), and so is ``"baseline"`` (the single-frame MLP of ``baseline``).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ import torch
 from ._tensors import check_int
 from .bones import disentangle, mirror
 from .diffusion import Schedule, bone_state, ddim_sample
-from .starts import METHODS, NOISY_INPUT, GaussianMixture, ResidualGaussian
+from .starts import DETERMINISTIC, METHODS, NOISY_INPUT, GaussianMixture, ResidualGaussian
 
 __all__ = ["sample_poses", "denoise", "frame_noise", "method_of", "regress", "CPU_TOKENS_PER_PASS", "NOISE_BLOCK",
            "COMPONENT_DRAW"]
@@ -91,7 +91,7 @@ def method_of(model, prior=None) -> str:
     if kind == "bones":
         return "ddhpose"
     if kind == "none":
-        return "regression"
+        return "baseline" if model.config.architecture == "mlp" else "regression"
     return "gmm" if isinstance(prior, GaussianMixture) else "refine" if isinstance(prior, ResidualGaussian) else "joints"
 
 
@@ -154,7 +154,7 @@ def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypothes
     method = method_of(model, prior) if method is None else method
     _check_method(method, model, prior, base)
     batch, frames = keypoints_2d.shape[:2]
-    if method == "regression":
+    if method in DETERMINISTIC:
         pose = regress(model, keypoints_2d, flip, max_tokens)
         return pose.expand(iterations, hypotheses, *pose.shape).clone()
     if method != "ddhpose":

@@ -26,14 +26,18 @@ import torch
 
 from ._tensors import as_torch, check_finite, check_int, check_number, torch_generator
 
-__all__ = ["METHODS", "NOISY_INPUT", "GaussianMixture", "ResidualGaussian", "fit_gmm", "fit_residuals",
+__all__ = ["METHODS", "NOISY_INPUT", "DETERMINISTIC", "GaussianMixture", "ResidualGaussian", "fit_gmm", "fit_residuals",
            "prior_from_dict"]
 
-METHODS = ("ddhpose", "regression", "joints", "refine", "gmm")
-"""The members of the family (``train.FAMILY`` says what each follows and simplifies)."""
+METHODS = ("ddhpose", "regression", "joints", "refine", "gmm", "baseline")
+"""The members of the family (``profiles.FAMILY`` says what each follows and simplifies)."""
 
-NOISY_INPUT = {"ddhpose": "bones", "regression": "none", "joints": "joints", "refine": "joints", "gmm": "joints"}
+NOISY_INPUT = {"ddhpose": "bones", "regression": "none", "joints": "joints", "refine": "joints", "gmm": "joints",
+               "baseline": "none"}
 """What the denoiser gets per joint besides the 2D keypoint, per method (``DenoiserConfig.noisy_input``)."""
+
+DETERMINISTIC = ("regression", "baseline")
+"""Members without diffusion: one forward pass from the 2D alone (no noisy state, no time)."""
 
 VARIANCE_FLOOR = 1e-6
 """m², (1 mm)²: no mixture component or residual collapses onto a point."""

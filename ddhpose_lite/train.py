@@ -22,7 +22,7 @@ from .checkpoint import load_checkpoint
 from .datasets import DATA_SOURCES, H36M_TRAIN_SUBJECTS, load_h36m, load_mpi_inf_3dhp_npz
 from .memory import format_memory, memory_estimate
 from .objective import LOSS_FORMS, LossWeights, diffusion_loss, noisy_state
-from .profiles import AMP_MODES, DATA, FAMILY, PROFILES, Member, TrainConfig, family_config
+from .profiles import AMP_MODES, DATA, FAMILY, LR_SCHEDULES, PROFILES, Member, TrainConfig, family_config
 from .skeleton import MPI_INF_3DHP
 from .starts import METHODS
 from .trainer import Trainer, default_device, fit_prior, resolve_amp
@@ -62,26 +62,44 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--base", help="--method refine: the regression checkpoint to refine")
     parser.add_argument("--dry-run", action="store_true",
                         help="build the model on the meta device and print its memory arithmetic; train nothing")
-    for name, kind in (("epochs", int), ("batch_size", int), ("lr", float), ("lr_decay", float), ("seed", int),
-                       ("train_frames", int), ("grad_clip", float)):
+    for name, kind in RUN_OPTIONS + MODEL_OPTIONS:
         parser.add_argument(f"--{name.replace('_', '-')}", type=kind, help="override the profile's value")
+    parser.add_argument("--lr-schedule", choices=LR_SCHEDULES, help="exponential (per epoch) or onecycle (per step)")
+    parser.add_argument("--fresh-data", action="store_true", default=None,
+                        help="embedded data: a new draw of --train-frames every epoch")
+    parser.add_argument("--init-from", help="start from this checkpoint's weights (same backbone; docs/recipe.md)")
     args = parser.parse_args(argv)
     if args.out is None and not args.dry_run:
         parser.error("the following arguments are required: --out (or --dry-run)")
-    for name in ("epochs", "batch_size", "train_frames"):
+    for name in ("epochs", "batch_size", "train_frames", "val_frames", "frames", "width", "depth", "heads"):
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1, got {value}")
     return args
 
 
+RUN_OPTIONS = (("epochs", int), ("batch_size", int), ("lr", float), ("lr_decay", float), ("seed", int),
+               ("train_frames", int), ("val_frames", int), ("grad_clip", float), ("warmup", float),
+               ("large_t", float), ("noise_2d", float))
+"""TrainConfig fields the command line can override (``--batch-size`` etc.)."""
+
+MODEL_OPTIONS = (("frames", int), ("width", int), ("depth", int), ("heads", int), ("dropout", float),
+                 ("drop_path", float))
+"""DenoiserConfig fields the command line can override."""
+
+
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    overrides = {name: getattr(args, name) for name in ("epochs", "batch_size", "lr", "lr_decay", "seed",
-                                                        "train_frames", "grad_clip", "amp", "data")
-                 if getattr(args, name) is not None}
-    config = dataclasses.replace(PROFILES[args.profile], **overrides)
+    """The profile, as the family member ``--method`` (``family_config``), then every override."""
+    config = PROFILES[args.profile]
     if getattr(args, "method", None) is not None:
         config = family_config(args.method, config, base_checkpoint=getattr(args, "base", None) or "")
+    names = [name for name, _ in RUN_OPTIONS] + ["amp", "data", "lr_schedule", "fresh_data", "init_from"]
+    overrides = {name: getattr(args, name, None) for name in names}
+    model = {name: getattr(args, name, None) for name, _ in MODEL_OPTIONS}
+    model = {name: value for name, value in model.items() if value is not None}
+    if model:
+        overrides["model"] = dataclasses.replace(config.model, **model)
+    config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
     if config.data == "3dhp":  # MPI-INF-3DHP has its own 17 joints; the skeleton travels in the checkpoint
         config = dataclasses.replace(config, model=dataclasses.replace(config.model, skeleton=MPI_INF_3DHP))
     return config

@@ -20,15 +20,22 @@ from .checkpoint import load_checkpoint, model_from_state, save_checkpoint
 from .datasets import DATA_SOURCES, ClipDataset, embedded_sequences
 from .diffusion import Schedule
 from .metrics import mpjpe, p_mpjpe
-from .model import HSTDenoiser
+from .baseline import build_model
 from .objective import diffusion_loss
 from .profiles import TrainConfig
 from .sampling import regress, sample_poses
-from .starts import fit_gmm, fit_residuals, prior_from_dict
+from .starts import DETERMINISTIC, fit_gmm, fit_residuals, prior_from_dict
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Trainer", "fit_prior", "resolve_amp", "default_device"]
+VALIDATION_FRAMES = 256 * 27
+"""Frames the per-epoch validation looks at (256 windows of the cpu profile's 27 frames)."""
+
+FRESH_SEED = 20_000
+"""``fresh_data``: epoch e >= 1 draws its windows with seed + FRESH_SEED + e (validation uses
+seed + 10_000, epoch 0 the seed itself)."""
+
+__all__ = ["Trainer", "fit_prior", "resolve_amp", "default_device", "initialise_from"]
 
 
 def fit_prior(config: TrainConfig, dataset: ClipDataset, device=None, max_frames: int = 20_000):
@@ -49,14 +56,41 @@ def fit_prior(config: TrainConfig, dataset: ClipDataset, device=None, max_frames
     if config.method == "gmm":
         return fit_gmm(truth[mask], config.gmm_components, seed=config.seed), None
     state = load_checkpoint(config.base_checkpoint)
-    if state["config"].get("method") != "regression":
-        raise ValueError(f"expected a regression checkpoint as the base of 'refine', got method "
+    if state["config"].get("method") not in DETERMINISTIC:
+        raise ValueError(f"expected a regression or baseline checkpoint as the base of 'refine', got method "
                          f"{state['config'].get('method', 'ddhpose')!r} at {config.base_checkpoint}")
     base = model_from_state(state, device)
-    kp = batch["keypoints_2d"].to(base.joint_embedding.device)
+    kp = batch["keypoints_2d"].to(next(base.parameters()).device)
     estimate = regress(base, kp).cpu()[..., 1:, :]
     prior = fit_residuals((truth - estimate)[mask], batch["keypoints_2d"][mask])
     return prior, {"config": state["config"], "model": state["model"]}
+
+
+def initialise_from(model: nn.Module, path: str | Path) -> list[str]:
+    """Start ``model`` from the weights of a checkpoint of the same backbone (e.g. DDHPose from the
+    regression member): every tensor with the same name and shape is copied. The input embedding,
+    wider in ``model`` by the noisy state's channels, takes the checkpoint's 2D columns and zeros
+    for the rest, and the timestep MLP's last layer is zeroed, so that at the start the model's x̂_0
+    is exactly the checkpoint's prediction from the 2D alone, whatever x_t and t (at t = T that IS
+    the answer: x_T holds no information). Returns the names left at their initialisation."""
+    source = load_checkpoint(path)["model"]
+    own = model.state_dict()
+    fresh = []
+    with torch.no_grad():
+        for name, tensor in own.items():
+            theirs = source.get(name)
+            if theirs is not None and theirs.shape == tensor.shape:
+                tensor.copy_(theirs)
+            elif name == "input_embedding.weight" and theirs is not None and theirs.shape[0] == tensor.shape[0]:
+                tensor.zero_()[:, :theirs.shape[1]] = theirs
+            else:
+                fresh.append(name)
+        if hasattr(model, "time_mlp"):
+            model.time_mlp[-1].weight.zero_()
+            model.time_mlp[-1].bias.zero_()
+    if len(fresh) == len(own):
+        raise ValueError(f"expected a checkpoint of the same backbone at {path}, got no tensor that fits")
+    return fresh
 
 
 def default_device() -> torch.device:
@@ -91,18 +125,28 @@ class Trainer:
             val_sequences = (embedded_sequences(config.data, "train", config.val_frames, config.seed + 10_000,
                                                 noise_2d=config.noise_2d, outliers=config.outliers)
                              if config.data in DATA_SOURCES else [])
+        self.stride = stride
         self.train_data = ClipDataset(train_sequences, frames, stride)
         self.val_data = ClipDataset(val_sequences, frames, frames) if val_sequences else None
         self.prior, self.base_state = fit_prior(config, self.train_data, self.device)
         self.base = None if self.base_state is None else model_from_state(self.base_state, self.device)
         torch.manual_seed(config.seed)
-        self.model = HSTDenoiser(config.model).to(self.device)
+        self.model = build_model(config.model)
+        if config.init_from:
+            initialise_from(self.model, config.init_from)
+        self.model = self.model.to(self.device)
         self.network = _compiled(self.model) if compile_model else self.model
         if self.world > 1:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.network = nn.parallel.DistributedDataParallel(self.network, device_ids=ids)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-        self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.optimizer, gamma=config.lr_decay)
+        self.steps_per_epoch = len(self._batches(0))
+        if config.lr_schedule == "onecycle":  # stepped after every batch
+            self.scheduler = torch.optim.lr_scheduler.OneCycleLR(
+                self.optimizer, max_lr=config.lr, total_steps=config.epochs * self.steps_per_epoch,
+                pct_start=config.warmup)
+        else:  # stepped after every epoch
+            self.scheduler = torch.optim.lr_scheduler.ExponentialLR(self.optimizer, gamma=config.lr_decay)
         self.schedule = Schedule.cosine(config.timesteps)
         self.generator = torch.Generator(self.device).manual_seed(config.seed * 1000 + self.rank)
         self.amp_dtype = resolve_amp(config.amp, self.device)
@@ -116,8 +160,19 @@ class Trainer:
 
     # -- one epoch ------------------------------------------------------------------------------
 
-    def _batches(self, epoch: int):
-        order = torch.randperm(len(self.train_data), generator=torch.Generator().manual_seed(self.config.seed * 100_003 + epoch))
+    def _epoch_data(self, epoch: int) -> ClipDataset:
+        """The training windows of an epoch: the same every epoch, or with ``fresh_data`` a new draw
+        of the training population from epoch 2 on (seeded by (seed, epoch), so resuming redraws it)."""
+        if not self.config.fresh_data or epoch == 0:
+            return self.train_data
+        config = self.config
+        sequences = embedded_sequences(config.data, "train", config.train_frames, config.seed + FRESH_SEED + epoch,
+                                       noise_2d=config.noise_2d, outliers=config.outliers)
+        return ClipDataset(sequences, config.model.frames, self.stride)
+
+    def _batches(self, epoch: int, data: ClipDataset | None = None):
+        data = self.train_data if data is None else data
+        order = torch.randperm(len(data), generator=torch.Generator().manual_seed(self.config.seed * 100_003 + epoch))
         size = self.config.batch_size
         batches = [order[i:i + size] for i in range(0, len(order) - size + 1, size)]  # full batches only
         batches = batches[: len(batches) // self.world * self.world]  # every rank takes as many steps
@@ -134,13 +189,17 @@ class Trainer:
     def train_epoch(self) -> dict:
         self.network.train()
         totals = torch.zeros(4, device=self.device)  # loss, pose, length, direction: summed on the device
-        batches = self._batches(self.epoch)
+        data = self._epoch_data(self.epoch)
+        batches = self._batches(self.epoch, data)
+        per_step = self.config.lr_schedule == "onecycle"
+        if per_step:  # the schedule's length was fixed by epoch 1; a fresh draw may cut a few more windows
+            batches = batches[:self.steps_per_epoch]
         frames_per_step = self.config.batch_size * self.config.model.frames * self.world
         bar = tqdm(total=len(batches), desc=f"epoch {self.epoch + 1}", leave=False,
                    disable=not (self.progress and self.rank == 0))
         start = time.perf_counter()
         for step, indices in enumerate(batches):
-            batch = self.train_data.batch(indices)
+            batch = data.batch(indices)
             if self.device.type == "cuda":
                 batch = {k: v.pin_memory() for k, v in batch.items()}
             kp = batch["keypoints_2d"].to(self.device, non_blocking=True)
@@ -150,7 +209,7 @@ class Trainer:
             with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
                 objective, parts = diffusion_loss(self.network, kp, pose, self.schedule, self.generator,
                                                   self.config.loss, self.config.model.clip, self.config.model.skeleton,
-                                                  self.config.method, self.prior)
+                                                  self.config.method, self.prior, self.config.large_t)
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(objective).backward()
             if self.config.grad_clip > 0:
@@ -158,23 +217,28 @@ class Trainer:
                 nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
             self.scaler.step(self.optimizer)
             self.scaler.update()
+            if per_step:
+                self.scheduler.step()
             totals += torch.stack([parts["loss"], parts["pose"], parts["length"], parts["direction"]]).float()
             bar.update()
             if not bar.disable and (step % 10 == 9 or step == len(batches) - 1):  # a sync every 10 steps only
                 rate = (step + 1) * frames_per_step / (time.perf_counter() - start)
                 bar.set_postfix(loss=f"{float(totals[0]) / (step + 1):.4f}", frames_per_s=f"{rate:,.0f}")
         bar.close()
-        self.scheduler.step()
+        if not per_step:
+            self.scheduler.step()
         self.epoch += 1
         means = (totals / max(1, len(batches))).tolist()
         return dict(zip(("loss", "pose", "length", "direction"), means))
 
     @torch.no_grad()
-    def validate(self, hypotheses: int = 1, iterations: int = 1, max_clips: int = 256) -> dict:
-        """MPJPE / P-MPJPE (metres) of the mean over hypotheses, on held-out training subjects."""
+    def validate(self, hypotheses: int = 1, iterations: int = 1, max_clips: int | None = None) -> dict:
+        """MPJPE / P-MPJPE (metres) of the mean over hypotheses, on fresh draws of the training
+        population; at most ``max_clips`` windows (default: as many as hold ``VALIDATION_FRAMES``)."""
         if self.val_data is None:
             return {}
         self.model.eval()
+        max_clips = max(1, VALIDATION_FRAMES // self.config.model.frames) if max_clips is None else max_clips
         indices = torch.arange(min(len(self.val_data), max_clips))
         batch = self.val_data.batch(indices)
         kp, truth, mask = (batch[k].to(self.device) for k in ("keypoints_2d", "poses_3d", "mask"))
@@ -186,6 +250,9 @@ class Trainer:
     def fit(self, epochs: int | None = None) -> list[dict]:
         """Train up to ``epochs`` (default: config.epochs) in total, checkpointing after each."""
         target = self.config.epochs if epochs is None else epochs
+        if self.config.lr_schedule == "onecycle" and target > self.config.epochs:
+            raise ValueError(f"expected at most epochs={self.config.epochs} with the one-cycle schedule (its length "
+                             f"is fixed at the start), got {target}")
         while self.epoch < target:
             record = {"epoch": self.epoch + 1, "lr": self.optimizer.param_groups[0]["lr"], **self.train_epoch()}
             if self.rank == 0:

@@ -240,14 +240,14 @@ def family_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("family")
     config = tiny_config(epochs=1, train_frames=400, val_frames=60)
     runs = {}
-    for method in ("regression", "joints", "ddhpose", "gmm", "refine"):
+    for method in ("regression", "joints", "ddhpose", "gmm", "refine", "baseline"):
         base = str(root / "regression" / "last.pt") if method == "refine" else ""
         trainer = Trainer(family_config(method, config, base_checkpoint=base), root / method)
         runs[method] = (trainer, trainer.fit(), root / method / "last.pt")
     return runs
 
 
-@pytest.mark.parametrize("method", ["regression", "joints", "ddhpose", "gmm", "refine"])
+@pytest.mark.parametrize("method", ["regression", "joints", "ddhpose", "gmm", "refine", "baseline"])
 def test_every_member_trains_saves_and_evaluates(family_runs, method):
     trainer, history, path = family_runs[method]
     assert math.isfinite(history[-1]["loss"]) and math.isfinite(history[-1]["val_mpjpe"])
@@ -259,7 +259,7 @@ def test_every_member_trains_saves_and_evaluates(family_runs, method):
     evaluation = evaluate(lifter, test, hypotheses=2, iterations=2)
     row = evaluation.summary()["P-Agg"]
     assert 0 < row["MPJPE"] < 2
-    assert (evaluation.mean_spread() == 0) == (method == "regression")
+    assert (evaluation.mean_spread() == 0) == (method in ("regression", "baseline"))
 
 
 def test_resuming_a_member_restores_its_prior(family_runs):

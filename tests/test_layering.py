@@ -15,7 +15,7 @@ LAYERS = (
     ("skeleton", "bvh"),
     ("bones", "camera"),
     ("diffusion", "keypoints", "synthetic", "mocap", "model", "starts"),
-    ("datasets",),
+    ("datasets", "baseline"),
     ("metrics", "sampling", "checkpoint", "memory", "objective"),
     ("profiles", "lifter"),
     ("trainer", "evaluate", "video"),

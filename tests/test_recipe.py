@@ -1,0 +1,205 @@
+"""The recipe options of training (docs/recipe.md) and the baseline member: values, not just "runs".
+
+- ``large_t``: the share of clips trained at t >= 0.9 T;
+- ``lr_schedule="onecycle"``: the learning rate per step (warm-up, peak, end);
+- ``fresh_data``: a new draw of the training population per epoch, and exact resume with it;
+- ``init_from``: DDHPose started from the regression member predicts exactly what it does;
+- the single-frame MLP of Martinez et al. (``baseline``): per-frame, root at the origin, trains and
+  lifts through the same trainer, CLI and lifter.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from conftest import tiny_config
+from ddhpose_lite.baseline import BaselineMLP, build_model
+from ddhpose_lite.checkpoint import load_checkpoint, save_checkpoint
+from ddhpose_lite.lifter import load_pretrained
+from ddhpose_lite.model import DenoiserConfig, HSTDenoiser
+from ddhpose_lite.objective import draw_timesteps
+from ddhpose_lite.profiles import PROFILES, baseline_model, family_config
+from ddhpose_lite.sampling import method_of
+from ddhpose_lite.train import config_from_args, main, parse_args
+from ddhpose_lite.trainer import FRESH_SEED, Trainer, initialise_from
+
+
+# ------------------------------------------------------------------ timesteps
+
+
+def test_uniform_timesteps_are_the_plain_draw():
+    """large_t = 0 draws exactly randint(0, T) from the generator (the paper's objective unchanged)."""
+    a, b = torch.Generator().manual_seed(4), torch.Generator().manual_seed(4)
+    assert torch.equal(draw_timesteps(50, 1000, a), torch.randint(0, 1000, (50,), generator=b))
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
+def test_large_t_sets_the_share_of_late_timesteps(share):
+    """P(t >= 900) = p + 0.1 (1 - p); 40,000 draws put the share within 4 binomial SDs of it."""
+    t = draw_timesteps(40_000, 1000, torch.Generator().manual_seed(0), large_t=share)
+    expected = share + 0.1 * (1 - share)
+    sd = (expected * (1 - expected) / 40_000) ** 0.5
+    assert abs(float((t >= 900).float().mean()) - expected) <= 4 * sd + 1e-9
+    assert int(t.min()) >= 0 and int(t.max()) <= 999
+    if share == 1.0:
+        assert int(t.min()) == 900 and int(t.max()) == 999
+
+
+def test_large_t_refuses_a_share_outside_0_1():
+    with pytest.raises(ValueError, match=r"large_t in \[0, 1\], got 1.5"):
+        draw_timesteps(4, 1000, torch.Generator(), large_t=1.5)
+    with pytest.raises(ValueError, match=r"large_t in \[0, 1\], got -0.1"):
+        tiny_config(large_t=-0.1)
+
+
+# ------------------------------------------------------------------ learning-rate schedule
+
+
+def test_onecycle_warms_up_peaks_and_ends_low(sequences):
+    """Per step: lr starts at lr / 25, reaches lr after warmup x total steps, ends at lr / 25 / 1e4
+    (torch's OneCycleLR defaults), and the exponential schedule still steps per epoch."""
+    config = tiny_config(lr_schedule="onecycle", warmup=0.25, lr=1e-3, epochs=2)
+    trainer = Trainer(config, train_sequences=list(sequences), val_sequences=[])
+    steps = trainer.steps_per_epoch
+    assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(1e-3 / 25)
+    rates = []
+    for _ in range(2 * steps):
+        rates.append(trainer.optimizer.param_groups[0]["lr"])
+        trainer.optimizer.step()
+        trainer.scheduler.step()
+    peak = max(range(len(rates)), key=rates.__getitem__)
+    assert rates[peak] == pytest.approx(1e-3, rel=1e-3) and abs(peak - 0.25 * 2 * steps) <= 1
+    assert rates[-1] == pytest.approx(1e-3 / 25 / 1e4, rel=1e-3)
+    with pytest.raises(ValueError, match="at most epochs=2 with the one-cycle schedule"):
+        trainer.fit(3)
+    plain = Trainer(tiny_config(lr=1e-3, lr_decay=0.5, epochs=1), train_sequences=list(sequences), val_sequences=[])
+    plain.fit()
+    assert plain.optimizer.param_groups[0]["lr"] == pytest.approx(5e-4)
+
+
+# ------------------------------------------------------------------ fresh data and exact resume
+
+
+def test_fresh_data_draws_a_new_population_each_epoch_and_resumes_exactly(tmp_path):
+    """Epoch 1 trains on the trainer's windows, epoch e >= 2 on a draw seeded seed + FRESH_SEED + e;
+    a run resumed after epoch 1 ends with the same weights as an uninterrupted one."""
+    config = dataclasses.replace(PROFILES["tiny"], epochs=2, train_frames=400, val_frames=60, fresh_data=True,
+                                 lr_schedule="onecycle")
+    straight = Trainer(config, tmp_path / "a")
+    assert straight._epoch_data(0) is straight.train_data
+    first, second = straight.train_data.batch(torch.arange(3)), straight._epoch_data(1).batch(torch.arange(3))
+    assert not torch.equal(first["poses_3d"], second["poses_3d"])
+    again = straight._epoch_data(1).batch(torch.arange(3))
+    assert torch.equal(second["poses_3d"], again["poses_3d"])  # a pure function of (seed, epoch)
+    assert FRESH_SEED + 1 != 10_000  # never the validation draw
+    straight.fit()
+    half = Trainer(config, tmp_path / "b")
+    half.fit(1)
+    resumed = Trainer(config, tmp_path / "b")
+    resumed.load(tmp_path / "b" / "last.pt")
+    resumed.fit()
+    for (name, a), (_, b) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items()):
+        assert torch.equal(a, b), name
+    with pytest.raises(ValueError, match="embedded data"):
+        tiny_config(fresh_data=True, data="h36m")
+
+
+# ------------------------------------------------------------------ starting from the regression member
+
+
+def test_ddhpose_started_from_the_regression_member_predicts_what_it_does(tmp_path):
+    """initialise_from copies the shared backbone, gives the noisy state zero input weights and the
+    timestep MLP a zero output: x̂_0 is the regression's answer for ANY x_t and t."""
+    torch.manual_seed(0)
+    regression_config = family_config("regression", tiny_config())
+    model = HSTDenoiser(regression_config.model)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    save_checkpoint(tmp_path / "r.pt", {"config": regression_config.to_dict(), "model": model.state_dict()})
+    ddhpose = HSTDenoiser(tiny_config().model)
+    fresh = initialise_from(ddhpose, tmp_path / "r.pt")
+    assert sorted(fresh) == ["time_mlp.0.bias", "time_mlp.0.weight", "time_mlp.2.bias", "time_mlp.2.weight"]
+    model.eval(), ddhpose.eval()
+    kp = torch.randn(2, 9, 17, 2) * 0.3
+    expected = model(kp, None, None)
+    for t in (0, 500, 999):
+        noisy = torch.randn(2, 9, 16, 4)
+        assert torch.allclose(ddhpose(kp, noisy, torch.full((2,), t)), expected, atol=1e-5)
+    with pytest.raises(ValueError, match="same backbone"):
+        initialise_from(BaselineMLP(baseline_model(tiny_config().model)), tmp_path / "r.pt")
+
+
+# ------------------------------------------------------------------ the baseline member
+
+
+def baseline_by_hand(model: BaselineMLP, kp: torch.Tensor) -> torch.Tensor:
+    """Martinez et al.'s network written out layer by layer (eval mode: batch norm with running stats)."""
+    def layer(sequential, x):
+        linear, norm = sequential[0], sequential[1]
+        x = x @ linear.weight.T + linear.bias
+        x = (x - norm.running_mean) / torch.sqrt(norm.running_var + norm.eps) * norm.weight + norm.bias
+        return x.clamp(min=0)
+
+    x = layer(model.stem, kp.reshape(-1, 34))
+    for block in model.blocks:
+        x = x + layer(block.layers[1], layer(block.layers[0], x))
+    out = (x @ model.head.weight.T + model.head.bias).reshape(*kp.shape[:2], 16, 3)
+    return torch.cat([torch.zeros(*kp.shape[:2], 1, 3), out], 2)
+
+
+def test_baseline_is_the_residual_mlp_per_frame():
+    """The forward pass equals the layers by hand; frames never see each other; the root is zero."""
+    torch.manual_seed(1)
+    config = baseline_model(DenoiserConfig(width=8))
+    assert (config.width, config.depth, config.frames, config.architecture) == (128, 2, 1, "mlp")
+    model = build_model(config)
+    assert isinstance(model, BaselineMLP) and isinstance(build_model(DenoiserConfig(width=8, heads=2)), HSTDenoiser)
+    with torch.no_grad():
+        for norm in (m for m in model.modules() if isinstance(m, torch.nn.BatchNorm1d)):
+            norm.running_mean.uniform_(-0.5, 0.5), norm.running_var.uniform_(0.5, 2), norm.weight.uniform_(0.5, 1.5)
+    model.eval()
+    kp = torch.randn(2, 5, 17, 2) * 0.4
+    out = model(kp)
+    assert torch.allclose(out, baseline_by_hand(model, kp), atol=1e-5)
+    assert out[..., 0, :].abs().max() == 0
+    changed = kp.clone()
+    changed[:, 3] += 0.2
+    moved = (model(changed) - out).abs().amax((-1, -2))
+    assert moved[:, 3].min() > 0 and moved[:, [0, 1, 2, 4]].max() == 0
+    with pytest.raises(ValueError, match=r"expected keypoints_2d of shape \[B, F, 17, 2\], got \[2, 5, 16, 2\]"):
+        model(kp[:, :, 1:])
+    with pytest.raises(ValueError, match="noisy_input='none' for the mlp baseline, got 'bones'"):
+        DenoiserConfig(architecture="mlp")
+
+
+def test_baseline_member_takes_as_many_frames_per_step_and_cli_overrides_win():
+    """family_config('baseline') keeps the frames per step (clips x frames) of its base profile; the
+    CLI applies its overrides after the member, so --batch-size sets the baseline's batch."""
+    config = family_config("baseline", PROFILES["cpu"])
+    assert config.batch_size == 8 * 27 and config.model.width == 1024 and config.method == "baseline"
+    args = parse_args(["--method", "baseline", "--batch-size", "512", "--lr-schedule", "onecycle", "--fresh-data",
+                       "--out", "x"])
+    config = config_from_args(args)
+    assert (config.batch_size, config.lr_schedule, config.fresh_data, config.model.width) == (512, "onecycle", True, 1024)
+    args = parse_args(["--width", "96", "--frames", "9", "--heads", "8", "--large-t", "0.2", "--init-from", "r.pt",
+                       "--out", "x"])
+    config = config_from_args(args)
+    assert (config.model.width, config.model.frames, config.large_t, config.init_from) == (96, 9, 0.2, "r.pt")
+
+
+def test_baseline_trains_lifts_and_evaluates_through_the_clis(tmp_path, capsys):
+    """``--method baseline`` on tiny: a checkpoint whose lifter is the baseline (one pose for every
+    hypothesis), evaluated by ``python -m ddhpose_lite.evaluate``."""
+    from ddhpose_lite import evaluate
+    main(["--profile", "tiny", "--method", "baseline", "--epochs", "1", "--out", str(tmp_path)])
+    state = load_checkpoint(tmp_path / "last.pt")
+    assert state["config"]["method"] == "baseline" and state["config"]["model"]["architecture"] == "mlp"
+    lifter = load_pretrained(tmp_path / "last.pt")
+    assert lifter.method == "baseline" == method_of(lifter.model)
+    result = lifter.lift(torch.randn(30, 17, 2) * 0.3, hypotheses=3, iterations=2)
+    assert result.poses.shape == (2, 3, 30, 17, 3) and float(result.poses.std(1).max()) == 0
+    evaluate.main(["--checkpoint", str(tmp_path / "last.pt"), "--data", "synthetic", "--frames", "200"])
+    assert "MPJPE" in capsys.readouterr().out
