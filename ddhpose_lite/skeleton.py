@@ -190,7 +190,7 @@ H36M_TO_MPI_INF_3DHP = tuple(int(i) for i in np.argsort(MPI_INF_3DHP_TO_H36M))
 
 MPI_INF_3DHP = Skeleton(
     names=tuple(MPI_INF_3DHP_NAMES[i] for i in MPI_INF_3DHP_TO_H36M),
-    parents=(-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 8, 14, 15),
+    parents=(-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 8, 8, 11, 12, 8, 14, 15),
     joints_left=(4, 5, 6, 11, 12, 13),
     joints_right=(1, 2, 3, 14, 15, 16),
 )
@@ -198,10 +198,13 @@ MPI_INF_3DHP = Skeleton(
 
 The file order puts the root at index 14; here the joints are listed root first, in the slots
 ``MPI_INF_3DHP_TO_H36M`` gives (so every parent precedes its child and bone k ends at joint k,
-as the package requires). The tree has the same shape as Human3.6M's, but the points differ:
-3DHP's ``head`` is the centre of the head where H36M has ``Nose``, its leaf is ``head_top``
-where H36M has ``Head``, and its ``neck`` is the throat (H36M ``Thorax``). Models trained on 3DHP
-carry this skeleton in their checkpoint."""
+as the package requires). The tree is the one the official DDHPose code uses for 3DHP (its bone
+list ``boneindex_3dhp``): ``head`` and ``head_top`` are BOTH children of the ``neck`` (level 3),
+so the neck has four children (head, head_top, both shoulders) and head_top is at level 3. Human3.6M's
+``Head`` (slot 10) instead hangs under ``Nose`` (slot 9) at level 4. The joints differ too: 3DHP's ``head`` is
+the centre of the head (H36M's ``Nose`` slot), its ``head_top`` sits in H36M's ``Head`` slot, and
+its ``neck`` is the throat (H36M ``Thorax``). Models trained on 3DHP carry this skeleton in their
+checkpoint, so a checkpoint saved with the earlier tree (head_top under head) loads with that one."""
 
 
 def mpi_inf_3dhp_to_h36m(joints):

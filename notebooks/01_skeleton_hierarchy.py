@@ -316,6 +316,9 @@ for slot, mpi_index in enumerate(MPI_INF_3DHP_TO_H36M):
 # %% [markdown]
 # Joints are matched by their role in the tree, not by name: MPI's `head` fills the H36M
 # "Nose" slot (the middle of the head, the child of the neck) and `head_top` fills "Head".
+# The trees differ in one bone: in the official DDHPose code for MPI-INF-3DHP, `head_top` hangs
+# from the neck beside `head` (level 3), not from `head` as Human3.6M's Head hangs from the Nose
+# (level 4); `skeleton.MPI_INF_3DHP` is that tree, with its own triplets and levels.
 # A round trip through both orders gives the pose back:
 
 # %%
@@ -360,8 +363,8 @@ print("the dog's joints:", ", ".join(f"{j} {n}" for j, n in enumerate(exercises.
 # %% [markdown]
 # **Exercise 1 (warm-up) · Levels of any tree.** Write `levels_from_parents(parents)`: the level
 # of every joint (0 for the root, its parent's level + 1 for the others) for a tree whose joints
-# come in any order. Careful: in MPI-INF-3DHP's order `head_top` (joint 0) hangs from `head`
-# (joint 16), so one pass from joint 0 to joint 16 meets a child before its parent.
+# come in any order. Careful: in MPI-INF-3DHP's order `head_top` (joint 0) hangs from the
+# `neck` (joint 1), so one pass from joint 0 to joint 16 meets a child before its parent.
 
 # %%
 def levels_from_parents(parents):

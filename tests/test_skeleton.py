@@ -6,6 +6,7 @@ import pytest
 from ddhpose_lite.skeleton import (
     H36M,
     H36M_TO_MPI_INF_3DHP,
+    MPI_INF_3DHP,
     MPI_INF_3DHP_NAMES,
     MPI_INF_3DHP_TO_H36M,
     Skeleton,
@@ -117,3 +118,37 @@ def test_mpi_inf_3dhp_mapping_by_name():
     np.testing.assert_array_equal(h36m[list(H36M_TO_MPI_INF_3DHP)], mpi)
     with pytest.raises(ValueError, match=r"\[\.\.\., 17, C\]"):
         mpi_inf_3dhp_to_h36m(np.zeros((16, 3)))
+
+
+# The official DDHPose code's 3DHP bones (its ``--boneindex_3dhp`` default), (parent, child) pairs
+# in the file order of the 3DHP annotations: head_top (0) and head (16) both hang from the neck (1).
+OFFICIAL_BONEINDEX_3DHP = "1,0,15,1,1,2,2,3,3,4,1,5,5,6,6,7,14,8,8,9,9,10,14,11,11,12,12,13,14,15,1,16"
+
+
+def test_mpi_inf_3dhp_tree_is_the_official_one():
+    numbers = [int(n) for n in OFFICIAL_BONEINDEX_3DHP.split(",")]
+    official = set(zip(numbers[::2], numbers[1::2]))
+    ours = {(MPI_INF_3DHP_TO_H36M[p], MPI_INF_3DHP_TO_H36M[c]) for p, c in MPI_INF_3DHP.bones}
+    assert ours == official
+    # hand-computed: slot 10 (head_top) and slot 9 (head) are children of slot 8 (neck), level 3
+    assert MPI_INF_3DHP.parents[9] == MPI_INF_3DHP.parents[10] == 8
+    assert MPI_INF_3DHP.levels == (0, 1, 2, 3, 1, 2, 3, 1, 2, 3, 3, 3, 4, 5, 3, 4, 5)
+    assert MPI_INF_3DHP.level_groups == ((0,), (1, 4, 7), (2, 5, 8), (3, 6, 9, 10, 11, 14), (12, 15), (13, 16))
+    assert MPI_INF_3DHP.children[8] == (9, 10, 11, 14) and MPI_INF_3DHP.children[9] == ()
+    # HRST triplets: (8, 9, 10) is gone (head is a leaf), (7, 8, 10) is new; 13 in all as for H36M
+    assert set(MPI_INF_3DHP.triplets) == set(H36M.triplets) - {(8, 9, 10)} | {(7, 8, 10)}
+    assert len(MPI_INF_3DHP.triplets) == 13
+    # the head bone (bone 10) starts at the neck: a head_top 0.2 m above the neck has length 0.2
+    pose = np.zeros((17, 3))
+    pose[[7, 8, 9]] = [[0, 0.2, 0], [0, 0.45, 0], [0, 0.55, 0]]
+    pose[10] = [0, 0.65, 0]
+    from ddhpose_lite.bones import disentangle
+    length, _ = disentangle(pose, MPI_INF_3DHP)
+    assert length[9, 0] == pytest.approx(0.2)  # bone 10 = neck -> head_top: 0.65 - 0.45
+
+
+def test_old_3dhp_checkpoint_skeleton_still_loads():
+    """Checkpoints store their skeleton: one saved with the earlier tree (head_top under head) keeps it."""
+    old = dict(MPI_INF_3DHP.to_dict(), parents=list(H36M.parents))
+    skeleton = Skeleton.from_dict(old)
+    assert skeleton.parents[10] == 9 and skeleton.levels[10] == 4 and skeleton != MPI_INF_3DHP

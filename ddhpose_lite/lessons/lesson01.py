@@ -6,7 +6,7 @@ functions take a plain list of parents, so they work for any tree.
 """
 from __future__ import annotations
 
-from ..skeleton import H36M, MPI_INF_3DHP_NAMES, MPI_INF_3DHP_TO_H36M
+from ..skeleton import H36M, MPI_INF_3DHP, MPI_INF_3DHP_NAMES, MPI_INF_3DHP_TO_H36M
 from ._exercise import Wrong, call, exercise
 
 __all__ = ["DOG_NAMES", "DOG_PARENTS", "MPI_FILE_PARENTS", "TREES", "check_levels", "check_path", "check_triplets"]
@@ -15,14 +15,14 @@ __all__ = ["DOG_NAMES", "DOG_PARENTS", "MPI_FILE_PARENTS", "TREES", "check_level
 def _file_order_parents() -> tuple[int, ...]:
     parents = [0] * 17
     for slot, index in enumerate(MPI_INF_3DHP_TO_H36M):
-        parent = H36M.parents[slot]
+        parent = MPI_INF_3DHP.parents[slot]
         parents[index] = -1 if parent < 0 else MPI_INF_3DHP_TO_H36M[parent]
     return tuple(parents)
 
 
 MPI_FILE_PARENTS = _file_order_parents()
 """The parent of each MPI-INF-3DHP joint in the order of its files (``MPI_INF_3DHP_NAMES``): the
-pelvis (14) is the root, and e.g. head_top (0) hangs from head (16)."""
+pelvis (14) is the root, and e.g. head_top (0) hangs from the neck (1), as head (16) does."""
 
 DOG_NAMES = ("nose", "head", "neck", "spine", "hips", "tail", "front_left_paw", "front_left_elbow",
              "front_right_paw", "front_right_elbow", "back_left_paw", "back_left_knee", "back_right_paw",
@@ -40,7 +40,8 @@ _DOG_TRIPLETS = {(4, 3, 2), (4, 3, 7), (4, 3, 9), (3, 2, 1), (2, 1, 0), (3, 7, 6
 
 
 def _in_file_order(slots) -> tuple[int, ...]:
-    """H36M joint indices -> the same joints' indices in MPI-INF-3DHP's file order (same tree shape)."""
+    """Slot indices (H36M order, ``MPI_INF_3DHP``'s slots) -> the same joints' indices in MPI-INF-3DHP's
+    file order. The paths checked avoid the head, where the two trees differ."""
     return tuple(MPI_INF_3DHP_TO_H36M[s] for s in slots)
 
 
@@ -51,7 +52,7 @@ def _expected_levels(name: str) -> tuple[int, ...]:
         return _DOG_LEVELS
     levels = [0] * 17
     for slot, index in enumerate(MPI_INF_3DHP_TO_H36M):
-        levels[index] = H36M.levels[slot]
+        levels[index] = MPI_INF_3DHP.levels[slot]
     return tuple(levels)
 
 
@@ -107,7 +108,7 @@ def _expected_triplets(name: str) -> set[tuple[int, int, int]]:
         return set(H36M.triplets)
     if name == "the dog":
         return _DOG_TRIPLETS
-    return {_in_file_order(t) for t in H36M.triplets}
+    return {_in_file_order(t) for t in MPI_INF_3DHP.triplets}
 
 
 @exercise("01", 3, "stretch", "Triplets of any tree", solution="triplets_of",
