@@ -44,8 +44,8 @@
 # 6. learn how to run the paper's set-up on Human3.6M, with mixed precision and several GPUs.
 #
 # **Runtime:** about 40 s on a 2-core CPU (about 15 s under CI, which trains the `tiny`
-# profile), under 800 MB of memory. On a GPU the training cell runs the `gpu` profile for as
-# long as you let it (about an hour for the full profile). No downloads.
+# profile), under 800 MB of memory. On a GPU the training cell runs 3 epochs of the `gpu`
+# profile (raise `epochs` in that cell for the full profile, about an hour). No downloads.
 
 # %% [markdown]
 # ## Setup
@@ -140,11 +140,59 @@ print(f"untrained model: L_pos {L_pos:.3f} m, L_l {L_l:.3f} m, L_d {L_d:.3f}, L 
 # all weights 1. The official code trains with a different loss, and the difference is worth
 # knowing when you compare numbers: it **squares** the length and direction terms, compares
 # lengths **averaged over the clip's frames**, and calls `loss.backward(loss.detach())`, which
-# multiplies every gradient by the loss value (large steps early, small ones late).
-# `LossWeights(form="official")` reproduces it exactly; the `paper` profile uses it, our `cpu`
-# and `gpu` profiles the paper's form (docs/design.md says why). Notice the scales: L_d is a
-# distance between unit vectors (up to 2), while lengths and joints are in metres, so
-# directions dominate the sum early in training.
+# multiplies every gradient by the loss value. `LossWeights(form="official")` reproduces it
+# exactly; the `paper` profile uses it, our `cpu` and `gpu` profiles the paper's form
+# (docs/design.md says why). Notice the scales: L_d is a distance between unit vectors (up to
+# 2), while lengths and joints are in metres, so directions dominate the sum early in training.
+#
+# **Does scaling the gradient by the loss give large steps early and small ones late?** Not
+# under Adam (AdamW here and in the official code). Adam steps by m / √v, a running mean of the
+# gradients over a running root-mean-square of them: a factor that multiplies every gradient
+# cancels. Try it on a small least-squares fit, three ways: the plain gradient, the gradient
+# times a constant (100), and the gradient times the current loss, as
+# `loss.backward(loss.detach())` does.
+
+# %%
+torch.manual_seed(0)
+X = torch.randn(256, 8)
+y = X @ torch.randn(8, 1) + 0.1 * torch.randn(256, 1)
+
+
+def adam_run(scale, steps=600):
+    """AdamW on a least-squares fit; the gradient is multiplied by scale(loss). Losses and step sizes."""
+    w = torch.zeros(8, 1, requires_grad=True)
+    optimiser = torch.optim.AdamW([w], lr=1e-2, weight_decay=0.1)
+    losses, steps_taken = [], []
+    for _ in range(steps):
+        loss = (X @ w - y).square().mean()
+        optimiser.zero_grad()
+        loss.backward(scale(loss.detach()))  # backward(g) multiplies the gradient by g
+        before = w.detach().clone()
+        optimiser.step()
+        losses.append(loss.item())
+        steps_taken.append((w.detach() - before).norm().item())
+    return torch.tensor(losses), torch.tensor(steps_taken)
+
+
+plain_loss, plain_step = adam_run(lambda loss: torch.tensor(1.0))
+constant_loss, constant_step = adam_run(lambda loss: torch.tensor(100.0), steps=100)
+scaled_loss, scaled_step = adam_run(lambda loss: loss)
+print(f"gradient x a constant: largest change of any step size {((constant_step / plain_step[:100]) - 1).abs().max():.0e}")
+print(f"{'step':>4} {'loss now / first':>16} {'step size, x loss / plain':>26} {'loss, plain':>11} {'x loss':>8}")
+for k in (0, 25, 50, 100, 200, 400, 599):
+    print(f"{k:>4} {scaled_loss[k] / scaled_loss[0]:>16.2f} {scaled_step[k] / plain_step[k]:>26.2f} "
+          f"{plain_loss[k]:>11.3f} {scaled_loss[k]:>8.3f}")
+
+# %% [markdown]
+# A constant factor changes nothing (up to Adam's tiny ε). The loss factor is not constant, and
+# what is left of it is the loss **now** compared with the losses Adam still remembers in √v
+# (β₂ = 0.999: roughly the last thousand steps). While the loss falls fast, the steps shrink,
+# but far less than the loss does (compare the two middle columns): the scaled run simply
+# learns more slowly. Once the loss has been low for a while, √v forgets the large early
+# gradients and the steps grow back to the plain run's size or beyond. So the official scaling
+# is a brake while the loss drops, not a schedule of large early and small late steps; over a
+# long, slowly falling training it does little, and the learning-rate decay (exercise 1) is what
+# makes late steps small.
 #
 # **Think!** The model outputs joints, and L_pos already scores every joint. What do the two bone
 # terms add?
@@ -183,7 +231,7 @@ for name, profile in PROFILES.items():
 # The shipped checkpoint was trained with the `cpu` profile by
 # `python -m ddhpose_lite.train --profile cpu --out runs/cpu` on the data mix (11 epochs, the
 # count chosen on validation draws of the training population; about 21 minutes and 0.65 GB on
-# two quiet cores; on captured test people MPJPE 126 mm with one hypothesis, 109 mm with five). Its 4 heads of 16
+# two quiet cores; section 5 measures its error). Its 4 heads of 16
 # channels are a CPU choice: 8 heads of 8 channels, as in the paper's wider model, made lifting
 # 1.4x slower for about the same accuracy (tiny batched products and softmax rows cost as much as all the
 # matrix products around them). `paper` is for Human3.6M on a GPU.
@@ -345,8 +393,8 @@ print(format_memory(memory_estimate(PROFILES["paper"].model, PROFILES["paper"].b
 # | paper | what it reports | what you need |
 # |---|---|---|
 # | Table 1 | Human3.6M with CPN 2D keypoints, MPJPE per action (J-Agg): 39.7 mm with H = W = 1, 39.0 mm with H = 20, W = 10 | the VideoPose3D files, the `paper` profile on a GPU (400 epochs), `evaluate --data h36m`, with `--hypotheses 20 --iterations 10` for the second row |
-# | Table 2 | Human3.6M with ground-truth 2D keypoints as input, MPJPE | the same with `--keypoints gt` for training and evaluation |
-# | Table 3 | MPI-INF-3DHP: PCK, AUC and MPJPE | the 3DHP files, `train --data 3dhp`, then `evaluate --data 3dhp-npz --hypotheses 20 --iterations 10` (per-scene rows) |
+# | Table 2 | the comparison with DiffPose on Human3.6M with CPN 2D keypoints, in DiffPose's sampling set-up: H = 5 hypotheses, W = 50 iterations | the Table 1 checkpoint, `evaluate --data h36m --hypotheses 5 --iterations 50` |
+# | Table 3 | MPI-INF-3DHP: PCK, AUC and MPJPE, single hypothesis (H = W = 1) | the 3DHP files, `train --data 3dhp`, then `evaluate --data 3dhp-npz` (its defaults are H = W = 1; per-scene rows) |
 # | Tables 4–6 | ablations on Human3.6M: disentangled input and output, the denoiser's parts, the loss | lesson 07 retrains every row at small scale on the embedded data |
 # | Table 7 (appendix) | Human3.6M with CPN 2D, P-MPJPE per action: 31.2 mm with H = W = 1 and with H = 20, W = 10 (MixSTE 32.6, D3DP 31.6) | the Table 1 checkpoint: `evaluate` prints P-MPJPE beside MPJPE, for J-Agg and J-Best aligning each hypothesis first, as the official evaluation does (docs/design.md) |
 #

@@ -70,3 +70,14 @@ def test_badges_follow_the_url_they_are_given():
     one = NOTEBOOKS[0]
     assert readme_badges.badges(one, "https://github.com/someone/fork") != readme_badges.badges(one)
     assert "/someone/fork/" in readme_badges.badges(one, "https://github.com/someone/fork/")
+
+
+def test_every_loss_weights_call_the_docs_name_builds():
+    """README.md and docs/design.md name LossWeights settings: each one must exist."""
+    from ddhpose_lite.objective import LossWeights
+
+    calls = [call for text in (README, (ROOT / "docs" / "design.md").read_text())
+             for call in re.findall(r"`LossWeights\(([^`]*)\)`", text)]
+    assert calls, "README.md names LossWeights(...) settings"
+    for arguments in calls:
+        eval(f"LossWeights({arguments})", {"LossWeights": LossWeights})  # raises on a name that does not exist

@@ -104,5 +104,6 @@ def check_official_objective(function) -> str:
                         "difference, squared direction errors, MPJPE as it is")
             raise Wrong(f"for {name} your gradient differs from the official one (its projection on the official "
                         f"gradient is {ratio:.3f}× it); {hint}.")
-    return ("The gradient of L·stop_gradient(L) is L·∇L: large steps while the loss is large, small ones late, on top "
-            "of the learning-rate decay.")
+    return ("The gradient of L·stop_gradient(L) is L·∇L. Under AdamW a constant factor cancels in m/√v, so what "
+            "is left is the loss now against the losses √v remembers: a brake while the loss falls fast, not large "
+            "early and small late steps (section 1's experiment).")
