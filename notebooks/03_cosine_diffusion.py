@@ -80,6 +80,7 @@ import torch
 
 from ddhpose_lite import viz, widgets
 from ddhpose_lite.bones import compose, disentangle
+from ddhpose_lite.datasets import mocap_sequences
 from ddhpose_lite.diffusion import (
     Schedule,
     bone_state,
@@ -91,6 +92,7 @@ from ddhpose_lite.diffusion import (
     noise_joints,
     split_bone_state,
 )
+from ddhpose_lite.skeleton import H36M
 from ddhpose_lite.synthetic import generate_motion
 
 # One frame of a synthetic walk, root-relative (pelvis at the origin), metres, z up.
@@ -170,9 +172,9 @@ viz.schedule_curves({"linear": linear, "cosine": schedule}, t=500,
 
 # %% [markdown]
 # **Reading the curves.** The linear schedule destroys the signal fast: by t = 500 less than
-# 10 % of the signal's variance is left, and the second half of the steps is spent on noise
-# that is almost pure. The cosine schedule keeps ᾱ_t close to 1 early, passes 0.5 near the
-# middle, and falls to 0 only at the end (the last β is the clipped 0.999).
+# 10 % of the signal's variance is left (the table above), and its last few hundred steps are
+# spent on noise that is almost pure. The cosine schedule keeps ᾱ_t close to 1 early, passes
+# 0.5 near the middle, and falls to 0 only at the end (the last β is the clipped 0.999).
 #
 # The right plot is the same story on the scale that matters for learning: the **log
 # signal-to-noise ratio**. The cosine log-SNR falls almost linearly, so the 1000 steps are
@@ -180,13 +182,16 @@ viz.schedule_curves({"linear": linear, "cosine": schedule}, t=500,
 # "interesting", neither almost clean (SNR > 100) nor almost pure noise (SNR < 1/100)?
 
 # %%
+# NBVAL_CHECK_OUTPUT
+print(f"{'':>6} {'almost clean':>13} {'interesting':>12} {'almost pure noise':>18}   (steps of 1000)")
 for name, s in (("linear", linear), ("cosine", schedule)):
-    interesting = ((s.snr > 0.01) & (s.snr < 100)).sum().item()
-    print(f"{name:>6}: {interesting} of 1000 steps have 1/100 < SNR < 100")
+    clean, noise = (s.snr >= 100).sum().item(), (s.snr <= 0.01).sum().item()
+    print(f"{name:>6} {clean:>13} {s.T - clean - noise:>12} {f'{noise} ({noise / s.T:.0%})':>18}")
 
 # %% [markdown]
-# More steps in the useful range means more training examples where the denoiser has
-# something to learn, and a sampler whose steps are not wasted. That is the sense in which
+# The linear schedule loses about a third of its steps to almost pure noise, the cosine one
+# far fewer. More steps in the useful range means more training examples where the denoiser
+# has something to learn, and a sampler whose steps are not wasted. That is the sense in which
 # the cosine schedule **keeps information longer**.
 #
 # ## 3 · Noising bones versus noising joints
@@ -465,15 +470,35 @@ go.Figure(
 # (docs/design.md lists them all):
 #
 # - **η = 1** is the official default and ours too (`eta=1.0`); η = 0 is one argument away.
-# - **Clamping.** The official code clamps to ±1.1 three things, and only those: the noisy bone
-#   state in training; and in sampling the **copy** of x_t it feeds to the network, and x̂₀. The
-#   implied noise ε̂ is computed from the **unclamped** x_t, and the state x_t itself is never
-#   clamped. A clean bone state never reaches 1.1 (unit directions, lengths under 0.5 m), so the
-#   clamp of x̂₀ rarely binds; the clamp of the network's input does, early on: at t = 999 x_t is
-#   N(0, 1), and about a quarter of its entries lie beyond ±1.1. We clamp nothing by default;
-#   `ddim_sample(..., clip=1.1)` (and `DenoiserConfig(clip=1.1)` for training and lifting)
-#   reproduces the official behaviour exactly. Watch what it changes with the oracle: the input
-#   copy is clipped, the state is not, and the oracle's answer is the same.
+# - **Clamping.** The official code clamps to ±1.1 in these places, and only these: the noisy
+#   bone state in training; in sampling, the **copy** of x_t it feeds to the network; and the
+#   network's prediction, which is a **pose**: every coordinate of the predicted joints (metres,
+#   root-relative, camera axes) is clamped, and the bones of the next state are derived from
+#   that clamped pose. The implied noise ε̂ is computed from the **unclamped** x_t and from the
+#   bones of the unclamped pose (those bones are clamped too, but unit directions and lengths
+#   under 1 m never reach 1.1), and the state x_t itself is never clamped. So the clamp of x̂₀
+#   binds only where a predicted joint lies more than 1.1 m from the pelvis along an axis: a
+#   wild prediction, or a tall person's hand stretched overhead (at Human3.6M's typical bone
+#   lengths spine, neck, upper arm and forearm add up to about 1.0 m). The next cell measures how
+#   far the joints of our captured test people get. The clamp of the network's input binds
+#   often, early on: at t = 999 x_t is N(0, 1), and about a quarter of its entries lie beyond
+#   ±1.1. We clamp nothing by default; `DenoiserConfig(clip=1.1)` makes training and the lifter
+#   clamp exactly as above (`sampling.sample_poses` clamps the pose, then re-derives its bones),
+#   and `ddim_sample(..., clip=1.1)` clamps the generic sampler's input copy and its x̂₀.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+captured = torch.cat([sequence.poses_3d for sequence in mocap_sequences("test", seed=0)])  # root-relative, metres
+reach = captured.abs().amax(-1)  # [frames, 17]: each joint's largest coordinate, metres from the pelvis
+farthest = reach.amax(0)
+print(f"captured test people, {len(captured)} frames: some joint beyond ±1.1 m in "
+      f"{(reach.amax(-1) > 1.1).float().mean():.1%} of them; the farthest joint: "
+      f"{H36M.names[int(farthest.argmax())]}, {farthest.max():.2f} m")
+
+# %% [markdown]
+# On true poses the pose clamp does nothing here; it is a guard against wild predictions. Watch
+# what the input clamp changes with the oracle: the input copy is clipped, the state is not,
+# and the oracle's answer is the same.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -522,7 +547,8 @@ print("final error with the clamp:", f"{(clipped.sample - x0).abs().max().item()
 # | Eq. 2 | ᾱ_t := ∏_{s=0}^{t} α_s, and β "always increases as t increases" | t counts from 0, as our arrays do; DDIM's last jump goes to t′ = −1, where ᾱ is the empty product, 1. Check 2. |
 # | Eq. 3 | one ε for both l_t and d_t | every one of the 4 numbers of a bone gets its own noise: the code (official and ours) draws one N(0, I) for the whole [16, 4] bone state. Check 3. |
 # | text before Eq. 4 | "l̃₀ and l̃₀ are employed" | l̃₀ and d̃₀ |
-# | Eq. 4 | σ_t = √((1 − ᾱ_t′)/(1 − ᾱ_t)) · √(1 − ᾱ_t/ᾱ_t′), and one ε in σ_t ε for both | DDIM's σ with η = 1, the official setting (η is `eta` in the code); fresh noise drawn per entry, as in Eq. 3. Check 4: with big jumps σ_t is nearly all of √(1 − ᾱ_t′). |
+# | text after Eq. 4 | σ_t = √((1 − ᾱ_t)/(1 − ᾱ_t)), which is identically 1 | the primes are missing: DDIM's σ with η = 1, the official setting (η is `eta` in the code), σ_t = √((1 − ᾱ_t′)/(1 − ᾱ_t)) · √(1 − ᾱ_t/ᾱ_t′). Check 4: this σ_t is the one of the code, and with big jumps it is nearly all of √(1 − ᾱ_t′); the printed one would add noise of variance 1 at every step. |
+# | Eq. 4 | one ε in σ_t ε for both l and d | fresh noise drawn per entry, as in Eq. 3 (check 3). |
 # | Eq. 4 and after | W iterations | our K: `steps` in `ddim_sample`, `iterations` in `Lifter.lift` (lesson 06). Check 5. |
 
 # %%
@@ -564,8 +590,9 @@ print("5. W = K = 5 iterations:", len(ddim_time_pairs(1000, 5)), "(t, t') pairs,
 #
 # - The forward process has a closed form, x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε (Eq. 2–3): the small
 #   steps shrink and add noise so that the variance stays 1, and training jumps straight to any t.
-# - The **cosine** schedule keeps ᾱ_t near 1 early and spends most of its steps (880 of 1000) at
-#   useful signal-to-noise ratios; the linear one wastes about half of them on almost pure noise.
+# - The **cosine** schedule keeps ᾱ_t near 1 early and spends most of its steps at useful
+#   signal-to-noise ratios; the linear one loses about a third of them to almost pure noise
+#   (section 2 counts them).
 # - DDHPose noises **lengths and directions separately**. With the same noise, lengths
 #   (0.1–0.5 m) are swamped far earlier than unit directions; forward kinematics then spreads
 #   every bone's noise down its chain.
@@ -574,7 +601,8 @@ print("5. W = K = 5 iterations:", len(ddim_time_pairs(1000, 5)), "(t, t') pairs,
 #   imperfect predictor more steps help, and η = 1 (the official setting) replaces nearly all of
 #   the noise at every big jump.
 # - The paper credits the cosine schedule to the wrong authors, writes one ε where the code draws
-#   independent noise, has no η in Eq. 4 (it is 1) and calls K "W" (section 7).
+#   independent noise, has no η in Eq. 4 (it is 1), prints a σ_t that is identically 1 (the
+#   primes are missing) and calls K "W" (section 7).
 #
 # Next, lesson 04 builds the denoiser that replaces the oracle: HRST and HRTT attention.
 #
