@@ -4,14 +4,20 @@
     python -m ddhpose_lite.evaluate --data mocap --hypotheses 5 --iterations 5
     python -m ddhpose_lite.evaluate --data h36m --data-dir data --checkpoint runs/paper/last.pt --hypotheses 20 --iterations 10
     python -m ddhpose_lite.evaluate --data 3dhp --data-dir data/mpi_inf_3dhp --checkpoint runs/paper_3dhp/last.pt
+    python -m ddhpose_lite.evaluate --profile paper --data h36m --data-dir data --checkpoint runs/paper/last.pt
 
-Every sequence is lifted whole (sliding windows, ``Lifter.lift``); hypotheses are aggregated with
+Every sequence is lifted whole (``Lifter.lift``: blended overlapping windows, or with
+``--windows chunks`` the official back-to-back chunks); hypotheses are aggregated with
 P-Agg, J-Agg (reprojection with the sequence's camera and ground-truth root, as in D3DP),
 J-Best and P-Best (oracles, per pose). The P-MPJPE of J-Agg and J-Best follows the official
 evaluation: every hypothesis is Procrustes-aligned first, then joints are picked
-(``metrics.picked_p_errors``; ``--picks assembled`` aligns the assembled pose instead).
+(``metrics.picked_p_errors``), and P-Best's P-MPJPE picks the hypothesis by its aligned error
+(``metrics.p_best_p_errors``); ``--picks assembled`` aligns the assembled pose instead.
 Human3.6M reports the mean of per-action errors (Table 1); MPI-INF-3DHP per sequence, per scene
-and overall (Table 3). Without ``--data`` the report of the embedded test data runs: the
+and overall (Table 3), every aggregation, against ``annot3`` and with the overall row the plain
+mean over the sequences, as the official evaluation (``--universal``, ``--overall frames`` for
+the other conventions). ``--profile paper`` sets what the paper's figures used: the official
+windows, and H, K from ``profiles.TEST_TIME`` unless given. Without ``--data`` the report of the embedded test data runs: the
 procedural test split, the captured test subjects (CMU) and the stress split of their
 non-upright frames (torso tilted more than 45°), each at H = K = 1 and H = K = 5, with the error
 by torso-tilt bin.
@@ -27,7 +33,8 @@ import torch
 from . import metrics
 from .datasets import (H36M_TEST_SUBJECTS, MPI_INF_3DHP_SCENES, embedded_sequences, h36m_action, load_h36m,
                        load_mpi_inf_3dhp, load_mpi_inf_3dhp_npz, mocap_sequences, synthetic_sequences, torso_tilt)
-from .lifter import Lifter, load_pretrained
+from .lifter import WINDOW_SCHEMES, Lifter, load_pretrained
+from .profiles import TEST_TIME
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +44,14 @@ TILT_BINS = ((0, 30), (30, 60), (60, 90), (90, 180))
 """Torso tilt from vertical, degrees: upright, leaning, nearly lying, lying or upside down."""
 STRESS_TILT = 45.0
 """The stress split: frames whose torso is tilted more than this from vertical."""
+OVERALL = ("sequences", "frames")
+"""The overall row of the 3DHP table: the plain mean over sequences (official) or pooled frames."""
+OFFICIAL_3DHP_SAMPLER = (
+    "note: the official 3DHP sampler (ddhpose_3dhp.py) computes the noise estimate of the bones ending at "
+    "file joints 0-13 from the noisy state of the NEXT slot (its bone tensor has the root at slot 14, but "
+    "it drops slot 0, as for Human3.6M), so its multi-step (K > 1) 3DHP figures come from a sampler that "
+    "mixes bones; ours reads each bone's own state. K = 1 (Table 3's H = W = 1) is not affected.")
+"""Printed beside multi-step 3DHP results: why they are not comparable with the official code's."""
 
 
 @dataclass
@@ -143,17 +158,19 @@ def _per_action_mean(errors: list[torch.Tensor], actions: list[str]) -> float:
 
 
 def evaluate(lifter: Lifter, sequences, hypotheses: int = 1, iterations: int = 1, seed: int = 0,
-             flip: bool = True) -> Evaluation:
-    """Lift every sequence and collect the aggregated predictions (valid frames only)."""
+             flip: bool = True, windows: str = "blend") -> Evaluation:
+    """Lift every sequence and collect the aggregated predictions (valid frames only).
+    ``windows``: "blend" or "chunks" (the official evaluation's; ``Lifter.lift``)."""
     result = Evaluation()
     for seq in sequences:
-        lifted = lifter.lift(seq.keypoints_2d, hypotheses=hypotheses, iterations=iterations, seed=seed, flip=flip)
+        lifted = lifter.lift(seq.keypoints_2d, hypotheses=hypotheses, iterations=iterations, seed=seed, flip=flip,
+                             windows=windows)
         hyp = lifted.poses[-1]  # [H, F, J, 3], the last DDIM iteration
         keep = seq.valid if seq.valid is not None else torch.ones(len(seq), dtype=torch.bool)
         truth = seq.poses_3d.float()
         predictions = {"P-Agg": metrics.p_agg(hyp), "J-Best": metrics.j_best(hyp, truth),
                        "P-Best": metrics.p_best(hyp, truth)}
-        picked = {"J-Best": metrics.picked_p_errors(hyp, truth)}
+        picked = {"J-Best": metrics.picked_p_errors(hyp, truth), "P-Best": metrics.p_best_p_errors(hyp, truth)}
         if seq.camera is not None and seq.trajectory is not None:
             distances = metrics.reprojection_distances(hyp, seq.keypoints_2d.float(), seq.camera, seq.trajectory.float())
             predictions["J-Agg"] = metrics.j_agg(hyp, seq.keypoints_2d.float(), seq.camera, seq.trajectory.float())
@@ -173,15 +190,26 @@ def format_summary(table: dict[str, dict[str, float]]) -> str:
     return metrics.markdown_table(["aggregation", *columns], rows) + "\n(mm)"
 
 
-def mpi_inf_3dhp_table(evaluation: Evaluation, aggregation: str = "P-Agg") -> str:
-    """PCK / AUC / MPJPE per test sequence, per scene (those present) and overall (Table 3 layout)."""
+def mpi_inf_3dhp_table(evaluation: Evaluation, aggregation: str = "P-Agg", overall: str = "sequences") -> str:
+    """PCK / AUC / MPJPE per test sequence, per scene (those present) and overall (Table 3 layout).
+
+    ``overall``: "sequences" (default, as the official evaluation): a scene's row and the "all" row
+    are the plain mean of their sequences' figures, whatever their lengths; "frames": the frames of
+    those sequences pooled (longer sequences weigh more)."""
+    if overall not in OVERALL:
+        raise ValueError(f"expected overall as one of {OVERALL}, got {overall!r}")
+    per_sequence = {r.subject: evaluation.subset(lambda x, name=r.subject: x.subject == name).pck_summary(aggregation)
+                    for r in evaluation.records}
     rows = []
-    groups = [(r.subject, (r.subject,)) for r in evaluation.records]
-    groups += [(scene, names) for scene, names in MPI_INF_3DHP_SCENES.items()
-               if any(r.subject in names for r in evaluation.records)]
-    groups.append(("all", tuple(r.subject for r in evaluation.records)))
+    groups = [(name, (name,)) for name in per_sequence]
+    groups += [(scene, names) for scene, names in MPI_INF_3DHP_SCENES.items() if any(n in names for n in per_sequence)]
+    groups.append(("all", tuple(per_sequence)))
     for label, names in groups:
-        values = evaluation.subset(lambda r: r.subject in names).pck_summary(aggregation)
+        if overall == "frames" or len(names) == 1:
+            values = evaluation.subset(lambda r: r.subject in names).pck_summary(aggregation)
+        else:
+            present = [per_sequence[n] for n in names if n in per_sequence]
+            values = {key: sum(v[key] for v in present) / len(present) for key in ("PCK", "AUC", "MPJPE")}
         rows.append([label, f"{values['PCK']:.1f}", f"{values['AUC']:.1f}", f"{1000 * values['MPJPE']:.1f}"])
     return metrics.markdown_table([aggregation, "PCK", "AUC", "MPJPE (mm)"], rows)
 
@@ -249,12 +277,29 @@ def main(argv=None) -> None:
     parser.add_argument("--data-dir", default=None, help="data (h36m, 3dhp-npz) or data/mpi_inf_3dhp (3dhp)")
     parser.add_argument("--keypoints", default="cpn_ft_h36m_dbb", help="h36m 2D keypoints: cpn_ft_h36m_dbb or gt")
     parser.add_argument("--frames", type=int, default=5_000, help="frames of the embedded test data")
-    parser.add_argument("--hypotheses", type=int, default=1)
-    parser.add_argument("--iterations", type=int, default=1)
+    parser.add_argument("--hypotheses", type=int, default=None, help="H (default 1, or the profile's)")
+    parser.add_argument("--iterations", type=int, default=None, help="K (default 1, or the profile's)")
+    parser.add_argument("--profile", choices=sorted(TEST_TIME),
+                        help="the test-time set-up of a training profile: its H, K (per dataset) and windows")
+    parser.add_argument("--windows", choices=WINDOW_SCHEMES, default=None,
+                        help="blend overlapping windows (default) or the official back-to-back chunks "
+                             "(the default with --profile paper)")
+    parser.add_argument("--universal", action="store_true", help="3dhp: ground truth univ_annot3 instead of annot3")
+    parser.add_argument("--npz-suffix", default="_ori",
+                        help="3dhp-npz: data_test_3dhp{SUFFIX}.npz ('_ori': the official DDHPose files)")
+    parser.add_argument("--overall", choices=OVERALL, default="sequences",
+                        help="3DHP overall row: mean over sequences (official) or pooled frames")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--picks", choices=PICKS, default="official", help="P-MPJPE of J-Agg / J-Best")
     parser.add_argument("--no-flip", action="store_true", help="no test-time flip augmentation")
     args = parser.parse_args(argv)
+    setup = TEST_TIME.get(args.profile, {}).get("3dhp" if (args.data or "").startswith("3dhp") else "h36m")
+    if args.hypotheses is None:
+        args.hypotheses = setup.hypotheses if setup else 1
+    if args.iterations is None:
+        args.iterations = setup.iterations if setup else 1
+    if args.windows is None:
+        args.windows = setup.windows if setup else "blend"
     for name in ("hypotheses", "iterations", "frames"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
@@ -272,12 +317,13 @@ def main(argv=None) -> None:
     elif args.data == "h36m":
         sequences = load_h36m(args.data_dir or "data", args.keypoints, subjects=H36M_TEST_SUBJECTS)
     elif args.data == "3dhp":
-        sequences = load_mpi_inf_3dhp(args.data_dir or "data/mpi_inf_3dhp")
+        sequences = load_mpi_inf_3dhp(args.data_dir or "data/mpi_inf_3dhp", universal=args.universal)
     else:
-        sequences = load_mpi_inf_3dhp_npz(args.data_dir or "data", "test")
-    result = evaluate(lifter, sequences, args.hypotheses, args.iterations, args.seed, flip=not args.no_flip)
+        sequences = load_mpi_inf_3dhp_npz(args.data_dir or "data", "test", suffix=args.npz_suffix)
+    result = evaluate(lifter, sequences, args.hypotheses, args.iterations, args.seed, flip=not args.no_flip,
+                      windows=args.windows)
     print(f"{args.data}: {len(sequences)} sequences, {result.num_frames} frames, H={args.hypotheses}, "
-          f"K={args.iterations}, flip={not args.no_flip}, P-MPJPE of picks: {args.picks}")
+          f"K={args.iterations}, flip={not args.no_flip}, windows={args.windows}, P-MPJPE of picks: {args.picks}")
     print(format_summary(result.summary(per_action=args.data == "h36m", picks=args.picks)))
     if args.data == "h36m":
         for metric, label in (("mpjpe", "Protocol #1 (MPJPE)"), ("p_mpjpe", "Protocol #2 (P-MPJPE)")):
@@ -287,8 +333,12 @@ def main(argv=None) -> None:
                     for name in AGGREGATIONS if all(name in r.predictions for r in result.records)}
             print(f"\n{label}, mm (P-MPJPE of the assembled poses per action)\n" + metrics.format_action_table(rows))
     if args.data.startswith("3dhp"):
-        print()
-        print(mpi_inf_3dhp_table(result))
+        for name in AGGREGATIONS:
+            if all(name in r.predictions for r in result.records):
+                print()
+                print(mpi_inf_3dhp_table(result, name, args.overall))
+        if args.iterations > 1:
+            print("\n" + OFFICIAL_3DHP_SAMPLER)
     if any(r.tilt is not None for r in result.records):
         print("\nError by torso tilt:\n\n" + tilt_table({args.data: result}))
 

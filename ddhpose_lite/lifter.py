@@ -19,7 +19,7 @@ from . import metrics
 from ._tensors import as_torch, check_finite, check_image_size, check_int
 from .camera import Camera, normalize_screen, project
 from .checkpoint import load_family
-from .datasets import sliding_windows
+from .datasets import chunk_windows, sliding_windows
 from .diffusion import Schedule
 from .model import HSTDenoiser
 from .sampling import method_of, sample_poses
@@ -28,6 +28,10 @@ __all__ = ["Lifter", "LiftResult", "load_pretrained", "blend", "window_weights",
 
 ASSET = Path(__file__).resolve().parent / "assets" / "ddhpose_small.pt"
 """The checkpoint shipped in the package (``tools/train_checkpoint.py`` rebuilds it)."""
+
+WINDOW_SCHEMES = ("blend", "chunks")
+"""How ``Lifter.lift`` covers a long sequence: overlapping windows blended with tent weights (ours),
+or the official evaluation's back-to-back chunks plus one aligned to the end, unblended."""
 
 
 def window_weights(frames: int) -> torch.Tensor:
@@ -193,7 +197,8 @@ class Lifter:
         return self.model.config.skeleton
 
     def lift(self, keypoints_2d, hypotheses: int = 5, iterations: int = 5, seed=0, flip: bool = True,
-             eta: float = 1.0, image_size: tuple[int, int] | None = None, overlap: int | None = None) -> LiftResult:
+             eta: float = 1.0, image_size: tuple[int, int] | None = None, overlap: int | None = None,
+             windows: str = "blend") -> LiftResult:
         """keypoints_2d [F, J, 2] (the model's skeleton, Human3.6M-17 for the shipped one; any
         F >= 1) -> LiftResult [K, H, F, J, 3].
 
@@ -208,6 +213,8 @@ class Lifter:
         weights (normalised per frame, so every frame's weights sum to 1); a short sequence is
         padded by repeating its edges. Overlapping windows share their noise per frame
         (``sampling.frame_noise``), so a hypothesis is one draw across windows.
+        ``windows="chunks"``: the official evaluation's windows instead (``datasets.chunk_windows``:
+        back-to-back chunks plus one aligned to the end, no blending; ``overlap`` is then unused).
 
         Memory: windows and hypotheses go through the sampler in chunks of at most
         ``LIFT_TOKENS_PER_CHUNK`` tokens, so the working memory does not grow with H or F; only
@@ -231,7 +238,7 @@ class Lifter:
         length = kp.shape[0]
         _check_fits(iterations, hypotheses, length, joints)
         device = next(self.model.parameters()).device
-        rows, weights = self.windows(length, overlap)
+        rows, weights = self.windows(length, overlap, windows)
         clips = kp.float()[rows].to(device)  # [W, N, J, 2]
         per_clip = rows.shape[1] * joints * (2 if flip else 1)
         clips_per_chunk = max(1, LIFT_TOKENS_PER_CHUNK // per_clip)
@@ -250,11 +257,17 @@ class Lifter:
         total /= norm.float()[:, None, None]
         return LiftResult(poses=back(total), keypoints_2d=back(kp.float()), image_size=image_size)
 
-    def windows(self, length: int, overlap: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def windows(self, length: int, overlap: int | None = None, scheme: str = "blend") -> tuple[torch.Tensor, torch.Tensor]:
         """Frame indices [W, N] of the windows over a sequence and their blending weights [W, N]
         (zero on replicated edge frames). Consecutive windows share ``overlap`` frames (default
-        N // 8: 3 for N = 27, so 243 frames take 10 windows instead of 18 at half overlap)."""
+        N // 8: 3 for N = 27, so 243 frames take 10 windows instead of 18 at half overlap).
+        ``scheme`` (``WINDOW_SCHEMES``): "blend" (this), or "chunks", the official evaluation's
+        windows with 0/1 weights (``datasets.chunk_windows``)."""
+        if scheme not in WINDOW_SCHEMES:
+            raise ValueError(f"expected windows as one of {WINDOW_SCHEMES}, got {scheme!r}")
         n = self.frames
+        if scheme == "chunks":
+            return chunk_windows(length, n)
         overlap = check_int(n // 8 if overlap is None else overlap, "overlap", 0, n - 1)
         rows, real, _ = sliding_windows(length, n, n - overlap)
         return rows, window_weights(n) * real

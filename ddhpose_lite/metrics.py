@@ -319,6 +319,27 @@ def picked_p_errors(hypotheses, target, distances=None):
     return back(picked.mean(-1))
 
 
+def p_best_p_errors(hypotheses, target, batch_size: int | None = None):
+    """P-MPJPE of P-Best as the official evaluation computes it, per pose [..., F]: every hypothesis
+    is Procrustes-aligned first and the hypothesis with the lowest ALIGNED error is picked (the
+    P-Best pose of ``p_best`` is picked by its unaligned error, so aligning it afterwards can give a
+    larger P-MPJPE). ``batch_size`` None: one pick per pose; an int: the official batching, one pick
+    for every ``batch_size`` samples of axis B of hypotheses [H, B, ..., F, J, 3] after averaging
+    the aligned error over them (as ``p_best_batch`` does for MPJPE)."""
+    hyp, back = _hypotheses(hypotheses)
+    tgt = _like(target, "target", hyp.shape[1:], hyp, "..., F, J, 3")
+    aligned = procrustes_align(hyp, tgt.expand_as(hyp))
+    pose = torch.linalg.vector_norm(aligned - tgt, dim=-1).mean(-1)  # [H, ..., F]
+    if batch_size is None:
+        return back(pose.amin(0))
+    if hyp.ndim < 5 or int(batch_size) < 1:
+        raise ValueError(f"expected hypotheses [H, B, ..., F, J, 3] and batch_size >= 1, got {list(hyp.shape)} "
+                         f"and {batch_size}")
+    size = int(batch_size)
+    chunks = [part[int(part.flatten(1).mean(1).argmin())] for part in pose.split(size, dim=1)]
+    return back(torch.cat(chunks))
+
+
 def weak_perspective_fit(pose, keypoints_2d):
     """Scale s [..., 1, 1] and translation t [..., 1, 2] minimising ||s * pose_xy + t - kp||^2 per
     pose (over its joints): the closed-form least squares with centred coordinates,

@@ -11,7 +11,7 @@ from .objective import LossWeights
 from .starts import METHODS, NOISY_INPUT
 
 __all__ = ["TrainConfig", "PROFILES", "FAMILY", "Member", "family_config", "baseline_model", "AMP_MODES", "DATA",
-           "LR_SCHEDULES"]
+           "LR_SCHEDULES", "EvalSetup", "TEST_TIME"]
 
 
 AMP_MODES = ("auto", "bf16", "fp16", "off")
@@ -120,6 +120,21 @@ PROFILES = {
                          amp="off", loss=LossWeights(form="official"), data="h36m"),
 }
 """Named training set-ups: ``python -m ddhpose_lite.train --profile NAME``."""
+
+
+@dataclass(frozen=True)
+class EvalSetup:
+    """How a profile's models are evaluated: H hypotheses, K DDIM iterations, the windows."""
+
+    hypotheses: int
+    iterations: int
+    windows: str = "chunks"  # the official back-to-back chunks (``Lifter.lift(windows=...)``)
+
+
+TEST_TIME = {"paper": {"h36m": EvalSetup(20, 10), "3dhp": EvalSetup(5, 5)}}
+"""profile -> dataset -> its test-time set-up (``python -m ddhpose_lite.evaluate --profile paper``):
+the official README's H = 20, K = 10 for Human3.6M (Table 1's last rows) and H = K = 5 for
+MPI-INF-3DHP. Table 3 and Table 1's first rows are H = K = 1 (``--hypotheses 1 --iterations 1``)."""
 
 
 @dataclass(frozen=True)

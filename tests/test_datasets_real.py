@@ -25,6 +25,7 @@ from ddhpose_lite.datasets import (
     load_h36m,
     load_mpi_inf_3dhp,
     load_mpi_inf_3dhp_npz,
+    MPI_INF_3DHP_CAMERAS,
 )
 
 h5py = pytest.importorskip("h5py")
@@ -321,7 +322,8 @@ def test_3dhp_reorders_joints_converts_units_and_reads_valid(tmp_path, matlab):
     if matlab:
         with h5py.File(tmp_path / "TS1" / "annot_data.mat") as f:
             assert f["annot3"].shape == (3, 17, 1, FRAMES)  # as h5py shows a real file
-    seq, = load_mpi_inf_3dhp(tmp_path, sequences=["TS1"], universal=False)
+    seq, = load_mpi_inf_3dhp(tmp_path, sequences=["TS1"], camera="fitted")  # annot3 by default
+    assert seq.extra["universal"] is False
     mpi = arrays["annot3"][:, 0] / 1000  # metres, MPI order
     pelvis = mpi[:, 14]
     # hand-picked slots: H36M pelvis <- 3DHP 14, RHip <- 8, Nose <- 16 (head), Head <- 0 (head_top),
@@ -344,7 +346,8 @@ def test_3dhp_reorders_joints_converts_units_and_reads_valid(tmp_path, matlab):
 def test_3dhp_universal_poses_and_outdoor_resolution(tmp_path):
     arrays = mpi_annotations("TS5")
     write_mat(tmp_path, "TS5", arrays)
-    seq, = load_mpi_inf_3dhp(tmp_path, sequences="TS5")  # universal by default
+    seq, = load_mpi_inf_3dhp(tmp_path, sequences="TS5", universal=True)
+    assert seq.camera is None  # universal-scale poses do not project onto the image: no J-Agg
     univ = arrays["univ_annot3"][:, 0] / 1000
     np.testing.assert_allclose(seq.poses_3d[:, 10].numpy(), univ[:, 0] - univ[:, 14], atol=1e-6)
     np.testing.assert_allclose(seq.trajectory.numpy(), arrays["annot3"][:, 0, 14] / 1000, atol=1e-6)
@@ -375,8 +378,11 @@ def test_3dhp_errors(tmp_path, monkeypatch):
     arrays = mpi_annotations("TS1")
     del arrays["univ_annot3"]
     write_mat(tmp_path, "TS1", arrays)
+    load_mpi_inf_3dhp(tmp_path, sequences=["TS1"])  # annot3, the default, needs no univ_annot3
     with pytest.raises(KeyError, match="'univ_annot3'.*data/README.md"):
-        load_mpi_inf_3dhp(tmp_path, sequences=["TS1"])
+        load_mpi_inf_3dhp(tmp_path, sequences=["TS1"], universal=True)
+    with pytest.raises(ValueError, match=r"camera as one of \('official', 'fitted'\), got 'calibrated'"):
+        load_mpi_inf_3dhp(tmp_path, sequences=["TS1"], camera="calibrated")
     arrays = mpi_annotations("TS1")
     arrays["annot2"] = arrays["annot2"][:, :, :16]
     write_mat(tmp_path, "TS1", arrays)
@@ -391,6 +397,21 @@ def test_3dhp_errors(tmp_path, monkeypatch):
     (tmp_path / "TS4" / "annot_data.mat").write_bytes(b"MATLAB 5.0 MAT-file, not HDF5")
     with pytest.raises(ValueError, match="MATLAB v7.3"):
         load_mpi_inf_3dhp(tmp_path, sequences=["TS4"])
+
+
+def test_3dhp_official_camera_is_the_official_evaluations_pinhole(tmp_path):
+    """The official evaluation's intrinsics, hand-converted from mm (sensor 10 x 10 mm at 2048 px;
+    10 x 5.625 mm at 1920 x 1080) to pixels: f = 7.32506 * 204.8, c = -0.0322884 * 204.8 + 1024 ..."""
+    flat = {name: [v for pair in MPI_INF_3DHP_CAMERAS[name] for v in pair] for name in ("TS2", "TS6")}
+    assert flat["TS2"] == pytest.approx([1500.172288, 1500.172288, 1017.38733568, 1043.03198208])
+    assert flat["TS6"] == pytest.approx([1683.98345952, 1683.98345952, 939.85754016, 560.140743168])
+    arrays = mpi_annotations("TS2")
+    write_mat(tmp_path, "TS2", arrays)
+    seq, = load_mpi_inf_3dhp(tmp_path, sequences=["TS2"])
+    assert seq.camera.focal_length == pytest.approx((1500.1722880,) * 2)
+    assert seq.camera.center == pytest.approx((1017.38733568, 1043.03198208))
+    # the synthetic files project with f = 1500 about (1024, 1024): a few pixels off this pinhole
+    assert 1 < seq.extra["reprojection_px"] < 60
 
 
 def test_3dhp_evaluates_whichever_sequences_are_present(tmp_path):
@@ -422,7 +443,7 @@ def write_mpi_npz(folder, split, millimetres=True):
                 "S2 Seq2": [{0: mpi_npz_record(7, 2, millimetres)}]}
     else:
         data = {"TS1": mpi_npz_record(8, 3, millimetres, True), "TS5": mpi_npz_record(5, 4, millimetres, True)}
-    np.savez(folder / f"data_{split}_3dhp.npz", data=data)
+    np.savez(folder / f"data_{split}_3dhp_ori.npz", data=data)
     return data
 
 
@@ -453,18 +474,21 @@ def test_3dhp_npz_test_keeps_valid_frames_and_image_sizes(tmp_path):
 
 
 def test_3dhp_npz_errors_name_the_file_and_the_key(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"data_train_3dhp\.npz.*data/README\.md"):
+    with pytest.raises(FileNotFoundError, match=r"data_train_3dhp_ori\.npz.*data/README\.md"):
         load_mpi_inf_3dhp_npz(tmp_path, "train")
-    np.savez(tmp_path / "data_test_3dhp.npz", positions=np.zeros(3))
-    with pytest.raises(KeyError, match=r"key 'data' in .*data_test_3dhp\.npz"):
+    np.savez(tmp_path / "data_train_3dhp.npz", data={})
+    with pytest.raises(FileNotFoundError, match=r"data_train_3dhp_ori\.npz.*found \['data_train_3dhp\.npz'\].*suffix"):
+        load_mpi_inf_3dhp_npz(tmp_path, "train")
+    np.savez(tmp_path / "data_test_3dhp_ori.npz", positions=np.zeros(3))
+    with pytest.raises(KeyError, match=r"key 'data' in .*data_test_3dhp_ori\.npz"):
         load_mpi_inf_3dhp_npz(tmp_path, "test")
     record = mpi_npz_record(4, 0, test=False)
-    np.savez(tmp_path / "data_test_3dhp.npz", data={"TS1": record})
+    np.savez(tmp_path / "data_test_3dhp_ori.npz", data={"TS1": record})
     with pytest.raises(KeyError, match=r"key 'valid' in .*\['TS1'\]"):
         load_mpi_inf_3dhp_npz(tmp_path, "test")
     record = mpi_npz_record(4, 0, test=True)
     record["data_3d"] = record["data_3d"][:, :16]
-    np.savez(tmp_path / "data_test_3dhp.npz", data={"TS1": record})
+    np.savez(tmp_path / "data_test_3dhp_ori.npz", data={"TS1": record})
     with pytest.raises(ValueError, match=r"data_3d \[T, 17, 3\] and data_2d \[T, 17, 2\], got \[4, 16, 3\]"):
         load_mpi_inf_3dhp_npz(tmp_path, "test")
     with pytest.raises(ValueError, match="split 'train' or 'test'"):

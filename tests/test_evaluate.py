@@ -8,7 +8,7 @@ import torch
 
 from conftest import TINY
 from ddhpose_lite import metrics
-from ddhpose_lite.datasets import mocap_sequences, synthetic_sequences, torso_tilt
+from ddhpose_lite.datasets import chunk_windows, mocap_sequences, synthetic_sequences, torso_tilt
 from ddhpose_lite.evaluate import (AGGREGATIONS, Evaluation, Record, evaluate, format_summary, main,
                                    mpi_inf_3dhp_table, tilt_table, transfer_report)
 from ddhpose_lite.lifter import Lifter
@@ -32,7 +32,7 @@ def test_every_aggregation_is_collected_on_every_frame(result):
     assert evaluation.num_frames == sum(len(s) for s in sequences)
     for record in evaluation.records:
         assert set(record.predictions) == set(AGGREGATIONS)
-        assert set(record.picked_p) == {"J-Agg", "J-Best"}
+        assert set(record.picked_p) == {"J-Agg", "J-Best", "P-Best"}
         assert record.tilt is not None and record.tilt.shape == (len(record.target),)
 
 
@@ -66,6 +66,46 @@ def test_picked_p_errors_against_a_hand_computed_case():
     assert float(metrics.picked_p_errors(hyp, target, choose_bad)[0]) == pytest.approx(float(expected))
     with pytest.raises(ValueError, match=r"distances of shape \[2, 1, 17\]"):
         metrics.picked_p_errors(hyp, target, torch.zeros(2, 17))
+
+
+def test_p_best_p_mpjpe_picks_by_aligned_error_as_the_official_evaluation():
+    """Hand-computed: hypothesis 0 is the target scaled by 2 (aligned error exactly 0, unaligned
+    error large), hypothesis 1 the target with one joint 3 cm off (unaligned error 3/17 cm). P-Best
+    picks 1 by its unaligned error; its P-MPJPE is then > 0. The official evaluation aligns first and
+    picks 0: P-MPJPE 0."""
+    target = torch.randn(1, 17, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    target = target - target[:, :1]
+    off = target.clone()
+    off[0, 5, 0] += 0.03
+    hyp = torch.stack([2 * target, off])
+    assert torch.equal(metrics.p_best(hyp, target), off)
+    assert float(metrics.p_mpjpe(metrics.p_best(hyp, target), target)) > 1e-4
+    assert float(metrics.p_best_p_errors(hyp, target)[0]) == pytest.approx(0.0, abs=1e-9)
+    # the official batching: one pick for the whole batch of two samples after averaging
+    batch = torch.stack([torch.cat([2 * target, off]), torch.cat([off, off])])  # [H=2, B=2, J, 3]
+    batch = batch.unsqueeze(2)  # [H, B, F=1, J, 3]
+    both = torch.stack([target, target])
+    errors = metrics.p_best_p_errors(batch, both, batch_size=2)
+    aligned_off = float(metrics.p_mpjpe(off, target))
+    # hypothesis 0 averages (0 + e) / 2, hypothesis 1 (e + e) / 2: hypothesis 0 for both samples
+    assert errors.flatten().tolist() == pytest.approx([0.0, aligned_off])
+    with pytest.raises(ValueError, match=r"batch_size >= 1"):
+        metrics.p_best_p_errors(batch, both, batch_size=0)
+
+
+def test_mpi_inf_3dhp_overall_row_is_the_mean_over_sequences():
+    """TS1: 4 frames all within 150 mm (PCK 100), TS5: 2 frames all beyond (PCK 0). Official: the
+    plain mean over the sequences, 50.0; pooled frames: 4 / 6 = 66.7."""
+    target = torch.zeros(4, 17, 3)
+    near, far = target + 0.05 / 3 ** 0.5, target[:2] + 0.2 / 3 ** 0.5
+    records = [Record("TS1", "", target, {"P-Agg": near, "P-Best": near}),
+               Record("TS5", "", target[:2], {"P-Agg": far, "P-Best": far})]
+    text = mpi_inf_3dhp_table(Evaluation(records))
+    assert "| all | 50.0 | 32.3 | 125.0 |" in text  # AUC: (20 / 31 thresholds above 50 mm, 0) / 2
+    assert "| all | 66.7 | 43.0 | 100.0 |" in mpi_inf_3dhp_table(Evaluation(records), overall="frames")
+    assert "| P-Best | PCK |" in mpi_inf_3dhp_table(Evaluation(records), "P-Best")
+    with pytest.raises(ValueError, match=r"overall as one of \('sequences', 'frames'\), got 'pooled'"):
+        mpi_inf_3dhp_table(Evaluation(records), overall="pooled")
 
 
 def test_torso_tilt_and_tilt_subsets():
@@ -112,3 +152,29 @@ def test_cli_help_and_bad_arguments():
         main(["--hypotheses", "0"])
     with pytest.raises(SystemExit):
         main(["--data", "coco"])
+
+
+def test_chunk_windows_are_the_official_evaluation_windows():
+    """Hand-computed from the official eval_data_prepare: ceil(L / N) windows, the first ones back to
+    back from frame 0, the last aligned to the end and overwriting the frames it shares."""
+    rows, weights = chunk_windows(10, 4)
+    assert rows.tolist() == [[0, 1, 2, 3], [4, 5, 6, 7], [6, 7, 8, 9]]
+    assert weights.tolist() == [[1, 1, 1, 1], [1, 1, 0, 0], [1, 1, 1, 1]]
+    rows, weights = chunk_windows(8, 4)  # an exact multiple: the last chunk is already end-aligned
+    assert rows.tolist() == [[0, 1, 2, 3], [4, 5, 6, 7]] and bool(weights.eq(1).all())
+    rows, weights = chunk_windows(3, 4)  # shorter than a window: padded at the end with the last frame
+    assert rows.tolist() == [[0, 1, 2, 2]] and weights.tolist() == [[1, 1, 1, 0]]
+    with pytest.raises(ValueError, match="length"):
+        chunk_windows(0, 4)
+
+
+def test_lift_with_official_windows_does_not_blend(tiny_lifter):
+    n = tiny_lifter.frames
+    kp = synthetic_sequences("test", 200, seed=1)[0].keypoints_2d[: 2 * n + 2]
+    rows, weights = tiny_lifter.windows(len(kp), scheme="chunks")
+    assert rows[:, 0].tolist() == [0, n, n + 2]
+    whole = tiny_lifter.lift(kp, hypotheses=2, iterations=2, seed=3, windows="chunks").poses
+    first = tiny_lifter.lift(kp[:n], hypotheses=2, iterations=2, seed=3, windows="chunks").poses
+    torch.testing.assert_close(whole[:, :, :n], first)  # frames of the first chunk: that chunk alone
+    with pytest.raises(ValueError, match=r"windows as one of \('blend', 'chunks'\), got 'tent'"):
+        tiny_lifter.lift(kp, windows="tent")

@@ -14,7 +14,7 @@ import torch
 
 from .._tensors import check_finite, check_int
 
-__all__ = ["Sequence", "ClipDataset", "window_starts", "sliding_windows"]
+__all__ = ["Sequence", "ClipDataset", "window_starts", "sliding_windows", "chunk_windows"]
 
 
 @dataclass
@@ -72,6 +72,30 @@ def sliding_windows(length: int, frames: int, stride: int) -> tuple[torch.Tensor
     positions = starts.unsqueeze(1) + torch.arange(frames)
     real = (positions >= 0) & (positions < length)
     return positions.clamp(0, length - 1), real, starts
+
+
+def chunk_windows(length: int, frames: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The official evaluation's windows: back-to-back chunks of ``frames`` from frame 0, then one
+    chunk aligned to the sequence end; nothing is blended, each frame takes the prediction of ONE
+    window, the end-aligned one where it overlaps the chunk before (which the official code
+    overwrites). A sequence shorter than ``frames`` is one window padded at the end by repeating its
+    last frame.
+
+    Returns (rows [W, N]: frame indices; weights [W, N]: 1 where a window's prediction is used,
+    0 elsewhere, so every frame's weights sum to exactly 1). length 10, frames 4: windows at 0, 4, 6;
+    the window at 4 gives frames 4, 5, the last one frames 6..9.
+    """
+    check_int(length, "length", low=1)
+    check_int(frames, "frames", low=1)
+    if length <= frames:
+        rows = torch.arange(frames).clamp(max=length - 1).unsqueeze(0)
+        return rows, (torch.arange(frames) < length).float().unsqueeze(0)
+    count = -(-length // frames)  # ceil: the chunks before the last one, plus the last
+    starts = torch.tensor([i * frames for i in range(count - 1)] + [length - frames])
+    rows = starts.unsqueeze(1) + torch.arange(frames)
+    weights = torch.ones(len(starts), frames)
+    weights[:-1] = (rows[:-1] < length - frames).float()  # the end-aligned window overwrites these
+    return rows, weights
 
 
 class ClipDataset(torch.utils.data.Dataset):

@@ -1,8 +1,10 @@
 """MPI-INF-3DHP (files supplied by the user; data/README.md).
 
 Two layouts: the official test annotations ``TSn/annot_data.mat`` (``load_mpi_inf_3dhp``), and
-the npz files the DDHPose / D3DP / P-STMO code trains and tests on, ``data_train_3dhp.npz`` and
-``data_test_3dhp.npz`` (``load_mpi_inf_3dhp_npz``). Joints are reordered from the file order to
+the npz files the official DDHPose code trains and tests on, ``data_train_3dhp_ori.npz`` and
+``data_test_3dhp_ori.npz`` (``load_mpi_inf_3dhp_npz``; ``suffix=""`` reads the ``data_*_3dhp.npz``
+files of P-STMO-style code instead). Ground truth defaults to ``annot3`` (camera coordinates, true
+scale), as the official evaluation; ``univ_annot3`` is an option. Joints are reordered from the file order to
 the slot order of ``skeleton.MPI_INF_3DHP`` (root first; ``skeleton.MPI_INF_3DHP_TO_H36M``).
 """
 from __future__ import annotations
@@ -19,8 +21,8 @@ from ..skeleton import mpi_inf_3dhp_to_h36m
 from .clips import Sequence
 from .h36m import README
 
-__all__ = ["MPI_INF_3DHP_SEQUENCES", "MPI_INF_3DHP_IMAGE_SIZES", "MPI_INF_3DHP_SCENES", "load_mpi_inf_3dhp",
-           "load_mpi_inf_3dhp_npz"]
+__all__ = ["MPI_INF_3DHP_SEQUENCES", "MPI_INF_3DHP_IMAGE_SIZES", "MPI_INF_3DHP_SCENES", "MPI_INF_3DHP_CAMERAS",
+           "CAMERA_CHOICES", "load_mpi_inf_3dhp", "load_mpi_inf_3dhp_npz"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,28 @@ MPI_INF_3DHP_IMAGE_SIZES = {
 MPI_INF_3DHP_SCENES = {"studio, green screen": ("TS1", "TS2"), "studio, no green screen": ("TS3", "TS4"),
                        "outdoor": ("TS5", "TS6")}
 """The usual breakdown of 3DHP results by scene."""
+
+# the official evaluation's intrinsics: focal length and principal-point offset in mm on a sensor
+# of the given size (mm), converted to pixels as it does: f_px = f_mm * width / sensor_w,
+# c_px = c_mm * width / sensor_w + width / 2 (and likewise in y)
+_OFFICIAL_MM = {"studio": ((7.32506, 7.32506), (-0.0322884, 0.0929296), (10.0, 10.0)),
+                "outdoor": ((8.770747185, 8.770747185), (-0.104908645, 0.104899704), (10.0, 5.625))}
+
+
+def _pixels(name: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    width, height = MPI_INF_3DHP_IMAGE_SIZES[name]
+    focal, offset, sensor = _OFFICIAL_MM["outdoor" if name in ("TS5", "TS6") else "studio"]
+    scale = (width / sensor[0], height / sensor[1])
+    return ((focal[0] * scale[0], focal[1] * scale[1]),
+            (offset[0] * scale[0] + width / 2, offset[1] * scale[1] + height / 2))
+
+
+MPI_INF_3DHP_CAMERAS = {name: _pixels(name) for name in MPI_INF_3DHP_SEQUENCES}
+"""name -> ((fx, fy), (cx, cy)) in pixels: the pinhole the official DDHPose evaluation projects
+with for J-Agg (TS1-4 f = 1500.2 px, TS5-6 f = 1684.0 px, no distortion)."""
+
+CAMERA_CHOICES = ("official", "fitted")
+"""``load_mpi_inf_3dhp(camera=...)``: the official intrinsics, or a pinhole fitted to each file."""
 
 TRAIN_IMAGE_SIZE = (2048, 2048)
 """The training sequences' cameras (the official code normalises all training 2D with it)."""
@@ -80,14 +104,20 @@ def _fit_intrinsics(points_camera: np.ndarray, pixels: np.ndarray):
         solution, *_ = np.linalg.lstsq(design, pixels[..., axis].ravel(), rcond=None)
         out.append(solution)
     (fx, cx), (fy, cy) = out
-    residual = pixels - (np.stack([fx, fy]) * ratio + np.stack([cx, cy]))
-    return (fx, fy), (cx, cy), float(np.sqrt((residual ** 2).sum(-1)).mean())
+    return (fx, fy), (cx, cy), _residual(points_camera, pixels, (fx, fy), (cx, cy))
+
+
+def _residual(points_camera: np.ndarray, pixels: np.ndarray, focal, center) -> float:
+    """Mean pixel distance of the pinhole projection of ``points_camera`` to ``pixels``."""
+    projected = np.asarray(focal) * points_camera[..., :2] / points_camera[..., 2:] + np.asarray(center)
+    return float(np.sqrt(((pixels - projected) ** 2).sum(-1)).mean())
 
 
 def load_mpi_inf_3dhp(
     data_dir="data/mpi_inf_3dhp",
     sequences=None,
-    universal: bool = True,
+    universal: bool = False,
+    camera: str = "official",
 ) -> list[Sequence]:
     """The MPI-INF-3DHP test set, one ``Sequence`` per test sequence ``TSn/annot_data.mat``.
 
@@ -97,14 +127,20 @@ def load_mpi_inf_3dhp(
     Joints are reordered to the Human3.6M order (``skeleton.mpi_inf_3dhp_to_h36m``), 3D goes from
     mm to metres and is made root-relative (pelvis), and 2D is normalised with the sequence's
     resolution (``MPI_INF_3DHP_IMAGE_SIZES``). ``valid`` comes from ``valid_frame``: evaluate
-    those frames only. ``universal``: 3D from ``univ_annot3`` (rescaled to the Human3.6M body
-    height; what 3DHP results are usually reported on) rather than ``annot3``.
-    ``trajectory`` is always the pelvis of ``annot3`` (the true camera-frame position), and
-    ``camera`` is a pinhole fitted to the annot2/annot3 pairs of the valid frames
-    (``extra["reprojection_px"]`` holds its mean residual) since the files carry no calibration.
+    those frames only. Ground truth: ``annot3`` (camera coordinates, true scale), as the official
+    DDHPose evaluation (its ``*_3dhp_ori.npz`` files); ``universal=True`` takes ``univ_annot3``
+    (rescaled to the Human3.6M body height, as other papers report) instead.
+    ``trajectory`` is always the pelvis of ``annot3`` (the true camera-frame position).
+    ``camera`` (for J-Agg): "official", the pinhole of the official evaluation
+    (``MPI_INF_3DHP_CAMERAS``), or "fitted", a pinhole fitted to the annot2/annot3 pairs of the
+    valid frames; ``extra["reprojection_px"]`` holds the mean distance of annot3 projected with it
+    to annot2. With ``universal=True`` the sequences carry no camera: universal-scale poses put
+    back on the annot3 trajectory do not project onto the image, so there is no J-Agg.
     Non-finite values in frames marked invalid are replaced by 0; in valid frames they raise.
     ``extra["activity"]`` holds ``activity_annotation`` when present.
     """
+    if camera not in CAMERA_CHOICES:
+        raise ValueError(f"expected camera as one of {CAMERA_CHOICES}, got {camera!r}")
     data_dir = Path(data_dir)
     if sequences is None:
         sequences = [n for n in MPI_INF_3DHP_SEQUENCES if (data_dir / n / "annot_data.mat").is_file()]
@@ -149,20 +185,27 @@ def load_mpi_inf_3dhp(
         kp = mpi_inf_3dhp_to_h36m(annot2)
         camera_m = mpi_inf_3dhp_to_h36m(annot3) / 1000.0  # mm -> m
         poses = mpi_inf_3dhp_to_h36m(chosen) / 1000.0
-        camera = None
+        lens = None
         extra = {"universal": universal}
         usable = valid & (camera_m[:, :, 2] > 1e-3).all(1)
-        if usable.any():
+        if camera == "official":
+            focal, center = MPI_INF_3DHP_CAMERAS[name]
+            lens = Camera(width, height, focal, center, name=f"{name} (official pinhole)")
+            if usable.any():
+                extra["reprojection_px"] = _residual(camera_m[usable], kp[usable], focal, center)
+        elif usable.any():
             focal, center, residual = _fit_intrinsics(camera_m[usable], kp[usable])
             if min(focal) > 0:
-                camera = Camera(width, height, focal, center, name=f"{name} (fitted pinhole)")
+                lens = Camera(width, height, focal, center, name=f"{name} (fitted pinhole)")
                 extra["reprojection_px"] = residual
+        if universal:
+            lens = None
         if activity is not None:
             extra["activity"] = torch.from_numpy(activity.astype(np.int64))
         out.append(Sequence(
             keypoints_2d=normalize_screen(torch.from_numpy(kp), width, height).float(),
             poses_3d=torch.from_numpy(poses - poses[:, :1]).float(),
-            subject=name, action="", camera=camera,
+            subject=name, action="", camera=lens,
             trajectory=torch.from_numpy(camera_m[:, 0]).float(),
             valid=torch.from_numpy(valid), image_size=(width, height), extra=extra,
         ))
@@ -174,10 +217,12 @@ _LAYOUT_NPZ = ("key 'data': a pickled dict; train: 'S1 Seq1' -> [ {camera: {'dat
                "'data_2d' [T, 17, 2] px}} ]; test: 'TS1' -> {'data_3d', 'data_2d', 'valid' [T]}")
 
 
-def load_mpi_inf_3dhp_npz(data_dir="data", split: str = "train", units: str = "auto") -> list[Sequence]:
-    """MPI-INF-3DHP as the DDHPose / D3DP / P-STMO code reads it: ``data_dir/data_train_3dhp.npz``
-    (one Sequence per subject, sequence and camera) or ``data_dir/data_test_3dhp.npz`` (one per
-    TSn, with ``valid`` frames).
+def load_mpi_inf_3dhp_npz(data_dir="data", split: str = "train", units: str = "auto",
+                          suffix: str = "_ori") -> list[Sequence]:
+    """MPI-INF-3DHP as the official DDHPose code reads it: ``data_dir/data_train_3dhp_ori.npz``
+    (one Sequence per subject, sequence and camera) or ``data_dir/data_test_3dhp_ori.npz`` (one per
+    TSn, with ``valid`` frames; its 3D is ``annot3``). ``suffix``: the file name's ending before
+    ``.npz``; ``""`` reads ``data_{split}_3dhp.npz``, the files of P-STMO-style code.
 
     Joints in the 3DHP file order (pelvis at 14) are reordered to ``skeleton.MPI_INF_3DHP``'s
     slots and made root-relative; 2D is normalised by the image size as that code does (training
@@ -189,9 +234,11 @@ def load_mpi_inf_3dhp_npz(data_dir="data", split: str = "train", units: str = "a
         raise ValueError(f"expected split 'train' or 'test', got {split!r}")
     if units not in ("auto", "m", "mm"):
         raise ValueError(f"expected units 'auto', 'm' or 'mm', got {units!r}")
-    path = Path(data_dir) / f"data_{split}_3dhp.npz"
+    path = Path(data_dir) / f"data_{split}_3dhp{suffix}.npz"
     if not path.is_file():
-        raise FileNotFoundError(f"expected {path} ({_LAYOUT_NPZ}); {README}")
+        others = sorted(p.name for p in Path(data_dir).glob(f"data_{split}_3dhp*.npz"))
+        hint = f" (found {others}: choose one with suffix=...)" if others else ""
+        raise FileNotFoundError(f"expected {path} ({_LAYOUT_NPZ}){hint}; {README}")
     archive = np.load(path, allow_pickle=True)
     if "data" not in archive.files:
         raise KeyError(f"expected key 'data' in {path} ({_LAYOUT_NPZ}), got keys {archive.files}; {README}")
