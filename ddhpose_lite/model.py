@@ -51,6 +51,8 @@ class DenoiserConfig:
     clip: float = 0.0  # > 0: noisy inputs (and sampled x̂_0) clamped to ±clip, as the official code with 1.1
     noisy_input: str = "bones"  # per joint besides 2D: "bones" (DDHPose), "joints" (D3DP), "none" (regression)
     architecture: str = "hst"  # "hst": this module's HSTDenoiser; "mlp": the single-frame baseline (baseline.py)
+    init: str = "trunc_normal"  # weights N(0, 0.02) truncated, embeddings too; "official": PyTorch's defaults, zero embeddings
+    drop_path_per: str = "clip"  # temporal blocks drop a branch per clip, or per (clip, joint) "sequence" (official)
     skeleton: Skeleton = field(default=H36M, repr=False)
 
     def __post_init__(self) -> None:
@@ -75,6 +77,10 @@ class DenoiserConfig:
             raise ValueError(f"expected architecture as one of {ARCHITECTURES}, got {self.architecture!r}")
         if self.architecture == "mlp" and self.noisy_input != "none":
             raise ValueError(f"expected noisy_input='none' for the mlp baseline, got {self.noisy_input!r}")
+        if self.init not in INITS:
+            raise ValueError(f"expected init as one of {INITS}, got {self.init!r}")
+        if self.drop_path_per not in DROP_PATH_UNITS:
+            raise ValueError(f"expected drop_path_per as one of {DROP_PATH_UNITS}, got {self.drop_path_per!r}")
         if not isinstance(self.skeleton, Skeleton):
             raise TypeError(f"expected skeleton as a Skeleton, got {type(self.skeleton).__name__}")
 
@@ -100,6 +106,14 @@ class DenoiserConfig:
 _LEGACY = {"block_norms": False, "frame_embedding_at": "input"}
 
 ARCHITECTURES = ("hst", "mlp")
+INITS = ("trunc_normal", "official")
+"""``DenoiserConfig.init``: ours (every Linear weight and the HSP / TP embeddings drawn from a
+truncated N(0, 0.02²), biases zero), or the official code's: PyTorch's default initialisation of
+every layer and zero positional embeddings."""
+DROP_PATH_UNITS = ("clip", "sequence")
+"""``DenoiserConfig.drop_path_per``: what a temporal block's drop path drops at once: a whole clip
+(ours), or one joint's sequence of frames, each (clip, joint) on its own (the official code, whose
+temporal blocks see a batch of B·J sequences). Spatial blocks drop per (clip, frame) either way."""
 
 NOISY_INPUTS = {"bones": 4, "joints": 3, "none": 0}
 """``DenoiserConfig.noisy_input`` -> channels of the noisy state per token: a bone's direction and
@@ -144,7 +158,8 @@ def hrst_logits(logits: torch.Tensor, skeleton: Skeleton = H36M, indices=None, i
 def hrst_logits_sequential(logits: torch.Tensor, skeleton: Skeleton = H36M) -> torch.Tensor:
     """The official code's reading, for comparison only (lesson 04): an in-place loop over the
     kinematic chains in which each update reads entries that earlier updates already changed,
-    and the shared prefix of the arm chains (7 -> 8) is visited once per chain."""
+    and the shared prefix 7 -> 8 of the chains through the neck (the head's and both arms') is visited
+    once per chain."""
     out = logits.clone()
     for chain in skeleton.chains:
         for grand, parent, joint in zip(chain[:-2], chain[1:-1], chain[2:]):
@@ -191,11 +206,13 @@ class _Capture:
         self.temporal: list[torch.Tensor] = []  # per layer [B*J, heads, F, F]
 
 
-def drop_path(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
-    """Stochastic depth: drop a whole residual branch per sample with probability p."""
+def drop_path(x: torch.Tensor, p: float, training: bool, axes: tuple[int, ...] = (0,)) -> torch.Tensor:
+    """Stochastic depth: drop a whole residual branch per sample with probability p. A sample is one
+    index of each of ``axes`` (default: the first axis; (0, 2) on [B, F, J, C]: per clip and joint)."""
     if p == 0 or not training:
         return x
-    keep = torch.rand((x.shape[0],) + (1,) * (x.ndim - 1), device=x.device, dtype=x.dtype) >= p
+    shape = tuple(x.shape[a] if a in axes else 1 for a in range(x.ndim))
+    keep = torch.rand(shape, device=x.device, dtype=x.dtype) >= p
     return x * keep / (1 - p)
 
 
@@ -307,10 +324,12 @@ class Block(nn.Module):
         self.attention = attention
         self.mlp = Mlp(config.width, config.mlp_ratio, config.dropout)
         self.drop_path_rate = drop_path_rate
+        # temporal blocks see [B, F, J, C]: per clip, or per (clip, joint) sequence as the official code
+        self.drop_axes = (0, 2) if config.drop_path_per == "sequence" and isinstance(attention, TemporalAttention) else (0,)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + drop_path(self.attention(self.norm1(x)), self.drop_path_rate, self.training)
-        return x + drop_path(self.mlp(self.norm2(x)), self.drop_path_rate, self.training)
+        x = x + drop_path(self.attention(self.norm1(x)), self.drop_path_rate, self.training, self.drop_axes)
+        return x + drop_path(self.mlp(self.norm2(x)), self.drop_path_rate, self.training, self.drop_axes)
 
 
 class SpatialBlock(Block):
@@ -369,6 +388,8 @@ class HSTDenoiser(nn.Module):
         self._initialise()
 
     def _initialise(self) -> None:
+        if self.config.init == "official":  # the layers keep PyTorch's defaults; the embeddings stay zero
+            return
         for module in self.modules():
             if isinstance(module, nn.Linear):
                 nn.init.trunc_normal_(module.weight, std=0.02)

@@ -33,6 +33,7 @@ class TrainConfig:
     loss: LossWeights = field(default_factory=LossWeights)
     timesteps: int = 1000
     flip: bool = True  # mirror half of the clips (x -> -x, left/right swapped)
+    flip_both: bool = False  # with flip: every window twice an epoch, as it is and mirrored (official), not at random
     amp: str = "auto"  # mixed precision: "auto", "bf16", "fp16" or "off" (``resolve_amp``)
     seed: int = 0
     data: str = "mix"  # "synthetic", "mocap", "mix" (embedded) or "h36m", "3dhp" (files; data/README.md)
@@ -78,6 +79,8 @@ class TrainConfig:
         if self.fresh_data and self.data not in DATA_SOURCES:
             raise ValueError(f"expected embedded data {DATA_SOURCES} for fresh_data (files have a fixed size), "
                              f"got {self.data!r}")
+        if self.flip_both and not self.flip:
+            raise ValueError("expected flip=True with flip_both (every window as it is and mirrored), got flip=False")
         if not isinstance(self.gmm_components, int) or self.gmm_components < 1:
             raise ValueError(f"expected gmm_components as an int >= 1, got {self.gmm_components!r}")
 
@@ -114,10 +117,14 @@ PROFILES = {
                        batch_size=32, lr=2e-4, lr_decay=0.97, grad_clip=1.0, train_frames=300_000,
                        val_frames=20_000),
     # the paper and the official code: 243 frames, width 512, depth 8, 8 heads, AdamW lr 1e-4 (weight decay 0.1)
-    # x0.993 per epoch, 400 epochs, batch 4, fp32, no gradient clipping, the official loss and ±1.1 clamps
-    "paper": TrainConfig(model=DenoiserConfig(frames=243, width=512, depth=8, heads=8, drop_path=0.1, clip=1.1),
+    # x0.993 per epoch, 400 epochs, batch 4, fp32, no gradient clipping, the official loss and ±1.1 clamps; the
+    # official data and initialisation: non-overlapping 243-frame windows, each seen as it is and mirrored every
+    # epoch, PyTorch's default initialisation with zero embeddings, drop path per (clip, joint) in temporal blocks.
+    # Test time: TEST_TIME["paper"]. docs/design.md lists what still differs
+    "paper": TrainConfig(model=DenoiserConfig(frames=243, width=512, depth=8, heads=8, drop_path=0.1, clip=1.1,
+                                              init="official", drop_path_per="sequence"),
                          epochs=400, batch_size=4, lr=1e-4, lr_decay=0.993, weight_decay=0.1, grad_clip=0.0,
-                         amp="off", loss=LossWeights(form="official"), data="h36m"),
+                         amp="off", loss=LossWeights(form="official"), data="h36m", stride=243, flip_both=True),
 }
 """Named training set-ups: ``python -m ddhpose_lite.train --profile NAME``."""
 

@@ -171,16 +171,26 @@ class Trainer:
         return ClipDataset(sequences, config.model.frames, self.stride)
 
     def _batches(self, epoch: int, data: ClipDataset | None = None):
+        """The epoch's batches of window indices; with ``flip_both`` indices run over twice the
+        windows, and index i >= len(data) is window i - len(data) mirrored (``_split_mirrored``)."""
         data = self.train_data if data is None else data
-        order = torch.randperm(len(data), generator=torch.Generator().manual_seed(self.config.seed * 100_003 + epoch))
+        items = len(data) * (2 if self.config.flip_both else 1)
+        order = torch.randperm(items, generator=torch.Generator().manual_seed(self.config.seed * 100_003 + epoch))
         size = self.config.batch_size
         batches = [order[i:i + size] for i in range(0, len(order) - size + 1, size)]  # full batches only
         batches = batches[: len(batches) // self.world * self.world]  # every rank takes as many steps
         return batches[self.rank::self.world]
 
-    def _flip_half(self, keypoints_2d, poses_3d, epoch: int, step: int):
-        g = torch.Generator().manual_seed(self.config.seed * 7919 + epoch * 100_000 + step)
-        chosen = (torch.rand(keypoints_2d.shape[0], generator=g) < 0.5).to(keypoints_2d.device)
+    @staticmethod
+    def _split_mirrored(indices: torch.Tensor, windows: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``flip_both``: batch items -> (window indices, True where the window is used mirrored)."""
+        return indices % windows, indices >= windows
+
+    def _flip_half(self, keypoints_2d, poses_3d, epoch: int, step: int, chosen=None):
+        if chosen is None:  # half the clips at random; ``flip_both`` passes its own choice
+            g = torch.Generator().manual_seed(self.config.seed * 7919 + epoch * 100_000 + step)
+            chosen = torch.rand(keypoints_2d.shape[0], generator=g) < 0.5
+        chosen = chosen.to(keypoints_2d.device)
         skeleton = self.config.model.skeleton
         flipped_2d, flipped_3d = mirror(keypoints_2d, skeleton), mirror(poses_3d, skeleton)
         pick = chosen[:, None, None, None]
@@ -199,13 +209,16 @@ class Trainer:
                    disable=not (self.progress and self.rank == 0))
         start = time.perf_counter()
         for step, indices in enumerate(batches):
+            mirrored = None
+            if self.config.flip_both:
+                indices, mirrored = self._split_mirrored(indices, len(data))
             batch = data.batch(indices)
             if self.device.type == "cuda":
                 batch = {k: v.pin_memory() for k, v in batch.items()}
             kp = batch["keypoints_2d"].to(self.device, non_blocking=True)
             pose = batch["poses_3d"].to(self.device, non_blocking=True)
             if self.config.flip:
-                kp, pose = self._flip_half(kp, pose, self.epoch, step)
+                kp, pose = self._flip_half(kp, pose, self.epoch, step, mirrored)
             with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
                 objective, parts = diffusion_loss(self.network, kp, pose, self.schedule, self.generator,
                                                   self.config.loss, self.config.model.clip, self.config.model.skeleton,
