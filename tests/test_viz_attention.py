@@ -115,6 +115,47 @@ def test_hrst_before_after_compares_any_after_map():
         viz.hrst_before_after(logits, names=("a", "b"))
 
 
+def frames_of(trace) -> list[tuple[int, int]]:
+    """(row, col) of a marker trace on a frame map labelled f0, f1, ..."""
+    return sorted((int(y[1:]), int(x[1:])) for x, y in zip(trace.x, trace.y))
+
+
+def test_hrtt_logit_terms_draws_both_terms_and_their_sum(capture):
+    maps, _ = capture
+    generator = torch.Generator().manual_seed(3)
+    frames, d = CONFIG.frames, 8
+    q, k, k_c = (torch.randn(frames, d, generator=generator) for _ in range(3))
+    own, child = q @ k.T / d**0.5, q @ k_c.T / d**0.5  # A_s and A_c of Eq. 6
+    fig = viz.hrtt_logit_terms(own, child, title="LElbow")
+    a_s, a_c, total = fig.data[:3]
+    np.testing.assert_allclose(z_of(a_s), own.numpy(), atol=5e-4)
+    np.testing.assert_allclose(z_of(a_c), child.numpy(), atol=5e-4)
+    np.testing.assert_allclose(z_of(total), (q @ (k + k_c).T / d**0.5).numpy(), atol=1e-3)  # one product, K + K_c
+    assert a_s.zmin == a_c.zmin == total.zmin and a_s.zmax == a_c.zmax == total.zmax  # one colour scale
+    assert total.zmin == pytest.approx(float(min(own.min(), child.min(), (own + child).min())), abs=1e-3)
+    peaks = [t for t in fig.data if t.name == "largest logit of its row"]
+    assert len(peaks) == 3 and {t.xaxis or "x" for t in peaks} == {"x", "x2", "x3"}
+    for trace, z in zip(peaks, (own, child, own + child)):
+        assert frames_of(trace) == [(row, int(col)) for row, col in enumerate(z.argmax(-1))]
+    assert [a.text for a in fig.layout.annotations][-3:] == list(fig.data[k].name for k in range(3))
+    assert list(fig.layout.xaxis.categoryarray) == [f"f{f}" for f in range(frames)]
+    # a real map: the sum panel, softmaxed, is the temporal attention the model recorded
+    recorded = maps.temporal[1][LELBOW, 0]
+    logits = recorded.log()  # softmax is shift-invariant per row: log-weights are logits of the same map
+    half = logits / 2
+    fig = viz.hrtt_logit_terms(half, half, decimals=6)
+    np.testing.assert_allclose(torch.as_tensor(z_of(fig.data[2])).softmax(-1).numpy(), recorded.numpy(), atol=1e-4)
+
+
+def test_hrtt_logit_terms_bad_input():
+    with pytest.raises(ValueError, match=r"child of shape \[9, 9\], got \[8, 8\]"):
+        viz.hrtt_logit_terms(torch.zeros(9, 9), torch.zeros(8, 8))
+    with pytest.raises(ValueError, match="3 panel names"):
+        viz.hrtt_logit_terms(torch.zeros(9, 9), torch.zeros(9, 9), names=("a", "b"))
+    with pytest.raises(ValueError, match="9 distinct labels"):
+        viz.hrtt_logit_terms(torch.zeros(9, 9), torch.zeros(9, 9), labels=["a"] * 9)
+
+
 # ---------------------------------------------------------------- attention_skeleton
 
 

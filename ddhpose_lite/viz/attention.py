@@ -27,7 +27,7 @@ from .poses import _scene
 
 __all__ = [
     "ATTENTION_COLORSCALE", "ATTENTION_SKELETON_TRACES", "attention_heatmap", "attention_skeleton", "hrst_before_after",
-    "hrst_entries",
+    "hrst_entries", "hrtt_logit_terms",
 ]
 
 # ---------------------------------------------------------------- attention maps (lesson 04)
@@ -202,9 +202,7 @@ def hrst_before_after(logits, after=None, skeleton: Skeleton = H36M, *,
     difference = after - before
     low, high = float(min(before.min(), after.min())), float(max(before.max(), after.max()))
     spread = float(np.abs(difference).max()) or 1.0
-    gap = 0.06
-    panel = (1 - 2 * gap) / 3
-    domains = [(k * (panel + gap), k * (panel + gap) + panel - 0.035) for k in range(3)]
+    domains = _panel_domains()
     data = []
     for k, (z, scale) in enumerate(((before, _LOGIT_COLORSCALE), (after, _LOGIT_COLORSCALE),
                                     (difference, _DIFFERENCE_COLORSCALE))):
@@ -220,24 +218,77 @@ def hrst_before_after(logits, after=None, skeleton: Skeleton = H36M, *,
         data.append(_cell_markers(edited, labels, "square-open", 0.8 * cell, "#D55E00", "edited by HRST",
                                   "" if k == 0 else str(k + 1)))
     data.append(_cell_markers(read, labels, "circle-open", 0.55 * cell, "#E69F00", "read: A[j_p][j]", ""))
+    key = ("<span style='color:#D55E00'>□</span> edited by HRST   "
+           "<span style='color:#E69F00'>○</span> read: A[j<sub>p</sub>][j]")
+    return go.Figure(data=data, layout=_panel_layout(labels, domains, names, key, "key", "query", margin, width,
+                                                     height, title))
+
+
+def _panel_domains(count: int = 3, gap: float = 0.06) -> list[tuple[float, float]]:
+    """The x domains of ``count`` square map panels side by side (room for a colour bar after each)."""
+    panel = (1 - (count - 1) * gap) / count
+    return [(k * (panel + gap), k * (panel + gap) + panel - 0.035) for k in range(count)]
+
+
+def _panel_layout(labels: list[str], domains, names: Sequence[str], key: str, x_title: str, y_title: str,
+                  margin: dict, width: int, height: int, title: str | None) -> dict:
+    """Layout of maps side by side: one axis pair per panel (ticks on the first), its name above it,
+    and ``key`` (what the marks mean) at the top right."""
     layout = base_layout(width, height, title)
-    annotations = [dict(text="<span style='color:#D55E00'>□</span> edited by HRST   "
-                             "<span style='color:#E69F00'>○</span> read: A[j<sub>p</sub>][j]",
-                        x=1.0, y=1.0, xref="paper", yref="paper", xanchor="right", yanchor="bottom",
+    annotations = [dict(text=key, x=1.0, y=1.0, xref="paper", yref="paper", xanchor="right", yanchor="bottom",
                         yshift=24, showarrow=False, font=dict(size=12))]
-    for k in range(3):
+    for k, domain in enumerate(domains):
         suffix = "" if k == 0 else str(k + 1)
-        xaxis, yaxis = _matrix_axes(labels, domains[k], f"x{suffix}", "key", "query" if k == 0 else "")
+        xaxis, yaxis = _matrix_axes(labels, domain, f"x{suffix}", x_title, y_title if k == 0 else "")
         xaxis["tickfont"] = yaxis["tickfont"] = dict(size=9)
         yaxis["showticklabels"] = k == 0
         layout[f"xaxis{suffix}"], layout[f"yaxis{suffix}"] = xaxis, yaxis
         layout[f"yaxis{suffix}"]["anchor"] = f"x{suffix}"
         layout[f"xaxis{suffix}"]["anchor"] = f"y{suffix}"
-        annotations.append(dict(text=names[k], x=sum(domains[k]) / 2, y=1.0, xref="paper", yref="paper",
+        annotations.append(dict(text=names[k], x=sum(domain) / 2, y=1.0, xref="paper", yref="paper",
                                 xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=13)))
     layout["annotations"] = annotations
     layout["margin"] = margin
-    return go.Figure(data=data, layout=layout)
+    return layout
+
+
+def hrtt_logit_terms(own, child, labels="frames", *,
+                     names: Sequence[str] = ("A_s = QKᵀ/√d: own keys", "A_c = QK_cᵀ/√d: children's keys",
+                                             "A_s + A_c, softmaxed by HRTT"),
+                     skeleton: Skeleton = H36M, decimals: int = 3, title: str | None = None, width: int = 820,
+                     height: int = 420) -> go.Figure:
+    """HRTT (Eq. 6; the paper's Fig. 3b) on one joint's temporal logits: its two terms and their sum.
+
+    ``own`` [F, F] is A_s = QKᵀ/√d (the joint's queries against its own keys, frame by frame),
+    ``child`` [F, F] is A_c = QK_cᵀ/√d (the same queries against the keys of f_c, the mean of the
+    joint and its children); HRTT's attention is softmax(A_s + A_c) V, so the third panel is what
+    the softmax sees. All three panels share one colour scale. Circles mark, in every row, the key
+    with the largest logit of that panel: where the row's attention peaks, so the circles of the
+    first and third panels show how the children's term moves it. ``labels``: 'frames' (f0, f1, ...)
+    or a sequence of F strings. Traces: 3 heatmaps (A_s, A_c, sum), then the circles (one trace per
+    panel).
+    """
+    a_s = _check_square(own, "own")
+    a_c = _check_square(child, "child", a_s.shape[0])
+    maps = (a_s, a_c, a_s + a_c)
+    if len(names) != 3:
+        raise ValueError(f"expected 3 panel names, got {len(names)}")
+    labels = _axis_labels(labels, a_s.shape[0], skeleton)
+    low, high = float(min(z.min() for z in maps)), float(max(z.max() for z in maps))
+    domains = _panel_domains()
+    data = [_heatmap_trace(z, labels, _LOGIT_COLORSCALE, decimals, "" if k == 0 else str(k + 1), zmin=low, zmax=high,
+                           colorbar=dict(x=domains[k][1] + 0.004, xanchor="left") if k == 2 else None, name=names[k])
+            for k, z in enumerate(maps)]
+    margin = dict(l=60, r=10, b=80, t=75 if title else 45)
+    cell = min((domains[0][1] - domains[0][0]) * (width - margin["l"] - margin["r"]),
+               height - margin["t"] - margin["b"]) / len(labels)
+    for k, z in enumerate(maps):
+        peaks = [(row, int(col)) for row, col in enumerate(z.argmax(-1))]
+        data.append(_cell_markers(peaks, labels, "circle-open", max(4.0, 0.8 * cell), "#D55E00", "largest logit of its row",
+                                  "" if k == 0 else str(k + 1)))
+    key = "<span style='color:#D55E00'>○</span> largest logit of each row"
+    return go.Figure(data=data, layout=_panel_layout(labels, domains, names, key, "key frame", "query frame", margin,
+                                                     width, height, title))
 
 
 # The attention skeleton: a query joint's attention row drawn on a pose.
