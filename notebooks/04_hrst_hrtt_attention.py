@@ -18,8 +18,9 @@
 #
 # **The question of this lesson:** *how can attention know the skeleton?*
 #
-# The denoiser of DDHPose (Cai et al., AAAI 2024) is a transformer. It looks at 27 frames × 17
-# joints of tokens and alternates **spatial** attention (the joints of one frame look at each
+# The denoiser of DDHPose (Cai et al., AAAI 2024) is a transformer. It looks at a clip of frames
+# × 17 joints of tokens (243 frames in the paper; 27 in the small model shipped with this course,
+# printed below) and alternates **spatial** attention (the joints of one frame look at each
 # other) with **temporal** attention (one joint looks at itself in the other frames). Plain
 # attention has no idea which joints are connected: to it, the 17 joints are a *set*. DDHPose
 # builds the kinematic tree of lesson 01 into attention in two ways:
@@ -380,7 +381,8 @@ for layer in range(1, model.config.depth):
 #
 # A_s = QKᵀ/√d,  A_c = QK_cᵀ/√d,  attention = softmax(A_s + A_c) V.
 #
-# (The paper's **Fig. 3b** draws this block; the cells below are its counterpart.)
+# (The paper's **Fig. 3b** draws this block; the cells below compute it, and a figure after them
+# draws it as section 4 drew Fig. 3a.)
 #
 # Which joints does each f_c average?
 
@@ -410,6 +412,21 @@ print(f"max |softmax(A_s + A_c) − softmax(Q(K + K_c)ᵀ/√d)| = {(two_terms -
 print(f"max |by hand − recorded map|                   = {(one_product - maps.temporal[1]).abs().max():.1e}")
 print(f"share of attention moved by the child term: mean "
       f"{100 * 0.5 * (two_terms - A_s.softmax(-1)).abs().sum(-1).mean():.1f} % per row")
+
+# %% [markdown]
+# Drawn like Fig. 3a: our counterpart of the paper's **Fig. 3b**. One joint's temporal logits,
+# the LElbow's (its f_c is the mean of the elbow and the wrist): its queries against its own keys
+# (left, A_s), against the keys of f_c (middle, A_c), and their sum, which HRTT softmaxes
+# (right). Circles mark the key frame with the largest logit in each row, where that frame's
+# attention peaks: where a circle moves between the left and the right panel, the child term
+# changed which frame the elbow listens to most.
+
+# %%
+elbow = names.index("LElbow")
+print(f"rows whose peak frame the child term moves: "
+      f"{int((A_s[elbow, head].argmax(-1) != (A_s + A_c)[elbow, head].argmax(-1)).sum())} of {A_s.shape[-1]}")
+viz.hrtt_logit_terms(A_s[elbow, head], A_c[elbow, head],
+                     title=f"HRTT on the LElbow's temporal logits (layer 1, head {head})")
 
 # %% [markdown]
 # The identity is why our `TemporalAttention` adds K_c to K and makes **one** attention call:
@@ -709,11 +726,15 @@ exercises.check_child_features(my_child_features)
 # of `HSTDenoiser` with HRST, HRTT, the level embedding and the norms between blocks on, for a
 # skeleton of `joints` joints in `levels` levels. Read `HSTDenoiser.__init__` (and `Block`, `Mlp`
 # and the attention classes) in `ddhpose_lite/model.py`. Hints: `nn.Linear(a, b)` has a·b + b
-# parameters, `nn.LayerNorm(w)` 2w; the head regresses 3 numbers per joint.
+# parameters, `nn.LayerNorm(w)` 2w; the head regresses 3 numbers per joint. Then one more case,
+# a model `HSTDenoiser` cannot build: with `shared_child_keys=True`, every HRTT layer uses one
+# and the same K_c projection instead of one of its own (a way to save parameters). How many
+# does that save at the paper's size?
 
 # %%
-def my_count(frames, width, depth, joints=17, levels=6, mlp_ratio=2.0):
-    """The number of parameters of HSTDenoiser(DenoiserConfig(frames, width, depth, ...))."""
+def my_count(frames, width, depth, joints=17, levels=6, mlp_ratio=2.0, shared_child_keys=False):
+    """The number of parameters of HSTDenoiser(DenoiserConfig(frames, width, depth, ...)), or of
+    the variant whose HRTT layers share one K_c projection."""
     return None  # your code here
 
 

@@ -192,16 +192,18 @@ viz.landmarks_to_joints(detections.landmarks[frame], joints[0], image_size=detec
                         title=f"Frame {frame}: {len(MEDIAPIPE_NAMES)} landmarks → 17 joints")
 
 # %% [markdown]
-# **Think!** In the sample the man walks away from us: we see his back. Where did the detector put
-# his nose and eyes, and how visible does it say they are?
+# **Think!** In the sample clip the man walks away from us: we see his back. Where did the
+# detector put his nose and eyes, and how visible does it say they are? (With a clip of your own,
+# ask the same of your person; the next cell's numbers are about the clip you chose.)
 #
 # <details><summary>Answer</summary>
 #
-# On the back of his head, with a visibility close to 1. The detector always returns a whole
+# In the sample, on the back of his head, with a visibility close to 1. The detector always returns a whole
 # person, face included, and its visibility says "inside the image and not hidden by something",
 # not "I saw it". Worse, a person seen from behind looks much like one seen from the front: when
 # the detector takes the back for the front, left and right swap. The next cell counts how often
-# that happened here.
+# the detector has the person facing us (their left shoulder on the image's right): for a man
+# walking away, each of those frames is a swap.
 #
 # </details>
 
@@ -209,8 +211,8 @@ viz.landmarks_to_joints(detections.landmarks[frame], joints[0], image_size=detec
 facing_us = detections.landmarks[:, MEDIAPIPE_NAMES.index("left_shoulder"), 0] > \
     detections.landmarks[:, MEDIAPIPE_NAMES.index("right_shoulder"), 0]  # their left on the image's right
 nose = detections.visibility[detections.found, MEDIAPIPE_NAMES.index("nose")]
-print(f"the detector has him facing us in {facing_us[detections.found].mean():.0%} of the frames; "
-      f"median visibility of his nose: {np.median(nose):.2f}")
+print(f"the detector has the person facing us in {facing_us[detections.found].mean():.0%} of the frames; "
+      f"median visibility of the nose: {np.median(nose):.2f}")
 
 # %% [markdown]
 # The track the lifter reads: Human3.6M-17 keypoints at 50 fps. The figure shows its confidence
@@ -230,12 +232,17 @@ viz.joint_timeline(track.confidence, track.times, title="Detector confidence per
                    label="confidence", colorscale="Blues", zmin=0, zmax=1)
 
 # %% [markdown]
-# **Think!** Which joints are least visible in the sample, and why would a man walking across
-# the image hide those ones?
-#
+# **Think!** Which joints are least visible (the next cell lists them for the clip you chose),
+# and why would a man walking across the image, as in the sample, hide those ones?
+
+# %%
+least = np.argsort(track.confidence.mean(0))[:4]
+print("least visible joints:", ", ".join(f"{H36M.names[j]} ({track.confidence[:, j].mean():.2f})" for j in least))
+
+# %% [markdown]
 # <details><summary>Answer</summary>
 #
-# The wrists and elbows (then the knees): seen from the side, the far arm swings behind the body
+# In the sample, the wrists and elbows (then the knees): seen from the side, the far arm swings behind the body
 # at every step and the near one in front of it, so one of them is always partly hidden. The
 # torso, hips and head stay in view. Those are the joints to distrust in 3D too.
 #
@@ -304,9 +311,17 @@ if track.guessed.any():
 #    person much smaller or larger in the frame than in training all move it away from what it
 #    knows.
 #
-# The last one we can measure. The sample's people are about 9 % of the image width tall; the
-# median person in training is 24 %. Without help the model takes a small person for a *small
-# person*. `lift_track` therefore zooms by default: it scales the keypoints of each segment about
+# The last one we can measure: how tall is the person in the frame, as a fraction of the image
+# width, against the median person in training (`video.TYPICAL_HEIGHT`)?
+
+# %%
+extent = track.keypoints[..., 1].max(-1) - track.keypoints[..., 1].min(-1)  # pixels, per frame
+print(f"the person: {np.median(extent) / track.image_size[0]:.0%} of the image width tall (median over frames); "
+      f"the median person in training: {video.TYPICAL_HEIGHT:.0%}")
+
+# %% [markdown]
+# In the sample the man is far smaller than the people in training. Without help the model takes
+# a small person for a *small person*. `lift_track` therefore zooms by default: it scales the keypoints of each segment about
 # their centre until the person has the typical training height (a virtual longer lens; the
 # 2D panel keeps the real keypoints). Here is what it changes.
 
@@ -323,10 +338,12 @@ for name, lift in (("without zoom", unzoomed), ("with zoom", lifted)):
     print(f"{name:13s} thigh {thigh_m(lift):.2f} m, mean spread {lift.uncertainty().mean() * 1000:.0f} mm")
 
 # %% [markdown]
-# A grown-up's thigh is about 0.45 m (Human3.6M's subjects). Without the zoom the model makes
-# the man a child, and is less sure of everything; with it he is closer to a grown-up, and the
-# hypotheses agree more. It does not make the lift right: on real people the shipped model is
-# still about 11 cm off on average (README, "transfer"), more on people far from its training.
+# A grown-up's thigh is about 0.45 m (Human3.6M's subjects). In the sample, without the zoom the
+# model makes the man a child, and is less sure of everything; with it he is closer to a grown-up,
+# and the hypotheses agree more (compare the two lines above for your clip; a person already the
+# typical size is barely zoomed). It does not make the lift right: on real people the shipped
+# model is still many centimetres off on average (README, "transfer"), more on people far from
+# its training.
 
 # %% [markdown]
 # ## 6 · Save the result, load it back
@@ -352,7 +369,7 @@ with np.load(saved) as data:
 #   joints are guesses, long gaps are not lifted at all.
 # - The hypotheses' spread shows where the image does not pin the pose down: depth, and the
 #   extremities. It does not show the detector's mistakes: a face on the back of a head, left and
-#   right swapped when a back is taken for a front (28 % of the sample's frames).
+#   right swapped when a back is taken for a front (section 3 counts how often, for your clip).
 # - A person much smaller in the frame than in training is read as a small person; zooming the
 #   keypoints to the typical training size fixes much of that.
 
@@ -368,41 +385,47 @@ from ddhpose_lite.lessons import lesson08 as exercises
 from ddhpose_lite.lessons import show_solution
 
 # %% [markdown]
-# **Exercise 1 (warm-up) · Pixels to the model's coordinates.** Write
-# `to_screen(pixels, width, height)`: pixels [..., 2] (a torch tensor) in; normalised screen
-# coordinates out, where x spans [-1, 1] across the image and y keeps the aspect ratio.
+# **Exercise 1 (warm-up) · MediaPipe's coordinates to the model's.** MediaPipe gives its
+# landmarks normalised by the image's own size: (x / w, y / h), each in 0..1. Write
+# `to_screen(points, width, height)`: such points [..., 2] (a torch tensor) in; the model's
+# normalised screen coordinates out, where x spans [-1, 1] across the image and y keeps the
+# aspect ratio. The check tries a landscape and a portrait (phone) video.
 
 # %%
-def to_screen(pixels, width, height):
-    """Pixels -> normalised screen coordinates."""
+def to_screen(points, width, height):
+    """MediaPipe's (x / w, y / h) -> normalised screen coordinates."""
     return None  # your code here
 
 
 exercises.check_to_screen(to_screen)
 
 # %% [markdown]
-# **Exercise 2 (core) · Fill a short gap.** Write `fill_gap(values, seen)`: one coordinate of one
-# joint over time [F] (NumPy) and which frames were seen [F] (bool) in; the unseen values replaced
-# by linear interpolation in time between the seen ones (held constant after the last seen
-# frame) out.
+# **Exercise 2 (core) · Fill the short gaps, keep the long ones.** Write
+# `fill_gap(values, seen, longest)`: one coordinate of one joint over time [F] (NumPy), which
+# frames were seen [F] (bool) and the longest gap to fill (frames) in; out, the values with every
+# run of at most `longest` unseen frames replaced by linear interpolation in time between the
+# seen ones (held constant before the first and after the last seen frame), while longer runs
+# keep their values: the detector's own guesses, as in section 1.
 
 # %%
-def fill_gap(values, seen):
-    """Unseen values linearly interpolated from the seen ones."""
+def fill_gap(values, seen, longest):
+    """Short gaps linearly interpolated from the seen values; long gaps kept."""
     return None  # your code here
 
 
 exercises.check_fill_gap(fill_gap)
 
 # %% [markdown]
-# **Exercise 3 (stretch) · How much zoom?** Write `zoom_factor(keypoints)`: normalised keypoints
-# [F, 17, 2] (torch) in; the factor `lift_track` scales them by out: `video.TYPICAL_HEIGHT`
-# divided by the person's height, where the height is the median over frames of half the
-# vertical extent (a fraction of the image width). Why the median, and why half?
+# **Exercise 3 (stretch) · How much zoom?** Write `zoom_factor(pixels, width, found)`: a
+# detector's keypoints in pixels [F, 17, 2] (NumPy), the image width, and which frames have a
+# person [F] (bool; the other frames hold NaN) in; out, the factor that makes the person as tall
+# as the median training person, `video.TYPICAL_HEIGHT` (a fraction of the image width). One
+# height per clip, robust to a few frames where the detector went wrong. What do you measure,
+# in which unit, and how do you summarise the frames? The check's message says why.
 
 # %%
-def zoom_factor(keypoints):
-    """TYPICAL_HEIGHT over the person's median height."""
+def zoom_factor(pixels, width, found):
+    """TYPICAL_HEIGHT over the person's height."""
     return None  # your code here
 
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from ddhpose_lite import lessons
 from ddhpose_lite.bones import disentangle
+from ddhpose_lite.camera import normalize_screen
 from ddhpose_lite.lessons import EXERCISES, LEVELS, show_solution, solution_of
+from ddhpose_lite.model import DenoiserConfig, HSTDenoiser, count_parameters
+from ddhpose_lite.skeleton import Skeleton
+from ddhpose_lite import video
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 IDS = [f"{lesson}-{number}" for lesson, number in EXERCISES]
@@ -37,10 +42,25 @@ WRONG = {
     ("07", 1): (0.2, 0.03),  # metres, not millimetres
     ("07", 2): lambda x0, a, mean, scale, eps: a ** 0.5 * x0 + (1 - a) ** 0.5 * eps,  # the plain process, no shift
     ("07", 3): lambda x, weights, means, variances: (weights, means, variances),  # no update
-    ("08", 1): lambda pixels, w, h: pixels / torch.tensor([w, h]) * 2 - 1,  # y divided by the height
-    ("08", 2): lambda values, seen: values * seen,  # gaps set to zero
-    ("08", 3): lambda kp: 0.24 / float((kp[..., 1].amax(-1) - kp[..., 1].amin(-1)).mean() / 2),  # the mean height
+    ("08", 1): lambda points, w, h: points * 2 - 1,  # y divided by the height
+    ("08", 2): lambda values, seen, longest: values * seen,  # gaps set to zero
+    ("08", 3): lambda px, w, found: 0.24 / float(np.mean(np.ptp(px[found, :, 1], -1) / w)),  # the mean height
 }
+
+SHORTCUTS = {  # the package's own functions called in place of the work: each must not pass
+    ("04", 3): lambda frames, width, depth, joints=17, levels=6, mlp_ratio=2.0, shared_child_keys=False: (
+        count_parameters(HSTDenoiser(DenoiserConfig(frames=frames, width=width, depth=depth, heads=1,
+                                                     mlp_ratio=mlp_ratio, skeleton=_tree(joints, levels))))),
+    ("08", 1): normalize_screen,  # what `to_screen = camera.normalize_screen` gives
+    ("08", 2): lambda values, seen, longest: np.interp(np.arange(len(values)), np.flatnonzero(seen), values[seen]),
+    ("08", 3): lambda px, w, found: float(np.ptp(video.zoomed(px)[..., 1]) / np.ptp(px[..., 1])),  # zoomed's factor
+}
+
+
+def _tree(joints: int, levels: int) -> Skeleton:
+    """A skeleton of ``joints`` joints in ``levels`` levels, as a learner could build one."""
+    parents = [-1] + list(range(levels - 1)) + [0] * (joints - levels)
+    return Skeleton(tuple(f"j{k}" for k in range(joints)), tuple(parents))
 
 
 def test_every_lesson_has_a_warm_up_a_core_and_a_stretch_exercise():
@@ -64,6 +84,12 @@ def test_an_obviously_wrong_answer_fails_with_a_message(key):
     verdict = EXERCISES[key].verdict(WRONG[key])
     assert verdict.status == "wrong", verdict.message
     assert "not quite" in verdict.message and len(verdict.message) > 60, verdict.message
+
+
+@pytest.mark.parametrize("key", SHORTCUTS, ids=[f"{lesson}-{number}" for lesson, number in SHORTCUTS])
+def test_calling_the_package_instead_of_doing_the_work_does_not_pass(key):
+    verdict = EXERCISES[key].verdict(SHORTCUTS[key])
+    assert verdict.status == "wrong", verdict.message
 
 
 @pytest.mark.parametrize("key", EXERCISES, ids=IDS)

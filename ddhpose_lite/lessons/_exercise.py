@@ -105,12 +105,12 @@ def exercise(lesson: str, number: int, level: str, title: str, solution: str, an
     return wrap
 
 
-def call(function, *args, what: str = "your function"):
+def call(function, *args, what: str = "your function", **keywords):
     """Run the learner's function: its errors become ``Wrong``, a ``None`` result ``NotYet``."""
     if not callable(function):
         raise Wrong(f"expected a function, got {type(function).__name__}: define it with `def` and pass its name")
     try:
-        result = function(*args)
+        result = function(*args, **keywords)
     except Exception as error:
         raise Wrong(f"{what} raised {type(error).__name__}: {error}. Call it yourself on a small example "
                     "to see the traceback.") from None

@@ -1,9 +1,13 @@
 """Checks of lesson 04's exercises (attention that knows the skeleton); worked solutions in ``solutions``.
 
 HRST and the child features are checked on trees the model cannot be built for (MPI-INF-3DHP in
-the order of its files, a dog), and the parameter count on skeletons and sizes of your choosing.
+the order of its files, a dog), and the parameter count on skeletons and sizes of our choosing and
+on a variant ``HSTDenoiser`` cannot build (one child-key projection shared by every HRTT layer), so
+that counting the parameters of a built model does not pass.
 """
 from __future__ import annotations
+
+import inspect
 
 import torch
 
@@ -93,9 +97,12 @@ _COUNT_CASES = ((27, 64, 4, 17, 6, 2.0), (243, 512, 8, 17, 6, 2.0), (9, 32, 2, 2
 
 
 @exercise("04", 3, "stretch", "Count the denoiser's parameters", solution="denoiser_parameters",
-          empty="Define my_count(frames, width, depth, joints=17, levels=6, mlp_ratio=2.0) and pass the function.")
+          empty="Define my_count(frames, width, depth, joints=17, levels=6, mlp_ratio=2.0, shared_child_keys=False) "
+                "and pass the function.")
 def check_count(function) -> str:
-    """my_count(frames, width, depth, joints, levels, mlp_ratio) -> HSTDenoiser's number of parameters."""
+    """my_count(frames, width, depth, joints, levels, mlp_ratio, shared_child_keys=False) -> HSTDenoiser's number
+    of parameters; with ``shared_child_keys=True``, of the variant whose HRTT layers share one K_c projection."""
+    expected_counts = []
     for frames, width, depth, joints, levels, ratio in _COUNT_CASES:
         skeleton = H36M if joints == 17 else _skeleton(joints, levels)
         with torch.device("meta"):  # shapes only: a paper-size model costs no memory
@@ -108,4 +115,22 @@ def check_count(function) -> str:
                         f"{ratio}: you count {got:,}, the model has {expected:,} ({expected - got:+,}). Walk through "
                         "HSTDenoiser.__init__: embeddings, the timestep MLP, 2·depth blocks, HRTT's child keys in "
                         "layers 1 and up, the shared norms between blocks, the final norm and the head.")
-    return "About 8·w² per block: at width 512 the 16 blocks hold nearly all of the paper model's parameters."
+        expected_counts.append(expected)
+    for (frames, width, depth, joints, levels, ratio), built in zip(_COUNT_CASES, expected_counts):
+        expected = built - max(depth - 2, 0) * (width * width + width)  # depth - 1 projections become one
+        try:
+            parameters = inspect.signature(function).parameters
+        except (TypeError, ValueError):
+            parameters = {}
+        if "shared_child_keys" not in parameters:
+            raise Wrong("my_count needs the keyword argument shared_child_keys (default False)")
+        got = call(function, frames, width, depth, joints, levels, ratio, shared_child_keys=True, what="my_count")
+        if got != expected:
+            hint = (" That is the count of the model as built: with shared_child_keys=True every HRTT layer uses the "
+                    "same K_c projection, which no DenoiserConfig builds, so count it yourself."
+                    if got == built else " Only the child-key projections change: how many are there, and how big?")
+            raise Wrong(f"frames {frames}, width {width}, depth {depth}, shared child keys: you count {got:,}, the "
+                        f"variant has {expected:,} ({expected - got:+,}).{hint}")
+    saved = (8 - 2) * (512 * 512 + 512)  # the paper's depth 8 and width 512
+    return ("About 8·w² per block: at width 512 the 16 blocks hold nearly all of the paper model's parameters; one "
+            f"shared K_c projection would save (depth − 2)·(w² + w), {saved / 1e6:.1f} M at the paper's size.")

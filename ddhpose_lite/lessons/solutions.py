@@ -178,17 +178,19 @@ def child_features(x, parents):
     return torch.einsum("jk,...kc->...jc", mean, x)
 
 
-def denoiser_parameters(frames, width, depth, joints=17, levels=6, mlp_ratio=2.0):
+def denoiser_parameters(frames, width, depth, joints=17, levels=6, mlp_ratio=2.0, shared_child_keys=False):
     """Exercise 3: the number of parameters of ``HSTDenoiser`` (HRST, HRTT, level embedding and
     the norms between blocks on), read off ``model.py``. The number of heads does not matter: the
-    heads split the width, they do not add weights.
+    heads split the width, they do not add weights. ``shared_child_keys``: the variant whose HRTT
+    layers (1 and up) share one K_c projection instead of one each.
     """
     w, hidden = width, int(width * mlp_ratio)
     linear = lambda a, b: a * b + b  # noqa: E731  weights and biases of nn.Linear(a, b)
     embeddings = linear(6, w) + joints * w + levels * w + frames * w  # input, joint (HSP), level (HSP), frame (TP)
     timestep = linear(w, 2 * w) + linear(2 * w, w)  # the MLP after the sinusoidal embedding
     block = 2 * (2 * w) + linear(w, 3 * w) + linear(w, w) + linear(w, hidden) + linear(hidden, w)  # 2 LayerNorms, qkv, proj, MLP
-    child_keys = (depth - 1) * linear(w, w)  # HRTT's K_c projection, layers 1 and up
+    hrtt_layers = depth - 1  # HRTT's K_c projection: one per layer 1 and up, or one for all of them
+    child_keys = (min(hrtt_layers, 1) if shared_child_keys else hrtt_layers) * linear(w, w)
     norms = 2 * (2 * w) + 2 * w  # the shared spatial and temporal norms between blocks, the final norm
     return embeddings + timestep + 2 * depth * block + child_keys + norms + linear(w, 3)
 
@@ -306,18 +308,36 @@ def em_step(x, weights, means, variances):
 # Lesson 08 · Your own video
 
 
-def to_screen(pixels, width, height):
-    """Pixels [..., 2] -> normalised screen coordinates: x / w * 2 - 1, y / w * 2 - h / w."""
-    return pixels / width * 2 - torch.tensor([1.0, height / width], dtype=pixels.dtype)
+def to_screen(points, width, height):
+    """MediaPipe's (x / w, y / h) [..., 2] -> normalised screen coordinates: pixels first, then
+    x / w * 2 - 1 and y / w * 2 - h / w."""
+    pixels = points * torch.tensor([width, height], dtype=points.dtype)
+    return pixels / width * 2 - torch.tensor([1.0, height / width], dtype=points.dtype)
 
 
-def fill_gap(values, seen):
-    """Unseen values [F] linearly interpolated in time from the seen ones (held beyond the ends)."""
+def fill_gap(values, seen, longest):
+    """Every run of at most ``longest`` unseen values [F] linearly interpolated in time from the
+    seen ones (held beyond the ends); longer runs keep their values."""
     frames = np.arange(len(values))
-    return np.interp(frames, frames[seen], values[seen])
+    filled = np.interp(frames, frames[seen], values[seen])
+    out = values.astype(float)
+    first = 0
+    while first < len(values):
+        if seen[first]:
+            first += 1
+            continue
+        stop = first
+        while stop < len(values) and not seen[stop]:
+            stop += 1
+        if stop - first <= longest:  # a short gap: on the line; a long one keeps the detector's guesses
+            out[first:stop] = filled[first:stop]
+        first = stop
+    return out
 
 
-def zoom_factor(keypoints):
-    """TYPICAL_HEIGHT over the person's median half-height (a fraction of the image width)."""
-    heights = (keypoints[..., 1].amax(-1) - keypoints[..., 1].amin(-1)) / 2
-    return TYPICAL_HEIGHT / float(np.median(np.asarray(heights)))
+def zoom_factor(pixels, width, found):
+    """TYPICAL_HEIGHT over the person's median height, as a fraction of the image width, over the
+    frames with a person. The median ignores a few glitched frames; the width is the unit of
+    TYPICAL_HEIGHT (in screen coordinates the width spans 2, hence lift_track's half extent)."""
+    heights = (pixels[found, :, 1].max(-1) - pixels[found, :, 1].min(-1)) / width
+    return TYPICAL_HEIGHT / float(np.median(heights))
