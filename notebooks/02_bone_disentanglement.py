@@ -433,8 +433,8 @@ viz.line_by_level({f"noise on {where}": errors for where, errors in per_level.it
 # compare the ankles (level 3) and the wrists (level 5) with the hips (level 1): with direction
 # noise they end up about three times worse, with length noise about two to two and a half
 # times. Noise on joints stays flat (ratio 1): each joint gets its own error and inherits
-# nothing. (The left half of Fig. 4, the learning curves of the paper's ablations, is
-# reproduced at small scale in lesson 07.)
+# nothing. (Lesson 07 retrains the left half of Fig. 4, the learning curves of bone and joint
+# input, at small scale, and says what its curves do and do not show.)
 #
 # So why does DDHPose put its noise on bones at all? Because bones carry the body's structure:
 # lengths that stay constant for a person (section 4) and directions that carry the motion,

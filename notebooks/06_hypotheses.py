@@ -545,9 +545,10 @@ viz.animate_clip({"P-Agg": viz.to_display(mine.p_agg(), "camera"),
 #
 # The paper's qualitative **Fig. 6** shows DDHPose's poses beside MixSTE's and D3DP's on Human3.6M,
 # circling high-hierarchy joints (wrists, ankles) where DDHPose is closer to the truth. Lesson 07
-# puts the members of the pose-diffusion family side by side on the same test clips, standard
-# diffusion on joints (as in D3DP) against disentangled diffusion on bones (as in DDHPose), with
-# their errors per hierarchy level.
+# compares the members of the pose-diffusion family, trained alike at small scale, on the same
+# test clips: standard diffusion on joints (as in D3DP) against disentangled diffusion on bones
+# (as in DDHPose), in numbers, among them their errors per hierarchy level, the quantity behind
+# Fig. 6's circles.
 #
 # ## 7 · Paper errata and notation
 #
