@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -205,3 +207,181 @@ def test_hrst_inplace_and_on_non_contiguous_input():
     same = logits.clone()
     assert hrst_logits(same, inplace=True) is same
     torch.testing.assert_close(same, expected, rtol=0, atol=1e-12)
+
+
+# ---------------------------------------------------------------- independent references (issue 28)
+
+
+def test_timestep_embedding_hand_values():
+    """sin(t·10000^(-i/half)) for i < half, then the cosines, zero-padded to an odd width; half = 3."""
+    from ddhpose_lite.model import timestep_embedding
+
+    f = [1.0, 10_000 ** (-1 / 3), 10_000 ** (-2 / 3)]  # 1, 0.0464159, 0.00215443
+    assert f[1] == pytest.approx(0.0464158883) and f[2] == pytest.approx(0.0021544347)
+    t = torch.tensor([0, 1, 7])
+    expected = torch.tensor([[math.sin(s * fi) for fi in f] + [math.cos(s * fi) for fi in f] + [0.0]
+                             for s in (0, 1, 7)])
+    out = timestep_embedding(t, 7)
+    assert out.shape == (3, 7)
+    torch.testing.assert_close(out, expected.float(), rtol=0, atol=1e-6)
+    torch.testing.assert_close(out[0], torch.tensor([0.0, 0, 0, 1, 1, 1, 0]))  # t = 0: sines 0, cosines 1
+    assert float(out[1, 0]) == pytest.approx(0.8414709848, abs=1e-6)  # sin(1)
+    torch.testing.assert_close(timestep_embedding(t, 6), expected[:, :6].float(), rtol=0, atol=1e-6)
+
+
+def test_drop_path_drops_whole_samples_and_rescales_by_one_over_keep():
+    from ddhpose_lite.model import drop_path
+
+    x = torch.rand(4000, 3, 5) + 1.0  # never zero: a zero output means dropped
+    assert drop_path(x, 0.3, training=False) is x and drop_path(x, 0.0, training=True) is x
+    torch.manual_seed(0)
+    out = drop_path(x, 0.3, training=True)
+    ratio = out / x
+    per_sample = ratio.flatten(1)
+    # each sample is dropped (0) or kept and scaled by 1/(1-p), as a whole
+    assert torch.allclose(per_sample, per_sample[:, :1].expand_as(per_sample))
+    values = per_sample[:, 0]
+    kept = values != 0
+    torch.testing.assert_close(values[kept], torch.full_like(values[kept], 1 / 0.7))
+    # the dropped fraction is p: 4000 draws, binomial sd = sqrt(0.3 * 0.7 / 4000) = 0.0072; 4 sd
+    assert abs(float((~kept).float().mean()) - 0.3) < 0.03
+    # the same seed, the same draw written from the definition: keep with probability 1 - p
+    torch.manual_seed(0)
+    keep = (torch.rand(4000, 1, 1) >= 0.3).float()
+    torch.testing.assert_close(out, x * keep / 0.7)
+
+
+def _embedding_tokens(config):
+    """The tokens that enter the first block, read with a hook on the embedding dropout."""
+    torch.manual_seed(0)
+    model = HSTDenoiser(config).eval()
+    seen = []
+    model.embedding_dropout.register_forward_hook(lambda module, args, out: seen.append(out.detach()))
+    return model, seen
+
+
+def test_level_embedding_is_shared_by_the_joints_of_a_level():
+    """Tokens with the 2D, state and timestep terms silenced: joint_embedding[j] + level_embedding[depth(j)],
+    the depth counted here by walking up the parents."""
+    model, seen = _embedding_tokens(DenoiserConfig(**SMALL))
+    with torch.no_grad():
+        for linear in (model.input_embedding, model.time_mlp[-1]):
+            linear.weight.zero_()
+            linear.bias.zero_()
+    model(*inputs(model.config))
+
+    def depth(j):
+        d = 0
+        while H36M.parents[j] >= 0:
+            j, d = H36M.parents[j], d + 1
+        return d
+
+    assert [depth(j) for j in range(17)] == [0, 1, 2, 3, 1, 2, 3, 1, 2, 3, 4, 3, 4, 5, 3, 4, 5]
+    expected = torch.stack([model.joint_embedding[j] + model.level_embedding[depth(j)] for j in range(17)])
+    torch.testing.assert_close(seen[0], expected.detach().expand_as(seen[0]))
+    # without the hierarchical embedding the joint embedding alone
+    plain, seen = _embedding_tokens(DenoiserConfig(**SMALL, hierarchical_embedding=False))
+    with torch.no_grad():
+        for linear in (plain.input_embedding, plain.time_mlp[-1]):
+            linear.weight.zero_()
+            linear.bias.zero_()
+    plain(*inputs(plain.config))
+    torch.testing.assert_close(seen[0], plain.joint_embedding.detach().expand_as(seen[0]))
+
+
+def _layer_norm(x, norm):
+    """LayerNorm written out: (x - mean) / sqrt(biased var + eps) * weight + bias over the last axis."""
+    mean = x.mean(-1, keepdim=True)
+    var = (x - mean).square().mean(-1, keepdim=True)
+    return (x - mean) / torch.sqrt(var + norm.eps) * norm.weight + norm.bias
+
+
+@pytest.mark.parametrize("block_norms", [True, False])
+@pytest.mark.parametrize("at", ["temporal", "input"])
+def test_forward_order_of_norms_and_frame_embedding(block_norms, at):
+    """The official order written out, the blocks as black boxes: tokens = W[2D, 0 | bones] + joint + level
+    + time (+ TP at the input); per layer spatial block, shared spatial LayerNorm, TP before the first temporal
+    block (official), temporal block, shared temporal LayerNorm; head(LayerNorm(x)), the root zeroed."""
+    from ddhpose_lite.model import timestep_embedding
+
+    config = DenoiserConfig(**SMALL, block_norms=block_norms, frame_embedding_at=at)
+    torch.manual_seed(1)
+    model = HSTDenoiser(config).eval()
+    if block_norms:  # non-trivial affine parameters, so a norm left out or swapped shows
+        with torch.no_grad():
+            for norm in (model.spatial_norm, model.temporal_norm):
+                norm.weight.uniform_(0.5, 1.5)
+                norm.bias.normal_()
+    kp, bones, t = inputs(config)
+    with torch.no_grad():
+        state = torch.cat([torch.zeros(2, config.frames, 1, 4), bones], 2)
+        x = kp @ model.input_embedding.weight[:, :2].T + state @ model.input_embedding.weight[:, 2:].T
+        x = x + model.input_embedding.bias + model.joint_embedding + model.level_embedding[list(H36M.levels)]
+        x = x + model.time_mlp(timestep_embedding(t, config.width))[:, None, None]
+        if at == "input":
+            x = x + model.frame_embedding[:, None]
+        for layer in range(config.depth):
+            x = model.blocks[2 * layer](x)
+            if block_norms:
+                x = _layer_norm(x, model.spatial_norm)
+            if layer == 0 and at == "temporal":
+                x = x + model.frame_embedding[:, None]
+            x = model.blocks[2 * layer + 1](x)
+            if block_norms:
+                x = _layer_norm(x, model.temporal_norm)
+        expected = model.head(_layer_norm(x, model.norm))
+        expected[..., 0, :] = 0
+        torch.testing.assert_close(model(kp, bones, t), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_disentangled_output_composes_unit_directions_and_softplus_lengths():
+    """_compose by hand: slot k >= 1 holds bone k's raw direction (3) and raw length (1); joint k =
+    joint parent(k) + softplus(raw length) · raw direction / |raw direction|, from a zero root."""
+    model = HSTDenoiser(DenoiserConfig(**SMALL, disentangled_output=True))
+    g = torch.Generator().manual_seed(0)
+    out = torch.randn(2, 3, 17, 4, generator=g, dtype=torch.float64)
+    out[0, 0, 1] = torch.tensor([3.0, 0.0, 4.0, 0.0], dtype=torch.float64)  # direction (0.6, 0, 0.8), length ln 2
+    joints = model._compose(out)
+    expected = torch.zeros(2, 3, 17, 3, dtype=torch.float64)
+    for c in range(1, 17):
+        raw = out[..., c, :3]
+        length = torch.log1p(torch.exp(out[..., c, 3:]))
+        expected[..., c, :] = expected[..., H36M.parents[c], :] + length * raw / raw.pow(2).sum(-1, keepdim=True).sqrt()
+    torch.testing.assert_close(joints, expected)
+    torch.testing.assert_close(joints[0, 0, 1], torch.tensor([0.6, 0.0, 0.8], dtype=torch.float64) * math.log(2))
+    assert torch.equal(joints[..., 0, :], torch.zeros_like(joints[..., 0, :]))
+
+
+def official_chain_loop(attn, skeleton):
+    """The official in-place HRST as a plain loop on nested lists: for each root-to-leaf chain and each
+    consecutive (grand, parent, joint), attn[parent][joint] and attn[joint][parent] are each averaged
+    with attn[grand][parent] as it stands at that moment."""
+    a = [list(row) for row in attn]
+    for chain in skeleton.chains:
+        for i in range(len(chain) - 2):
+            grand, parent, joint = chain[i], chain[i + 1], chain[i + 2]
+            a[parent][joint] = (a[parent][joint] + a[grand][parent]) / 2
+            a[joint][parent] = (a[joint][parent] + a[grand][parent]) / 2
+    return a
+
+
+def test_sequential_hrst_matches_the_official_chain_loop():
+    assert set(H36M.chains) == {(0, 1, 2, 3), (0, 4, 5, 6), (0, 7, 8, 9, 10), (0, 7, 8, 11, 12, 13),
+                                (0, 7, 8, 14, 15, 16)}  # the five root-to-leaf chains, by hand
+    logits = torch.randn(3, 17, 17, dtype=torch.float64)
+    out = hrst_logits_sequential(logits)
+    for b in range(3):
+        expected = torch.tensor(official_chain_loop(logits[b].tolist(), H36M), dtype=torch.float64)
+        torch.testing.assert_close(out[b], expected, rtol=0, atol=1e-12)
+
+
+def test_sequential_hrst_hand_example_reads_updated_entries():
+    """On a chain a-b-c-d: A[1][2] = (A[1][2] + A[0][1]) / 2 = (6 + 1) / 2 = 3.5, then A[2][3] averages with
+    the updated A[1][2]: (11 + 3.5) / 2 = 7.25 (Algorithm 1 would use the original 6: 8.5)."""
+    chain = Skeleton(("a", "b", "c", "d"), (-1, 0, 1, 2))
+    logits = torch.arange(16.0).reshape(4, 4)
+    expected = logits.clone()
+    expected[1, 2], expected[2, 1] = 3.5, (9 + 1) / 2
+    expected[2, 3], expected[3, 2] = (11 + 3.5) / 2, (14 + 3.5) / 2
+    torch.testing.assert_close(hrst_logits_sequential(logits, chain), expected)
+    assert float(hrst_logits(logits, chain)[2, 3]) == 8.5
