@@ -71,10 +71,70 @@ def test_lift_shapes_and_seeds(lifter, length, hypotheses, iterations):
 
 def test_flip_augmentation_is_mirror_consistent(lifter):
     # flip averages the direct and the mirrored-back prediction: seeded, and not the plain result
-    kp = torch.randn(9, 17, 2) * 0.3
+    kp = torch.randn(9, 17, 2, generator=torch.Generator().manual_seed(0)) * 0.3
     with_flip = lifter.lift(kp, 2, 2, seed=0, flip=True).poses
     assert torch.equal(with_flip, lifter.lift(kp, 2, 2, seed=0, flip=True).poses)
     assert not torch.allclose(with_flip, lifter.lift(kp, 2, 2, seed=0, flip=False).poses)
+
+
+def test_flip_feeds_the_mirror_image_and_averages_the_mirrored_back_prediction(lifter):
+    """A spy denoiser that answers a fixed, left-right asymmetric pose P whatever it sees: the second
+    half of each batch is the mirrored 2D and the mirrored noisy bones of the first half, and the
+    result is (P + mirror(P)) / 2, mirror written out here (x -> -x, left and right joints swapped)."""
+    from ddhpose_lite.lifter import Lifter
+    from ddhpose_lite.model import HSTDenoiser
+    from ddhpose_lite.skeleton import H36M
+
+    swap = list(range(17))
+    for left, right in [(4, 1), (5, 2), (6, 3), (11, 14), (12, 15), (13, 16)]:  # H36M's twins, by hand
+        swap[left], swap[right] = right, left
+
+    def by_hand(x):  # joints [..., 17, C] or bones [..., 16, C] (bone k ends at joint k)
+        if x.shape[-2] == 17:
+            out = x[..., swap, :].clone()
+        else:
+            out = x[..., [swap[k + 1] - 1 for k in range(16)], :].clone()
+        out[..., 0] = -out[..., 0]
+        return out
+
+    assert set(H36M.joints_left) | set(H36M.joints_right) == {1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16}
+    torch.manual_seed(0)
+    model = HSTDenoiser(lifter.model.config).eval()
+    pose = torch.randn(17, 3, generator=torch.Generator().manual_seed(1)) * 0.2
+    pose[0] = 0
+    seen = []
+
+    def spy(keypoints_2d, noisy_bones, t):
+        seen.append((keypoints_2d.clone(), noisy_bones.clone()))
+        return pose.expand(keypoints_2d.shape[0], keypoints_2d.shape[1], 17, 3).clone()
+
+    model.forward = spy
+    kp = torch.randn(9, 17, 2, generator=torch.Generator().manual_seed(2)) * 0.3
+    flipped = Lifter(model).lift(kp, 2, 1, seed=0, flip=True).poses
+    torch.testing.assert_close(flipped, ((pose + by_hand(pose)) / 2).expand_as(flipped))
+    keypoints, bones = seen[0]
+    direct_kp, mirrored_kp = keypoints.chunk(2)
+    direct_bones, mirrored_bones = bones.chunk(2)
+    torch.testing.assert_close(mirrored_kp, by_hand(direct_kp))
+    torch.testing.assert_close(mirrored_bones, by_hand(direct_bones))
+    assert not torch.allclose(direct_bones, mirrored_bones)
+    plain = Lifter(model).lift(kp, 2, 1, seed=0, flip=False).poses
+    torch.testing.assert_close(plain, pose.expand_as(plain))
+
+
+def test_window_weights_are_the_tent_by_hand():
+    """w(i) = 1 - 0.98 |2 (i + 1/2) / F - 1|: F = 4 at centres 1/8, 3/8, 5/8, 7/8 -> 1 - 0.98 (3/4, 1/4, 1/4,
+    3/4); F = 3 -> 1 - 0.98 (2/3, 0, 2/3); F = 1 -> 1."""
+    from ddhpose_lite.lifter import window_weights
+
+    expected = {4: [0.265, 0.755, 0.755, 0.265], 3: [1 - 0.98 * 2 / 3, 1.0, 1 - 0.98 * 2 / 3], 1: [1.0]}
+    for frames, values in expected.items():
+        torch.testing.assert_close(window_weights(frames), torch.tensor(values, dtype=torch.float64),
+                                   rtol=0, atol=1e-12)
+    w = window_weights(9)  # peaked in the middle, symmetric, rising then falling by equal steps, never zero
+    assert float(w[4]) == 1.0 and float(w.min()) == pytest.approx(1 - 0.98 * 8 / 9)
+    torch.testing.assert_close(w, w.flip(0), rtol=0, atol=1e-12)
+    torch.testing.assert_close(w[1:5] - w[:4], torch.full((4,), 0.98 * 2 / 9, dtype=torch.float64))
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -97,8 +157,13 @@ def test_shipped_checkpoint_lifts_a_synthetic_clip_sensibly(pretrained):
     lifter = pretrained
     seq = synthetic_sequences("test", 300, seed=0, noise_2d=2.0)[0]
     result = lifter.lift(seq.keypoints_2d[:60], hypotheses=2, iterations=1, seed=0)
-    error = (result.p_agg() - seq.poses_3d[:60]).norm(dim=-1).mean()
-    assert error < 0.25  # metres; an untrained model is about 0.5 m off
+    error = float((result.p_agg() - seq.poses_3d[:60]).norm(dim=-1).mean())
+    torch.manual_seed(0)
+    untrained = lifter_module.Lifter(type(lifter.model)(lifter.model.config).eval())
+    baseline = float((untrained.lift(seq.keypoints_2d[:60], hypotheses=2, iterations=1, seed=0).p_agg()
+                      - seq.poses_3d[:60]).norm(dim=-1).mean())
+    # metres: the shipped model measured 0.124, the same model untrained 0.420
+    assert error < 0.16 and error < 0.4 * baseline
 
 
 @pytest.mark.parametrize("length, hypotheses, iterations", [(2, 1, 2), (17, 4, 1), (40, 2, 3)])
@@ -248,7 +313,7 @@ def test_j_best_with_twenty_hypotheses_is_not_worse_than_one(pretrained):
     assert best_of_20 <= float((many.subset(1).j_best(truth) - truth).norm(dim=-1).mean())  # a superset: always
     assert best_of_20 <= float((one.j_best(truth) - truth).norm(dim=-1).mean())  # an independent single draw
     errors = many.errors(truth, seq.camera, seq.trajectory[:27])
-    assert errors["J-Best"] <= errors["P-Best"] <= errors["P-Agg"] + 0.05
+    assert errors["J-Best"] <= errors["P-Best"] <= errors["P-Agg"]  # measured 0.101, 0.120, 0.160 (seeded)
 
 
 # ---------------------------------------------------------------- robustness
