@@ -152,3 +152,20 @@ def pytest_terminal_summary(terminalreporter, config):
     folder = config.stash.get(SCREENSHOTS, None)
     if folder is not None:
         terminalreporter.write_line(f"JupyterLab screenshots: {folder}")
+
+
+H36M_TWINS = ((1, 4), (2, 5), (3, 6), (14, 11), (15, 12), (16, 13))
+"""Human3.6M's right/left joint pairs, written out by hand (hip, knee, foot; shoulder, elbow, wrist)."""
+
+
+def mirror_by_hand(x: torch.Tensor) -> torch.Tensor:
+    """The mirror image written from its definition for H36M, independent of ``bones.mirror``: x -> -x
+    (channel 0), and every left joint swaps with its right twin. Joints [..., 17, C] or bones
+    [..., 16, C] (bone k ends at joint k + 1)."""
+    swap = list(range(17))
+    for right, left in H36M_TWINS:
+        swap[right], swap[left] = left, right
+    order = swap if x.shape[-2] == 17 else [swap[k + 1] - 1 for k in range(16)]
+    out = x[..., order, :].clone()
+    out[..., 0] = -out[..., 0]
+    return out

@@ -11,6 +11,8 @@ from ddhpose_lite.datasets import synthetic_sequences
 from ddhpose_lite import lifter as lifter_module
 from ddhpose_lite.lifter import LiftResult, blend
 
+from conftest import mirror_by_hand
+
 
 # ---------------------------------------------------------------- windows and blending
 
@@ -80,24 +82,10 @@ def test_flip_augmentation_is_mirror_consistent(lifter):
 def test_flip_feeds_the_mirror_image_and_averages_the_mirrored_back_prediction(lifter):
     """A spy denoiser that answers a fixed, left-right asymmetric pose P whatever it sees: the second
     half of each batch is the mirrored 2D and the mirrored noisy bones of the first half, and the
-    result is (P + mirror(P)) / 2, mirror written out here (x -> -x, left and right joints swapped)."""
+    result is (P + mirror(P)) / 2, mirror written out by hand (conftest.mirror_by_hand)."""
     from ddhpose_lite.lifter import Lifter
     from ddhpose_lite.model import HSTDenoiser
-    from ddhpose_lite.skeleton import H36M
 
-    swap = list(range(17))
-    for left, right in [(4, 1), (5, 2), (6, 3), (11, 14), (12, 15), (13, 16)]:  # H36M's twins, by hand
-        swap[left], swap[right] = right, left
-
-    def by_hand(x):  # joints [..., 17, C] or bones [..., 16, C] (bone k ends at joint k)
-        if x.shape[-2] == 17:
-            out = x[..., swap, :].clone()
-        else:
-            out = x[..., [swap[k + 1] - 1 for k in range(16)], :].clone()
-        out[..., 0] = -out[..., 0]
-        return out
-
-    assert set(H36M.joints_left) | set(H36M.joints_right) == {1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16}
     torch.manual_seed(0)
     model = HSTDenoiser(lifter.model.config).eval()
     pose = torch.randn(17, 3, generator=torch.Generator().manual_seed(1)) * 0.2
@@ -111,12 +99,12 @@ def test_flip_feeds_the_mirror_image_and_averages_the_mirrored_back_prediction(l
     model.forward = spy
     kp = torch.randn(9, 17, 2, generator=torch.Generator().manual_seed(2)) * 0.3
     flipped = Lifter(model).lift(kp, 2, 1, seed=0, flip=True).poses
-    torch.testing.assert_close(flipped, ((pose + by_hand(pose)) / 2).expand_as(flipped))
+    torch.testing.assert_close(flipped, ((pose + mirror_by_hand(pose)) / 2).expand_as(flipped))
     keypoints, bones = seen[0]
     direct_kp, mirrored_kp = keypoints.chunk(2)
     direct_bones, mirrored_bones = bones.chunk(2)
-    torch.testing.assert_close(mirrored_kp, by_hand(direct_kp))
-    torch.testing.assert_close(mirrored_bones, by_hand(direct_bones))
+    torch.testing.assert_close(mirrored_kp, mirror_by_hand(direct_kp))
+    torch.testing.assert_close(mirrored_bones, mirror_by_hand(direct_bones))
     assert not torch.allclose(direct_bones, mirrored_bones)
     plain = Lifter(model).lift(kp, 2, 1, seed=0, flip=False).poses
     torch.testing.assert_close(plain, pose.expand_as(plain))

@@ -6,17 +6,18 @@ import torch
 
 import dataclasses
 
-from conftest import tiny_config
+from conftest import mirror_by_hand, tiny_config
 from test_datasets_real import fake_2d, world_motion, write_h36m, write_mpi_npz
 from ddhpose_lite.bones import disentangle
 from ddhpose_lite.checkpoint import load_checkpoint, load_model
-from ddhpose_lite.datasets import synthetic_sequences
+from ddhpose_lite.datasets import ClipDataset, Sequence, synthetic_sequences
 from ddhpose_lite.diffusion import Schedule
 from ddhpose_lite.lifter import ASSET
-from ddhpose_lite.memory import format_memory, memory_estimate, saved_activation_bytes
+from ddhpose_lite.memory import format_memory, memory_estimate
 from ddhpose_lite.model import HSTDenoiser, count_parameters
 from ddhpose_lite.skeleton import H36M, MPI_INF_3DHP
 from ddhpose_lite.train import PROFILES, LossWeights, Trainer, diffusion_loss, file_sequences, main, resolve_amp
+from ddhpose_lite.trainer import fit_prior
 
 
 def test_loss_is_zero_for_a_perfect_denoiser_and_each_term_counts():
@@ -220,6 +221,23 @@ def test_compile_failure_is_loud(monkeypatch):
                 compile_model=True)
 
 
+def real_saved_bytes(model, *inputs):
+    """Measured on real memory: the bytes of every distinct storage autograd keeps during a real
+    forward pass (by data pointer, whatever the views), less the parameters' own storages."""
+    parameters = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    storages = {}
+
+    def pack(tensor):
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in parameters:
+            storages[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        model(*inputs)
+    return sum(storages.values())
+
+
 def test_dry_run_memory_matches_a_real_forward_pass():
     """The meta-device arithmetic equals what a real (CPU) forward pass of the same model keeps."""
     config = PROFILES["tiny"].model
@@ -227,8 +245,103 @@ def test_dry_run_memory_matches_a_real_forward_pass():
     torch.manual_seed(0)
     model = HSTDenoiser(config).train()
     assert estimate.parameters == count_parameters(model)
-    inputs = (torch.randn(3, 9, 17, 2), torch.randn(3, 9, 16, 4), torch.zeros(3, dtype=torch.long))
-    assert estimate.activations_fp32 == saved_activation_bytes(model, *inputs)
+    g = torch.Generator().manual_seed(0)
+    inputs = (torch.randn(3, 9, 17, 2, generator=g), torch.randn(3, 9, 16, 4, generator=g),
+              torch.zeros(3, dtype=torch.long))
+    assert estimate.activations_fp32 == real_saved_bytes(model, *inputs)
     assert estimate.static == 16 * estimate.parameters  # weights, gradients and two AdamW moments, float32
     text = format_memory(memory_estimate(PROFILES["paper"].model, 4))
     assert "36,677,635 parameters" in text and "GiB" in text
+
+
+# ---------------------------------------------------------------- independent references (issue 28)
+
+
+def _clip(frames: int, seed: int = 0) -> Sequence:
+    seq = synthetic_sequences("train", 400, seed=seed)[0]
+    return Sequence(seq.keypoints_2d[:frames], seq.poses_3d[:frames])
+
+
+def test_flip_half_mirrors_half_the_clips_both_in_2d_and_3d():
+    trainer = Trainer(tiny_config(), train_sequences=[_clip(40)], val_sequences=[])
+    g = torch.Generator().manual_seed(0)
+    kp, pose = torch.randn(400, 9, 17, 2, generator=g), torch.randn(400, 9, 17, 3, generator=g)
+    out_kp, out_pose = trainer._flip_half(kp, pose, epoch=0, step=0)
+    flipped = []
+    for i in range(400):  # each clip either as it is or mirrored (hand-written mirror), 2D and 3D alike
+        if torch.equal(out_kp[i], kp[i]):
+            assert torch.equal(out_pose[i], pose[i]), i
+            flipped.append(False)
+        else:
+            torch.testing.assert_close(out_kp[i], mirror_by_hand(kp[i]), rtol=0, atol=0)
+            torch.testing.assert_close(out_pose[i], mirror_by_hand(pose[i]), rtol=0, atol=0)
+            flipped.append(True)
+    assert abs(sum(flipped) - 200) < 40  # half at random: binomial sd 10, 4 sd
+    again = trainer._flip_half(kp, pose, epoch=0, step=0)[0]
+    assert torch.equal(again, out_kp)  # seeded by (epoch, step): a resumed run flips the same clips
+    assert not torch.equal(trainer._flip_half(kp, pose, epoch=0, step=1)[0], out_kp)
+    assert not torch.equal(trainer._flip_half(kp, pose, epoch=1, step=0)[0], out_kp)
+    chosen = torch.tensor([True, False] * 200)  # flip_both's own choice is followed exactly
+    out_kp, out_pose = trainer._flip_half(kp, pose, 0, 0, chosen)
+    torch.testing.assert_close(out_kp[0], mirror_by_hand(kp[0]), rtol=0, atol=0)
+    assert torch.equal(out_kp[1::2], kp[1::2]) and torch.equal(out_pose[1::2], pose[1::2])
+
+
+def test_learning_rate_decays_by_the_factor_each_epoch():
+    """Exponential decay by hand: 1e-3, 5e-4, 2.5e-4 over three epochs, 1.25e-4 after them."""
+    config = tiny_config(lr=1e-3, lr_decay=0.5, epochs=3, batch_size=2)
+    trainer = Trainer(config, train_sequences=[_clip(21)], val_sequences=[])
+    history = trainer.fit()
+    assert [h["lr"] for h in history] == pytest.approx([1e-3, 5e-4, 2.5e-4], rel=1e-12)
+    assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(1.25e-4, rel=1e-12)
+
+
+def _first_step_gradients(config):
+    """The gradients the optimiser is handed at its first step."""
+    trainer = Trainer(config, train_sequences=[_clip(21)], val_sequences=[])
+    seen = []
+
+    def recording(optimizer, args, kwargs):
+        if not seen:
+            seen.append([p.grad.detach().clone() for p in trainer.model.parameters()])
+
+    trainer.optimizer.register_step_pre_hook(recording)
+    trainer.train_epoch()
+    return seen[0]
+
+
+def test_gradient_clipping_scales_the_whole_gradient_to_the_bound():
+    """Clip by hand: the same first step without clipping gives g; with grad_clip c the optimiser gets
+    g · c / (|g| + 1e-6) when |g| > c (one norm over all parameters, the direction kept), g itself when not."""
+    free = _first_step_gradients(tiny_config(batch_size=2, grad_clip=0.0))
+    norm = float(torch.sqrt(sum(g.double().square().sum() for g in free)))
+    bound = norm / 3
+    clipped = _first_step_gradients(tiny_config(batch_size=2, grad_clip=bound))
+    for g, c in zip(free, clipped):
+        torch.testing.assert_close(c, g * (bound / (norm + 1e-6)), rtol=1e-5, atol=1e-9)
+    loose = _first_step_gradients(tiny_config(batch_size=2, grad_clip=2 * norm))
+    for g, c in zip(free, loose):
+        torch.testing.assert_close(c, g, rtol=0, atol=0)
+
+
+def test_fit_prior_fits_the_valid_root_relative_training_poses():
+    """One component: the mixture is the mean and the (biased) spread of exactly the valid frames of the
+    windows, joints 1..16. Windows of 9 at stride 9: a 20-frame sequence gives frames 0-8, 9-17 and 11-19; a
+    5-frame one its 5 real frames (the replicated edge frames masked out)."""
+    long, short = _clip(20, seed=0), _clip(5, seed=1)
+    dataset = ClipDataset([long, short], 9, 9)
+    config = tiny_config(model=dataclasses.replace(PROFILES["tiny"].model, noisy_input="joints"), method="gmm",
+                         gmm_components=1)
+    prior, base = fit_prior(config, dataset)
+    assert base is None
+    frames = torch.cat([long.poses_3d[0:9], long.poses_3d[9:18], long.poses_3d[11:20], short.poses_3d])
+    points = frames[:, 1:].reshape(len(frames), -1).double()
+    torch.testing.assert_close(prior.means[0], points.mean(0), rtol=0, atol=1e-6)
+    torch.testing.assert_close(prior.scales[0], points.std(0, unbiased=False), rtol=0, atol=1e-6)
+    # max_frames caps the windows at max_frames // 9: two of the four windows, whichever
+    capped, _ = fit_prior(config, dataset, max_frames=18)
+    windows = [long.poses_3d[0:9], long.poses_3d[9:18], long.poses_3d[11:20], short.poses_3d]
+    means = [torch.cat([windows[i], windows[j]])[:, 1:].reshape(-1, 48).double().mean(0)
+             for i in range(4) for j in range(i + 1, 4)]
+    assert sum(torch.allclose(capped.means[0], m, atol=1e-6) for m in means) == 1
+    assert fit_prior(tiny_config(), dataset) == (None, None)  # DDHPose needs no start distribution
