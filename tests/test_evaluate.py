@@ -148,10 +148,17 @@ def test_cli_help_and_bad_arguments():
     help_text = subprocess.run([sys.executable, "-m", "ddhpose_lite.evaluate", "--help"], capture_output=True,
                                text=True, check=True).stdout
     assert "examples:" in help_text and "--hypotheses" in help_text and "--picks" in help_text
-    with pytest.raises(SystemExit):
-        main(["--hypotheses", "0"])
-    with pytest.raises(SystemExit):
-        main(["--data", "coco"])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--hypotheses", "0"], "--hypotheses must be >= 1, got 0"),
+    (["--data", "coco"], "invalid choice: 'coco'"),
+])
+def test_cli_refuses_bad_arguments_with_a_usage_error(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2  # argparse's usage error, not a crash or a success
+    assert message in capsys.readouterr().err
 
 
 def test_chunk_windows_are_the_official_evaluation_windows():
@@ -178,3 +185,53 @@ def test_lift_with_official_windows_does_not_blend(tiny_lifter):
     torch.testing.assert_close(whole[:, :, :n], first)  # frames of the first chunk: that chunk alone
     with pytest.raises(ValueError, match=r"windows as one of \('blend', 'chunks'\), got 'tent'"):
         tiny_lifter.lift(kp, windows="tent")
+
+
+# ---------------------------------------------------------------- independent references (issue 28)
+
+
+def _shifted(target, errors):
+    """target moved by errors[j] (metres) along x at joint j: joint j's error is exactly errors[j]."""
+    return target + torch.tensor(errors, dtype=target.dtype)[:, None] * torch.tensor([1.0, 0, 0], dtype=target.dtype)
+
+
+def test_pck_summary_by_hand():
+    """Scored joints (all but 0, 7, 9): 6 at 102 mm, 8 at 200 mm; the unscored ones at 300 mm.
+    PCK = 6 / 14; AUC = 6 x (10 of the 31 thresholds 0..150 mm lie above 102 mm) / (14 x 31);
+    MPJPE over all 17 joints = (6 x 0.102 + 8 x 0.2 + 3 x 0.3) / 17."""
+    errors = [0.3, 0.102, 0.102, 0.102, 0.102, 0.102, 0.102, 0.3, 0.2, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]
+    g = torch.Generator().manual_seed(0)
+    target = torch.randn(3, 17, 3, generator=g, dtype=torch.float64)
+    records = [Record("TS1", "", target[:2], {"P-Agg": _shifted(target[:2], errors), "P-Best": target[:2]}),
+               Record("TS2", "", target[2:], {"P-Agg": _shifted(target[2:], errors), "P-Best": target[2:]})]
+    summary = Evaluation(records).pck_summary()
+    assert summary["PCK"] == pytest.approx(100 * 6 / 14)
+    assert summary["AUC"] == pytest.approx(100 * 6 * 10 / (14 * 31))
+    assert summary["MPJPE"] == pytest.approx((6 * 0.102 + 8 * 0.2 + 3 * 0.3) / 17)
+    assert Evaluation(records).pck_summary("P-Best") == pytest.approx({"PCK": 100.0, "AUC": 100 * 30 / 31, "MPJPE": 0.0})
+
+
+def test_per_action_summary_is_the_mean_over_actions_by_hand():
+    """Walking: 2 frames 0.1 m off, "Walking 1" (the same Table 1 action) 1 frame 0.4 m off; Eating 1 frame
+    0.05 m off. Per action: Walking (0.1 + 0.1 + 0.4) / 3 = 0.2, Eating 0.05, their mean 0.125; pooled over
+    frames 0.65 / 4 = 0.1625. J-Best's official P-MPJPE (picked per frame): Walking (0.02 + 0.04 + 0.09) / 3 =
+    0.05, Eating 0.01, mean 0.03; pooled 0.04. A pure translation has P-MPJPE 0."""
+    g = torch.Generator().manual_seed(1)
+    target = torch.randn(4, 17, 3, generator=g, dtype=torch.float64)
+    shift = lambda rows, d: _shifted(target[rows], [d] * 17)
+    records = [
+        Record("S9", "Walking", target[0:2], {"P-Agg": shift(slice(0, 2), 0.1), "J-Best": shift(slice(0, 2), 0.1)},
+               {"J-Best": torch.tensor([0.02, 0.04])}),
+        Record("S9", "Walking 1", target[2:3], {"P-Agg": shift(slice(2, 3), 0.4), "J-Best": shift(slice(2, 3), 0.4)},
+               {"J-Best": torch.tensor([0.09])}),
+        Record("S11", "Eating", target[3:4], {"P-Agg": shift(slice(3, 4), 0.05), "J-Best": shift(slice(3, 4), 0.05)},
+               {"J-Best": torch.tensor([0.01])}),
+    ]
+    evaluation = Evaluation(records)
+    per_action = evaluation.summary(per_action=True)
+    pooled = evaluation.summary()
+    assert per_action["P-Agg"]["MPJPE"] == pytest.approx(0.125) and pooled["P-Agg"]["MPJPE"] == pytest.approx(0.1625)
+    assert per_action["J-Best"]["P-MPJPE"] == pytest.approx(0.03) and pooled["J-Best"]["P-MPJPE"] == pytest.approx(0.04)
+    assert per_action["P-Agg"]["P-MPJPE"] == pytest.approx(0, abs=1e-9)  # no picks for P-Agg: aligned, 0
+    assert evaluation.summary(per_action=True, picks="assembled")["J-Best"]["P-MPJPE"] == pytest.approx(0, abs=1e-9)
+    assert set(per_action) == {"P-Agg", "J-Best"}  # J-Agg and P-Best were not collected
