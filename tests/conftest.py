@@ -3,6 +3,9 @@ lifting), and for the figure, widget and browser tests small inputs made without
 with their independent expectations."""
 from __future__ import annotations
 
+import os
+import random
+
 import numpy as np
 import pytest
 import torch
@@ -13,6 +16,25 @@ from ddhpose_lite.diffusion import Schedule, bone_state, ddim_sample, split_bone
 from ddhpose_lite.lifter import Lifter, LiftResult, load_pretrained
 from ddhpose_lite.model import DenoiserConfig, HSTDenoiser, capture_attention
 from ddhpose_lite.train import PROFILES, TrainConfig
+
+try:  # Hypothesis: the same examples on every run and machine (HYPOTHESIS_PROFILE=explore draws afresh)
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+    _hypothesis_settings.register_profile("explore", deadline=None, print_blob=True)
+    _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+except ImportError:  # a development dependency: the property tests then fail at import, loudly
+    pass
+
+
+@pytest.fixture(autouse=True)
+def _seeded_global_rngs():
+    """Every test starts from the same global random state (torch, NumPy, random), whatever ran before
+    it: inputs drawn without a generator are the same in a single test and in the whole suite."""
+    random.seed(0)
+    np.random.seed(0)
+    torch.manual_seed(0)
+
 
 TINY = PROFILES["tiny"].model
 """The `tiny` training profile's denoiser: 9 frames, width 16, depth 2, 2 heads (seconds to train)."""

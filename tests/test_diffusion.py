@@ -62,9 +62,23 @@ def test_forward_process_is_seeded_and_takes_a_timestep_per_item():
 
 
 def test_noise_bones_noises_length_and_direction_independently():
+    """From the definition (Eq. 2-3): two separate draws from the seeded generator, the lengths' ε_l
+    [16, 1] first, then the directions' ε_d [16, 3]; each x_t = √ᾱ_t x_0 + √(1 - ᾱ_t) ε with the same ᾱ_t."""
     length, direction = disentangle(rest_pose())
-    noisy_length, noisy_direction = noise_bones(length, direction, 999, Schedule.cosine(), seed=0)
+    schedule = Schedule.cosine()
+    noisy_length, noisy_direction = noise_bones(length, direction, 500, schedule, seed=0)
     assert noisy_length.shape == (16, 1) and noisy_direction.shape == (16, 3)
+    generator = torch.Generator().manual_seed(0)
+    eps_length = torch.randn(16, 1, generator=generator, dtype=length.dtype)
+    eps_direction = torch.randn(16, 3, generator=generator, dtype=direction.dtype)
+    a = schedule.alpha_bar[500]
+    torch.testing.assert_close(noisy_length, (a.sqrt() * length + (1 - a).sqrt() * eps_length).to(length.dtype))
+    torch.testing.assert_close(noisy_direction,
+                               (a.sqrt() * direction + (1 - a).sqrt() * eps_direction).to(direction.dtype))
+    # not one noise reused: the length noise is not any column of the direction noise
+    recovered_l = (noisy_length - a.sqrt() * length) / (1 - a).sqrt()
+    recovered_d = (noisy_direction - a.sqrt() * direction) / (1 - a).sqrt()
+    assert all(not torch.allclose(recovered_l[:, 0], recovered_d[:, i], atol=1e-3) for i in range(3))
     l0, d0 = noise_bones(length, direction, -1, Schedule.cosine(), seed=0)
     assert torch.equal(l0, length) and torch.equal(d0, direction)
 
