@@ -258,7 +258,13 @@ def test_every_member_trains_saves_and_evaluates(family_runs, method):
     test = synthetic_sequences("test", 60, seed=0)[:1]
     evaluation = evaluate(lifter, test, hypotheses=2, iterations=2)
     row = evaluation.summary()["P-Agg"]
-    assert 0 < row["MPJPE"] < 2
+    # the evaluation's P-Agg is the mean of the lift's final hypotheses (seed 0, flipped), scored by hand
+    lifted = lifter.lift(test[0].keypoints_2d, hypotheses=2, iterations=2, seed=0, flip=True).poses[-1].mean(0)
+    assert row["MPJPE"] == pytest.approx(float((lifted - test[0].poses_3d).norm(dim=-1).mean()), rel=1e-5)
+    # one epoch on 400 frames teaches little: every member measured 0.45-0.48 m, about the error of
+    # putting every joint at the root (0.447 m); a broken member is much further off
+    trivial = float(test[0].poses_3d.norm(dim=-1).mean())
+    assert row["MPJPE"] < 1.15 * trivial
     assert (evaluation.mean_spread() == 0) == (method in ("regression", "baseline"))
 
 
