@@ -29,7 +29,9 @@ def test_training_steps_with_the_resolved_autocast(tmp_path):
     assert trainer.amp_dtype == resolve_amp("auto", torch.device("cuda"))
     history = trainer.fit()
     assert all(torch.isfinite(torch.tensor(h["loss"])) for h in history)
-    assert history[-1]["loss"] < history[0]["loss"] * 1.5
+    # the loss falls: the same run in float32 on the CPU went 1.696 -> 1.488 (-12 %); autocast may move it
+    # a little, not undo it (it used to allow a 50 % rise)
+    assert history[-1]["loss"] < history[0]["loss"]
     assert "val_mpjpe" in history[-1]
 
 
