@@ -152,28 +152,41 @@ def test_capture_records_logits_before_and_weights_after_hrst():
     assert all(getattr(m, "capture", None) is None for m in model.modules())
 
 
-def test_parameter_count_and_config_errors():
-    assert count_parameters(HSTDenoiser(DenoiserConfig(**SMALL))) > 10_000
-    for bad, message in [
-        (dict(width=30, heads=4), "width divisible by heads"),
-        (dict(frames=0), "frames as an int >= 1"),
-        (dict(dropout=1.0), r"dropout in \[0, 1\)"),
-        (dict(depth=2.0), "depth as an int"),
-        (dict(mlp_ratio=0), "mlp_ratio > 0"),
-    ]:
-        with pytest.raises(ValueError, match=message):
-            DenoiserConfig(**bad)
+def test_parameter_count():
+    """By hand for SMALL (width 32, depth 3, mlp ratio 2, 17 joints, 6 levels, 9 frames): each layer's spatial
+    block 2·64 (norms) + 32·96 + 96 (qkv) + 32·32 + 32 (proj) + 32·64 + 64 + 64·32 + 32 (MLP) = 8,544, its
+    temporal block the same plus the HRTT child key (32·32 + 32) from layer 1 on; embeddings 6·32 + 32
+    (input) + 17·32 + 6·32 + 9·32; time MLP 32·64 + 64 + 64·32 + 32; two shared block norms, the final norm
+    and the head 4·64 + 32·3 + 3."""
+    block = 2 * 64 + 32 * 96 + 96 + 32 * 32 + 32 + 32 * 64 + 64 + 64 * 32 + 32
+    layers = 3 * 2 * block + 2 * (32 * 32 + 32)
+    embeddings = 6 * 32 + 32 + 17 * 32 + 6 * 32 + 9 * 32
+    time = 32 * 64 + 64 + 64 * 32 + 32
+    head = 3 * 64 + 32 * 3 + 3
+    assert count_parameters(HSTDenoiser(DenoiserConfig(**SMALL))) == layers + embeddings + time + head
 
 
-def test_bad_inputs_name_the_shape():
+@pytest.mark.parametrize("bad, message", [
+    (dict(width=30, heads=4), "width divisible by heads"),
+    (dict(frames=0), "frames as an int >= 1"),
+    (dict(dropout=1.0), r"dropout in \[0, 1\)"),
+    (dict(depth=2.0), "depth as an int"),
+    (dict(mlp_ratio=0), "mlp_ratio > 0"),
+])
+def test_config_errors(bad, message):
+    with pytest.raises(ValueError, match=message):
+        DenoiserConfig(**bad)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda kp, bones, t: (kp[:, :8], bones, t), r"keypoints_2d of shape \[B, 9, 17, 2\], got \[2, 8, 17, 2\]"),
+    (lambda kp, bones, t: (kp, bones[..., :3], t), r"noisy_bones of shape \[2, 9, 16, 4\]"),
+    (lambda kp, bones, t: (kp, bones, t[:1]), r"t of shape \[2\]"),
+])
+def test_bad_inputs_name_the_shape(change, message):
     model = HSTDenoiser(DenoiserConfig(**SMALL))
-    kp, bones, t = inputs(model.config)
-    with pytest.raises(ValueError, match=r"keypoints_2d of shape \[B, 9, 17, 2\], got \[2, 8, 17, 2\]"):
-        model(kp[:, :8], bones, t)
-    with pytest.raises(ValueError, match=r"noisy_bones of shape \[2, 9, 16, 4\]"):
-        model(kp, bones[..., :3], t)
-    with pytest.raises(ValueError, match=r"t of shape \[2\]"):
-        model(kp, bones, t[:1])
+    with pytest.raises(ValueError, match=message):
+        model(*change(*inputs(model.config)))
 
 
 def test_attention_kernels_agree_and_bad_kernel_is_named(monkeypatch):
