@@ -191,3 +191,9 @@ def mirror_by_hand(x: torch.Tensor) -> torch.Tensor:
     out = x[..., order, :].clone()
     out[..., 0] = -out[..., 0]
     return out
+
+
+DETECTOR_JOINT_WEIGHTS = torch.tensor((1.0, 1.3, 1.0, 1.1, 1.3, 1.0, 1.1, 1.2, 0.9, 0.7, 0.8, 0.8, 1.0, 1.3, 0.8, 1.0, 1.3),
+                                      dtype=torch.float64)
+"""keypoints.detector_noise's per-joint noise weights for H36M, written out (wrists, feet and hips noisier,
+the head less): its Gaussian part has sd sigma x (a per-sequence factor in [0.5, 1.5]) x weight per coordinate."""

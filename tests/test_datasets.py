@@ -6,6 +6,7 @@ from functools import lru_cache
 import pytest
 import torch
 
+from conftest import DETECTOR_JOINT_WEIGHTS
 from ddhpose_lite.camera import normalize_screen, project, world_to_camera
 from ddhpose_lite.datasets import ClipDataset, Sequence, film, sliding_windows, synthetic_sequences, window_starts
 from ddhpose_lite.synthetic import generate_motion, sample_subject
@@ -106,10 +107,6 @@ def test_keypoints_mostly_inside_the_image():
     assert ((x >= -1) & (x <= 1)).float().mean() > 0.99
 
 
-JOINT_NOISE_WEIGHTS = torch.tensor((1.0, 1.3, 1.0, 1.1, 1.3, 1.0, 1.1, 1.2, 0.9, 0.7, 0.8, 0.8, 1.0, 1.3, 0.8, 1.0, 1.3),
-                                   dtype=torch.float64)
-
-
 def test_detector_noise_and_outliers_change_only_the_2d():
     """Per sequence the Gaussian part has sd 4 px x s x w_j per coordinate, s uniform in [0.5, 1.5] (measured
     0.55-1.31 on these six sequences); the outliers, drawn after it from the same seed, replace exactly 2 % of
@@ -121,7 +118,7 @@ def test_detector_noise_and_outliers_change_only_the_2d():
     for a, b, c in zip(clean, gaussian, noisy):
         assert torch.equal(a.poses_3d, c.poses_3d) and a.camera == c.camera  # same motion and camera
         pixels = (b.keypoints_2d - a.keypoints_2d).double() * a.image_size[0] / 2
-        assert 0.45 < float((pixels / (4.0 * JOINT_NOISE_WEIGHTS[:, None])).square().mean().sqrt()) < 1.55
+        assert 0.45 < float((pixels / (4.0 * DETECTOR_JOINT_WEIGHTS[:, None])).square().mean().sqrt()) < 1.55
         hits.append(((c.keypoints_2d - b.keypoints_2d).abs().amax(-1) > 0).flatten())
     assert float(torch.cat(hits).double().mean()) == pytest.approx(0.02, abs=0.003)
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import DETECTOR_JOINT_WEIGHTS
 from ddhpose_lite.keypoints import COCO_NAMES, EXAMPLE_COCO, coco_to_h36m, detector_noise, load_keypoints_json
 
 
@@ -142,17 +143,12 @@ def test_detector_noise_is_seeded_sized_and_keeps_the_kind():
     assert noisy.shape == clean.shape and noisy.dtype == clean.dtype
     assert torch.equal(noisy, detector_noise(clean, 3.0, 0.0, seed=1))
     assert not torch.equal(noisy, detector_noise(clean, 3.0, 0.0, seed=2))
-    scale = float(((noisy - clean) / (3.0 * JOINT_WEIGHTS[:, None])).square().mean().sqrt())
+    scale = float(((noisy - clean) / (3.0 * DETECTOR_JOINT_WEIGHTS[:, None])).square().mean().sqrt())
     assert 0.45 < scale < 1.55  # sigma x a per-sequence factor in [0.5, 1.5] x the joint's weight, per coordinate
     assert torch.equal(detector_noise(clean, 0.0, 0.0, seed=1), clean)
     as_numpy = detector_noise(clean.numpy(), 3.0, 0.0, seed=1)
     assert isinstance(as_numpy, np.ndarray)
     np.testing.assert_allclose(as_numpy, noisy.numpy())
-
-
-JOINT_WEIGHTS = torch.tensor((1.0, 1.3, 1.0, 1.1, 1.3, 1.0, 1.1, 1.2, 0.9, 0.7, 0.8, 0.8, 1.0, 1.3, 0.8, 1.0, 1.3),
-                             dtype=torch.float64)
-"""Per-joint noise weights of detector_noise for H36M, written out (wrists, feet and hips noisier, head less)."""
 
 
 def test_detector_noise_size_per_joint_and_per_sequence():
@@ -164,7 +160,7 @@ def test_detector_noise_size_per_joint_and_per_sequence():
     clean = torch.rand(400, 17, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) * 500 + 100
     factors = []
     for seed in range(40):
-        noise = (detector_noise(clean, 3.0, 0.0, seed=seed) - clean) / (3.0 * JOINT_WEIGHTS[:, None])
+        noise = (detector_noise(clean, 3.0, 0.0, seed=seed) - clean) / (3.0 * DETECTOR_JOINT_WEIGHTS[:, None])
         factor = float(noise.square().mean().sqrt())
         per_joint = noise.square().mean((0, 2)).sqrt()
         assert float((per_joint / factor - 1).abs().max()) < 0.2, seed
