@@ -257,3 +257,72 @@ def test_perturb_pose_bad_inputs():
         perturb_pose(poses, 0.1, seed="zero")
     with pytest.raises(TypeError, match="poses"):
         perturb_pose(poses.tolist(), 0.1)
+
+
+# ---------------------------------------------------------------- references that mutation testing asked for
+
+
+@pytest.mark.parametrize("where", NOISE_TARGETS)
+def test_perturb_pose_against_its_definition(where):
+    """Written from the docstring with the seeded draws, in float64: directions normalise(d + σε),
+    lengths max(l + σε, 0), joints x + σε with the root's ε zeroed; bone noise turned into joints by
+    forward kinematics from the unmoved root (loop_compose)."""
+    poses = noise_poses()[:4].double() + torch.tensor([0.3, -0.2, 1.0], dtype=torch.float64)
+    sigma, g = 0.05, torch.Generator().manual_seed(0)
+    length, direction = loop_disentangle(poses.numpy())
+    if where == "joints":
+        eps = torch.randn(poses.shape, generator=g, dtype=torch.float64)
+        eps[..., 0, :] = 0
+        expected = poses + sigma * eps
+    else:
+        if where == "directions":
+            moved = direction + sigma * torch.randn(direction.shape, generator=g, dtype=torch.float64).numpy()
+            direction = moved / np.linalg.norm(moved, axis=-1, keepdims=True)
+        else:
+            length = np.maximum(length + sigma * torch.randn(length.shape, generator=g, dtype=torch.float64).numpy(), 0)
+        expected = torch.from_numpy(loop_compose(length, direction, poses[..., 0, :].numpy()))
+    out = perturb_pose(poses, sigma, where)  # the default seed is 0
+    assert out.dtype == torch.float64
+    torch.testing.assert_close(out, expected, rtol=0, atol=1e-12)
+
+
+def test_perturb_pose_follows_the_skeleton_it_is_given():
+    """On the 3DHP tree (other parents than H36M) the bones are that tree's: lengths noised by 0 and the
+    directions by 0 give the pose back; a bone-length change moves each joint along its own 3DHP bone."""
+    from ddhpose_lite.skeleton import MPI_INF_3DHP
+
+    pose = torch.randn(2, 17, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    for where in NOISE_TARGETS:
+        torch.testing.assert_close(perturb_pose(pose, 0.0, where, skeleton=MPI_INF_3DHP), pose, rtol=0, atol=1e-12)
+    noisy = perturb_pose(pose, 0.01, "directions", skeleton=MPI_INF_3DHP)
+    lengths, _ = disentangle(pose, MPI_INF_3DHP)
+    torch.testing.assert_close(disentangle(noisy, MPI_INF_3DHP)[0], lengths, rtol=0, atol=1e-12)
+
+
+def test_mirror_of_a_single_pose_by_hand():
+    """One pose [17, 3] (no batch axis) mirrors like a batch of one: x negated, left and right twins swapped."""
+    from conftest import mirror_by_hand
+
+    pose = rest_pose() + torch.randn(17, 3, generator=torch.Generator().manual_seed(0)) * 0.05
+    torch.testing.assert_close(mirror(pose), mirror_by_hand(pose), rtol=0, atol=0)
+    torch.testing.assert_close(mirror(pose[1:]), mirror_by_hand(pose[1:]), rtol=0, atol=0)  # 16 bones
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: disentangle([[0.0] * 3] * 17), TypeError, "expected pose as a torch.Tensor"),
+    (lambda: compose(torch.ones(16, 1), [[1.0, 0, 0]] * 16), TypeError, "expected direction as a torch.Tensor"),
+    (lambda: compose([[1.0]] * 16, torch.ones(16, 3)), TypeError, "expected length as a torch.Tensor"),
+    (lambda: compose(torch.ones(16, 1), torch.ones(16, 3), root=[0.0, 0, 0]), TypeError, "expected root as a torch"),
+    (lambda: compose(torch.ones(16, 1), torch.ones(16, 3), root=torch.ones(2)), ValueError,
+     r"expected root of shape \[\.\.\., 3\]"),
+    (lambda: compose(torch.ones(16, 1), torch.ones(16, 3), root=torch.full((3,), float("nan"))), ValueError,
+     "expected finite root"),
+    (lambda: mirror([[0.0] * 3] * 17), TypeError, "expected x as a torch.Tensor"),
+    (lambda: perturb_pose([[0.0] * 3] * 17, 0.1), TypeError, "expected poses as a torch.Tensor"),
+    (lambda: perturb_pose(torch.zeros(16, 3), 0.1), ValueError, r"expected poses of shape \[\.\.\., 17, 3\]"),
+    (lambda: perturb_pose(torch.full((17, 3), float("nan")), 0.1), ValueError, "expected finite poses"),
+    (lambda: perturb_pose(torch.zeros(17, 3), -1.0), ValueError, "expected sigma"),
+])
+def test_bad_inputs_name_the_argument(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
