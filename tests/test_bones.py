@@ -317,6 +317,7 @@ def test_mirror_of_a_single_pose_by_hand():
      r"expected root of shape \[\.\.\., 3\]"),
     (lambda: compose(torch.ones(16, 1), torch.ones(16, 3), root=torch.full((3,), float("nan"))), ValueError,
      "expected finite root"),
+    (lambda: compose(torch.ones(16, 1), torch.full((16, 3), float("nan"))), ValueError, "expected finite direction"),
     (lambda: mirror([[0.0] * 3] * 17), TypeError, "expected x as a torch.Tensor"),
     (lambda: perturb_pose([[0.0] * 3] * 17, 0.1), TypeError, "expected poses as a torch.Tensor"),
     (lambda: perturb_pose(torch.zeros(16, 3), 0.1), ValueError, r"expected poses of shape \[\.\.\., 17, 3\]"),
@@ -326,3 +327,16 @@ def test_mirror_of_a_single_pose_by_hand():
 def test_bad_inputs_name_the_argument(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_compose_computes_in_the_directions_dtype():
+    """float64 lengths or a float64 root with float32 directions: a float32 pose, the float64 inputs
+    rounded first (by hand: the sum taken in float32)."""
+    length = torch.full((16, 1), 1 / 3, dtype=torch.float64)
+    direction = torch.zeros(16, 3)
+    direction[:, 0] = 1.0
+    out = compose(length, direction, root=torch.tensor([1e-9, 0.0, 0.0], dtype=torch.float64))
+    assert out.dtype == torch.float32
+    third = torch.tensor(1 / 3, dtype=torch.float32)
+    depth = torch.tensor([lv for lv in H36M.levels], dtype=torch.float32)
+    torch.testing.assert_close(out[:, 0], depth * third + torch.tensor(1e-9, dtype=torch.float32), rtol=1e-6, atol=0)
