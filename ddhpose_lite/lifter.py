@@ -29,6 +29,11 @@ __all__ = ["Lifter", "LiftResult", "load_pretrained", "blend", "window_weights",
 ASSET = Path(__file__).resolve().parent / "assets" / "ddhpose_small.pt"
 """The checkpoint shipped in the package (``tools/train_checkpoint.py`` rebuilds it)."""
 
+PRETRAINED = {"ddhpose": ASSET, "baseline": ASSET.with_name("baseline_small.pt")}
+"""The checkpoints shipped in the package by name: DDHPose (the default) and the single-frame
+baseline of Martinez et al. trained on the same data (``load_pretrained("baseline")``)."""
+
+
 WINDOW_SCHEMES = ("blend", "chunks")
 """How ``Lifter.lift`` covers a long sequence: overlapping windows blended with tent weights (ours),
 or the official evaluation's back-to-back chunks plus one aligned to the end, unblended."""
@@ -336,8 +341,11 @@ def _available_memory() -> int | None:
 
 
 def load_pretrained(path: str | Path | None = None, device=None) -> Lifter:
-    """A ``Lifter`` for the checkpoint at ``path`` (default: the one shipped in the package,
-    trained by ``tools/train_checkpoint.py``) on ``device`` (default: the CPU); any member of
-    the family, with its start distribution and base model."""
-    model, schedule, method, prior, base = load_family(ASSET if path is None else path, device)
+    """A ``Lifter`` for the checkpoint at ``path`` on ``device`` (default: the CPU); any member of
+    the family, with its start distribution and base model. ``path`` may name a shipped checkpoint
+    (``PRETRAINED``: "ddhpose", the default, or "baseline"); both are trained by
+    ``tools/train_checkpoint.py``."""
+    if path is None or path in PRETRAINED:
+        path = PRETRAINED[path or "ddhpose"]
+    model, schedule, method, prior, base = load_family(path, device)
     return Lifter(model, schedule, method=method, prior=prior, base=base)

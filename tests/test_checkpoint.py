@@ -1,6 +1,7 @@
 """Checkpoints: atomic writes, format checks, the skeleton travelling with the model, the shipped file."""
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pytest
@@ -8,7 +9,7 @@ import torch
 
 from conftest import TINY
 from ddhpose_lite.checkpoint import FORMAT, load_checkpoint, load_model, save_checkpoint
-from ddhpose_lite.lifter import ASSET, Lifter
+from ddhpose_lite.lifter import ASSET, PRETRAINED, Lifter, load_pretrained
 from ddhpose_lite.model import DenoiserConfig, HSTDenoiser
 from ddhpose_lite.skeleton import MPI_INF_3DHP, Skeleton
 from ddhpose_lite.train import PROFILES, TrainConfig
@@ -92,6 +93,25 @@ def test_shipped_checkpoint_is_small_and_loads_with_weights_only(pretrained):
     assert ASSET.stat().st_size < 5_000_000
     state = torch.load(ASSET, weights_only=True)  # no pickled code can run
     config = TrainConfig.from_dict(state["config"])
-    assert config == PROFILES["cpu"]  # `python -m ddhpose_lite.train --profile cpu` reproduces it
+    # `python -m ddhpose_lite.train --profile cpu --init-from runs/cpu_regression/last.pt` reproduces it
+    assert config.init_from == "runs/cpu_regression/last.pt"
+    assert dataclasses.replace(config, init_from="") == PROFILES["cpu"]
     assert config.model.frames == pretrained.frames
     assert state["history"] and "val_mpjpe" in state["history"][-1]
+    assert state["init_history"] and "val_mpjpe" in state["init_history"][-1]  # the regression stage's curve
+
+
+def test_shipped_baseline_is_the_baseline_member_of_the_same_data():
+    """``load_pretrained("baseline")``: Martinez et al.'s MLP, stored in float16 (loaded as float32),
+    trained on the same data mix by the command its checkpoint names."""
+    path = PRETRAINED["baseline"]
+    assert path.stat().st_size < 10_000_000
+    state = torch.load(path, weights_only=True)
+    assert {v.dtype for v in state["model"].values() if v.is_floating_point()} == {torch.float16}
+    config = TrainConfig.from_dict(state["config"])
+    assert (config.method, config.data, config.model.architecture, config.model.width) == ("baseline", "mix", "mlp", 1024)
+    assert "--method baseline" in state["trained_on"]
+    lifter = load_pretrained("baseline")
+    assert lifter.method == "baseline" and next(lifter.model.parameters()).dtype == torch.float32
+    with pytest.raises(FileNotFoundError, match="expected a checkpoint file at .*missing.pt"):
+        load_pretrained(path.with_name("missing.pt"))

@@ -179,7 +179,7 @@ def test_baseline_member_takes_as_many_frames_per_step_and_cli_overrides_win():
     """family_config('baseline') keeps the frames per step (clips x frames) of its base profile; the
     CLI applies its overrides after the member, so --batch-size sets the baseline's batch."""
     config = family_config("baseline", PROFILES["cpu"])
-    assert config.batch_size == 8 * 27 and config.model.width == 1024 and config.method == "baseline"
+    assert config.batch_size == 32 * 27 and config.model.width == 1024 and config.method == "baseline"
     args = parse_args(["--method", "baseline", "--batch-size", "512", "--lr-schedule", "onecycle", "--fresh-data",
                        "--out", "x"])
     config = config_from_args(args)
