@@ -174,7 +174,7 @@ FAMILY = {
         "apart from x_t"),
     "baseline": Member(
         "baseline", "Martinez et al. (ICCV 2017), 'A simple yet effective baseline': a single-frame MLP from 2D",
-        "16x the profile's width (1024 for cpu), 2 residual blocks of linear + batch norm + ReLU + dropout, the "
+        "8x the profile's width (512 for cpu; Martinez et al. use 1024), 2 residual blocks of linear + batch norm + ReLU + dropout, the "
         "2D as it comes (batch norm instead of input standardisation), one frame per clip, the family's loss; "
         "no max-norm constraint (baseline.py)"),
     "gmm": Member(
@@ -203,7 +203,7 @@ def family_config(method: str, base: TrainConfig | None = None, **changes) -> Tr
 
 
 def baseline_model(transformer: DenoiserConfig) -> DenoiserConfig:
-    """The MLP baseline beside a transformer config: 16x its width (64 -> Martinez's 1024), two
-    residual blocks, one frame, the same skeleton and dropout."""
+    """The MLP baseline beside a transformer config: 8x its width (64 -> 512; Martinez et al. use 1024),
+    two residual blocks, one frame, the same skeleton and dropout."""
     return dataclasses.replace(transformer, architecture="mlp", noisy_input="none", frames=1,
-                               width=16 * transformer.width, depth=2, heads=1)
+                               width=8 * transformer.width, depth=2, heads=1)

@@ -177,16 +177,7 @@ def sample_poses(model, keypoints_2d: torch.Tensor, schedule: Schedule, hypothes
         poses.append(clamped.reshape(hypotheses, batch, frames, joints, 3))
         return bone_state(*disentangle(clamped, skeleton)).reshape(state.shape), bones
 
-    noise = None
-    if frame_index is not None:
-        if tuple(frame_index.shape) != (batch, frames):
-            raise ValueError(f"expected frame_index of shape [{batch}, {frames}], got {list(frame_index.shape)}")
-        check_int(seed, "seed (an int, to share noise across windows)", low=0)
-        span, draws = range(first_hypothesis, first_hypothesis + hypotheses), itertools.count()
-
-        def noise(generator: torch.Generator) -> torch.Tensor:
-            return frame_noise(seed, next(draws), span, frame_index.cpu(), (joints - 1, 4))
-
+    noise = _shared_noise(frame_index, seed, first_hypothesis, hypotheses, batch, frames, (joints - 1, 4))
     with torch.inference_mode():  # no autograd bookkeeping at all (a little faster than no_grad)
         ddim_sample(predict_x0, (batch, frames, joints - 1, 4), schedule, steps=iterations, hypotheses=hypotheses,
                     eta=eta, seed=seed, clip=clip, dtype=keypoints_2d.dtype, device=keypoints_2d.device, noise=noise)

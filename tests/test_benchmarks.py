@@ -1,8 +1,14 @@
 """The benchmark scripts run end to end (tiny settings; their figures are not checked here)."""
+import dataclasses
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from ddhpose_lite.profiles import PROFILES
+from ddhpose_lite.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,25 +39,25 @@ def test_smoothing_benchmark_runs_and_prints_its_table():
     assert len(rows) == 4 and all(len(row.strip("|").split("|")) == 5 for row in rows), out
 
 
-def test_seed_spread_benchmark_runs_and_reports_every_row(tmp_path):
-    """On a tiny untrained-size run: the 2 seed rows, the two spreads and the H/K rows are printed."""
-    from ddhpose_lite.profiles import PROFILES
-    from ddhpose_lite.trainer import Trainer
-    import dataclasses
-    Trainer(dataclasses.replace(PROFILES["tiny"], epochs=1, train_frames=300, val_frames=60), tmp_path).fit()
-    out = subprocess.run([sys.executable, "benchmarks/seed_spread.py", "--checkpoint", str(tmp_path / "last.pt"),
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory) -> Path:
+    """A checkpoint of one short epoch of the tiny profile."""
+    out = tmp_path_factory.mktemp("tiny_run")
+    Trainer(dataclasses.replace(PROFILES["tiny"], epochs=1, train_frames=300, val_frames=60), out).fit()
+    return out / "last.pt"
+
+
+def test_seed_spread_benchmark_runs_and_reports_every_row(tiny_run):
+    """On a tiny run: the 2 seed rows, the two spreads and the H/K rows are printed."""
+    out = subprocess.run([sys.executable, "benchmarks/seed_spread.py", "--checkpoint", str(tiny_run),
                           "--frames", "60", "--seeds", "2"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
     assert len(re.findall(r"H = K = 5, seed \d: +\d+\.\d / +\d+\.\d", out)) == 2, out
     assert out.count("seed spread (max - min)") == 2 and "H = 1, K = 1, seed 0" in out and "H = 20, K = 10" in out
 
 
-def test_recipe_validation_prints_both_halves_per_setting(tmp_path):
-    from ddhpose_lite.profiles import PROFILES
-    from ddhpose_lite.trainer import Trainer
-    import dataclasses
-    Trainer(dataclasses.replace(PROFILES["tiny"], epochs=1, train_frames=300, val_frames=60), tmp_path).fit()
-    out = subprocess.run([sys.executable, "tools/recipe_validate.py", str(tmp_path / "last.pt"), "--frames", "60",
+def test_recipe_validation_prints_both_halves_per_setting(tiny_run):
+    out = subprocess.run([sys.executable, "tools/recipe_validate.py", str(tiny_run), "--frames", "60",
                           "--settings", "1x1", "2x2"], cwd=ROOT, capture_output=True, text=True, timeout=300,
                          check=True).stdout
     rows = re.findall(r"H=(\d) K=(\d)  mocap +\d+\.\d / +\d+\.\d  synthetic +\d+\.\d / +\d+\.\d", out)

@@ -154,7 +154,7 @@ def test_baseline_is_the_residual_mlp_per_frame():
     """The forward pass equals the layers by hand; frames never see each other; the root is zero."""
     torch.manual_seed(1)
     config = baseline_model(DenoiserConfig(width=8))
-    assert (config.width, config.depth, config.frames, config.architecture) == (128, 2, 1, "mlp")
+    assert (config.width, config.depth, config.frames, config.architecture) == (64, 2, 1, "mlp")
     model = build_model(config)
     assert isinstance(model, BaselineMLP) and isinstance(build_model(DenoiserConfig(width=8, heads=2)), HSTDenoiser)
     with torch.no_grad():
@@ -179,11 +179,11 @@ def test_baseline_member_takes_as_many_frames_per_step_and_cli_overrides_win():
     """family_config('baseline') keeps the frames per step (clips x frames) of its base profile; the
     CLI applies its overrides after the member, so --batch-size sets the baseline's batch."""
     config = family_config("baseline", PROFILES["cpu"])
-    assert config.batch_size == 32 * 27 and config.model.width == 1024 and config.method == "baseline"
+    assert config.batch_size == 32 * 27 and config.model.width == 512 and config.method == "baseline"
     args = parse_args(["--method", "baseline", "--batch-size", "512", "--lr-schedule", "onecycle", "--fresh-data",
                        "--out", "x"])
     config = config_from_args(args)
-    assert (config.batch_size, config.lr_schedule, config.fresh_data, config.model.width) == (512, "onecycle", True, 1024)
+    assert (config.batch_size, config.lr_schedule, config.fresh_data, config.model.width) == (512, "onecycle", True, 512)
     args = parse_args(["--width", "96", "--frames", "9", "--heads", "8", "--large-t", "0.2", "--init-from", "r.pt",
                        "--out", "x"])
     config = config_from_args(args)
