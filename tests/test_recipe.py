@@ -185,9 +185,10 @@ def test_baseline_member_takes_as_many_frames_per_step_and_cli_overrides_win():
     config = config_from_args(args)
     assert (config.batch_size, config.lr_schedule, config.fresh_data, config.model.width) == (512, "onecycle", True, 512)
     args = parse_args(["--width", "96", "--frames", "9", "--heads", "8", "--large-t", "0.2", "--init-from", "r.pt",
-                       "--out", "x"])
+                       "--stride", "9", "--out", "x"])
     config = config_from_args(args)
-    assert (config.model.width, config.model.frames, config.large_t, config.init_from) == (96, 9, 0.2, "r.pt")
+    assert (config.model.width, config.model.frames, config.large_t, config.init_from, config.stride) == \
+        (96, 9, 0.2, "r.pt", 9)
 
 
 def test_baseline_trains_lifts_and_evaluates_through_the_clis(tmp_path, capsys):
