@@ -117,3 +117,21 @@ def test_show_solution_prints_the_source(capsys):
     assert "def child_features(x, parents):" in out and "Lesson 04, Exercise 2 (core)" in out
     with pytest.raises(ValueError, match="expected one of the exercises"):
         show_solution(9, 1)
+
+
+@pytest.mark.parametrize("key, name", [(("07", 2), "shifted_forward"), (("07", 3), "em_step"),
+                                       (("06", 2), "j_agg_by_hand"), (("08", 1), "to_screen")])
+def test_a_message_names_the_learners_function_as_written(key, name):
+    stub = lambda *args, **kwargs: None  # noqa: E731
+    message = EXERCISES[key].verdict(stub).message
+    assert f"{name} returns None" in message, message
+    assert name.capitalize() not in message, message
+
+
+def test_a_wrong_answers_reason_keeps_its_function_name():
+    count = solution_of("04", 3)
+    without_the_keyword = lambda frames, width, depth, joints, levels, ratio: count(  # noqa: E731
+        frames, width, depth, joints, levels, ratio)
+    verdict = lessons.lesson04.check_count.verdict(without_the_keyword)
+    assert verdict.status == "wrong" and "not quite — my_count needs the keyword argument" in verdict.message, \
+        verdict.message

@@ -69,14 +69,15 @@ class Exercise:
         """The verdict on ``answer`` without printing it."""
         if answer is None:
             return Verdict("not yet", f"{self.label}: not yet. {self.empty}")
+        # a reason follows a dash as written (never re-cased): it may start with a function name
         try:
             message = self.check(answer)
         except NotYet as reason:
-            return Verdict("not yet", f"{self.label}: not yet. {_sentence(reason)}")
+            return Verdict("not yet", f"{self.label}: not yet — {reason}")
         except Wrong as reason:
-            return Verdict("wrong", f"{self.label}: not quite. {_sentence(reason)}")
+            return Verdict("wrong", f"{self.label}: not quite — {reason}")
         except Exception as error:  # an answer of a shape or type the check cannot use
-            return Verdict("wrong", f"{self.label}: not quite. The check could not use your answer: "
+            return Verdict("wrong", f"{self.label}: not quite — the check could not use your answer: "
                                     f"{type(error).__name__}: {error}")
         return Verdict("correct", f"{self.label}: correct! {message}")
 
@@ -85,11 +86,6 @@ class Exercise:
 
     def __repr__(self) -> str:
         return f"<lesson {self.lesson} {self.label}: {self.title}>"
-
-
-def _sentence(reason: Exception) -> str:
-    text = str(reason)
-    return text[:1].upper() + text[1:]
 
 
 def exercise(lesson: str, number: int, level: str, title: str, solution: str, answer: str = "function",
