@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from tqdm import tqdm as std_tqdm
 
 from ddhpose_lite.camera import Camera, normalize_screen
 from ddhpose_lite.datasets import synthetic_sequences
@@ -59,24 +60,23 @@ def test_bad_overlap(lifter, overlap):
 # ---------------------------------------------------------------- lifting
 
 
-@pytest.mark.parametrize("length, hypotheses, iterations", [(1, 1, 1), (9, 2, 3), (20, 3, 2)])
+@pytest.mark.parametrize("length, hypotheses, iterations",
+                         [(1, 1, 1), (2, 1, 2), (9, 2, 3), (12, 3, 2), (17, 4, 1), (20, 3, 2), (40, 2, 3)])
 def test_lift_shapes_and_seeds(lifter, length, hypotheses, iterations):
     kp = torch.randn(length, 17, 2) * 0.3
     result = lifter.lift(kp, hypotheses=hypotheses, iterations=iterations, seed=0)
+    assert (result.iterations, result.hypotheses, result.frames) == (iterations, hypotheses, length)
     assert result.poses.shape == (iterations, hypotheses, length, 17, 3)
+    assert torch.all(result.poses[..., 0, :] == 0)  # root-relative
     assert torch.equal(result.poses, lifter.lift(kp, hypotheses, iterations, seed=0).poses)
-    if hypotheses > 1:
-        assert not torch.equal(result.poses[:, 0], result.poses[:, 1])
-    assert not torch.equal(result.poses, lifter.lift(kp, hypotheses, iterations, seed=1).poses)
+    assert torch.equal(result.poses, lifter.lift(kp, hypotheses, iterations, seed=0, flip=True).poses)  # the default
+    assert not torch.allclose(result.poses, lifter.lift(kp, hypotheses, iterations, seed=0, flip=False).poses)
+    assert not torch.allclose(result.poses, lifter.lift(kp, hypotheses, iterations, seed=1).poses)
+    if hypotheses > 1:  # hypotheses differ within one lift
+        assert not torch.allclose(result.poses[:, 0], result.poses[:, 1])
     torch.testing.assert_close(result.p_agg(), result.poses[-1].mean(0))
-
-
-def test_flip_augmentation_is_mirror_consistent(lifter):
-    # flip averages the direct and the mirrored-back prediction: seeded, and not the plain result
-    kp = torch.randn(9, 17, 2, generator=torch.Generator().manual_seed(0)) * 0.3
-    with_flip = lifter.lift(kp, 2, 2, seed=0, flip=True).poses
-    assert torch.equal(with_flip, lifter.lift(kp, 2, 2, seed=0, flip=True).poses)
-    assert not torch.allclose(with_flip, lifter.lift(kp, 2, 2, seed=0, flip=False).poses)
+    assert result.uncertainty().shape == (length, 17)
+    assert result.reproject().shape == (iterations, hypotheses, length, 17, 2)
 
 
 def test_flip_feeds_the_mirror_image_and_averages_the_mirrored_back_prediction(lifter):
@@ -125,17 +125,27 @@ def test_window_weights_are_the_tent_by_hand():
     torch.testing.assert_close(w[1:5] - w[:4], torch.full((4,), 0.98 * 2 / 9, dtype=torch.float64))
 
 
-@pytest.mark.parametrize("bad, message", [
-    (torch.zeros(5, 16, 2), r"keypoints_2d of shape \[F, 17, 2\] with F >= 1, got \[5, 16, 2\]"),
-    (torch.zeros(0, 17, 2), r"got \[0, 17, 2\]"),
-    (torch.full((5, 17, 2), float("nan")), "finite keypoints_2d"),
-])
-def test_bad_keypoints(lifter, bad, message):
-    with pytest.raises(ValueError, match=message):
+def one_nan() -> torch.Tensor:
+    kp = torch.zeros(5, 17, 2)
+    kp[2, 3, 0] = float("nan")
+    return kp
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    (torch.zeros(5, 16, 2), ValueError, r"keypoints_2d of shape \[F, 17, 2\] with F >= 1, got \[5, 16, 2\]"),
+    (torch.zeros(5, 17, 3), ValueError, r"\[F, 17, 2\] with F >= 1, got \[5, 17, 3\]"),
+    (torch.zeros(0, 17, 2), ValueError, r"got \[0, 17, 2\]"),
+    (torch.zeros(17, 2), ValueError, r"got \[17, 2\]"),
+    (torch.full((5, 17, 2), float("nan")), ValueError, "finite keypoints_2d"),
+    (one_nan(), ValueError, "finite keypoints_2d, got 1 NaN"),
+    ([[0.0, 0.0]] * 17, TypeError, "torch.Tensor or numpy.ndarray"),
+], ids=["16-joints", "3-coordinates", "no-frames", "no-frame-axis", "all-nan", "one-nan", "a-list"])
+def test_bad_keypoints(lifter, bad, error, message):
+    with pytest.raises(error, match=message):
         lifter.lift(bad)
 
 
-@pytest.mark.parametrize("hypotheses, iterations", [(0, 1), (1, 0)])
+@pytest.mark.parametrize("hypotheses, iterations", [(0, 1), (1, 0), (True, 1), (1.5, 1), ("2", 1)])
 def test_bad_counts(lifter, hypotheses, iterations):
     with pytest.raises(ValueError, match="as an int >= 1"):
         lifter.lift(torch.zeros(5, 17, 2), hypotheses, iterations)
@@ -152,28 +162,6 @@ def test_shipped_checkpoint_lifts_a_synthetic_clip_sensibly(pretrained):
                       - seq.poses_3d[:60]).norm(dim=-1).mean())
     # metres: the shipped model measured 0.124, the same model untrained 0.420
     assert error < 0.16 and error < 0.4 * baseline
-
-
-@pytest.mark.parametrize("length, hypotheses, iterations", [(2, 1, 2), (17, 4, 1), (40, 2, 3)])
-def test_shapes_with_the_default_flip(lifter, length, hypotheses, iterations):
-    kp = torch.randn(length, 17, 2) * 0.3
-    result = lifter.lift(kp, hypotheses=hypotheses, iterations=iterations)
-    assert (result.iterations, result.hypotheses, result.frames) == (iterations, hypotheses, length)
-    assert result.poses.shape == (iterations, hypotheses, length, 17, 3)
-    assert torch.equal(result.poses, lifter.lift(kp, hypotheses, iterations, flip=True).poses)  # flip is the default
-    assert result.p_agg().shape == result.uncertainty().shape[:1] + (17, 3)
-    assert result.uncertainty().shape == (length, 17)
-    assert result.reproject().shape == (iterations, hypotheses, length, 17, 2)
-    assert torch.all(result.poses[..., 0, :] == 0)  # root-relative
-
-
-def test_seeds_give_the_same_or_different_hypotheses(lifter):
-    kp = torch.randn(12, 17, 2) * 0.3
-    a = lifter.lift(kp, 3, 2, seed=5)
-    assert torch.equal(a.poses, lifter.lift(kp, 3, 2, seed=5).poses)
-    b = lifter.lift(kp, 3, 2, seed=6)
-    assert not torch.allclose(a.poses, b.poses)
-    assert not torch.allclose(a.poses[-1, 0], a.poses[-1, 1])  # hypotheses differ within one lift
 
 
 def test_pixels_with_image_size_equal_normalised_input(lifter):
@@ -193,25 +181,6 @@ def test_pixels_with_image_size_equal_normalised_input(lifter):
 def test_bad_image_size(lifter, image_size):
     with pytest.raises(ValueError, match="image_size as \\(width, height\\)"):
         lifter.lift(torch.zeros(5, 17, 2), 1, 1, image_size=image_size)
-
-
-@pytest.mark.parametrize("bad", [True, 1.5, "2"])
-def test_counts_must_be_ints(lifter, bad):
-    with pytest.raises(ValueError, match="as an int >= 1"):
-        lifter.lift(torch.zeros(5, 17, 2), hypotheses=bad)
-
-
-def test_bad_keypoint_inputs(lifter):
-    with pytest.raises(ValueError, match=r"\[F, 17, 2\] with F >= 1, got \[5, 17, 3\]"):
-        lifter.lift(torch.zeros(5, 17, 3))
-    with pytest.raises(ValueError, match=r"got \[17, 2\]"):
-        lifter.lift(torch.zeros(17, 2))
-    kp = torch.zeros(5, 17, 2)
-    kp[2, 3, 0] = float("nan")
-    with pytest.raises(ValueError, match="finite keypoints_2d, got 1 NaN"):
-        lifter.lift(kp)
-    with pytest.raises(TypeError, match="torch.Tensor or numpy.ndarray"):
-        lifter.lift([[0.0, 0.0]] * 17)
 
 
 # ---------------------------------------------------------------- aggregations by hand
@@ -345,3 +314,33 @@ def test_chunked_lifting_changes_nothing(lifter, monkeypatch, tokens):
     whole = lifter.lift(kp, 3, 2, seed=4).poses
     monkeypatch.setattr(lifter_module, "LIFT_TOKENS_PER_CHUNK", tokens)
     torch.testing.assert_close(lifter.lift(kp, 3, 2, seed=4).poses, whole, rtol=1e-5, atol=1e-6)
+
+
+class RecordedBar(std_tqdm):
+    """tqdm as the lifter uses it, keeping (description, count, total, delay) of every bar it closes."""
+    closed: list = []
+
+    def close(self):
+        if not self.disable:
+            RecordedBar.closed.append((self.desc, self.n, self.total, self.delay))
+        super().close()
+
+
+def test_a_long_lift_shows_a_progress_bar_counting_its_passes(lifter, monkeypatch, capsys):
+    monkeypatch.setattr(lifter_module, "LIFT_PROGRESS_DELAY", 0.0)  # as if the lift had run for seconds
+    monkeypatch.setattr(lifter_module, "LIFT_TOKENS_PER_CHUNK", lifter.frames * 17)  # one clip per pass
+    monkeypatch.setattr(lifter_module, "tqdm", RecordedBar)
+    monkeypatch.setattr(RecordedBar, "closed", [])
+    kp = torch.randn(40, 17, 2) * 0.3
+    windows = len(lifter.windows(40)[0])
+    lifter.lift(kp, hypotheses=3, iterations=1, flip=False)
+    assert windows > 1 and RecordedBar.closed == [("lift", 3 * windows, 3 * windows, 0.0)]  # H x W passes
+    assert f"lift:   0%|          | 0/{3 * windows} [" in capsys.readouterr().err
+
+
+def test_a_short_lift_prints_nothing(lifter, monkeypatch, capsys):
+    monkeypatch.setattr(lifter_module, "tqdm", RecordedBar)
+    monkeypatch.setattr(RecordedBar, "closed", [])
+    lifter.lift(torch.randn(40, 17, 2) * 0.3, hypotheses=3, iterations=1)
+    assert lifter_module.LIFT_PROGRESS_DELAY >= 3 and RecordedBar.closed[0][3] == lifter_module.LIFT_PROGRESS_DELAY
+    assert capsys.readouterr().err == ""
