@@ -6,7 +6,9 @@ figures of docs/recipe.md.
 Each checkpoint lifts whole sequences with ``Lifter.lift`` (flip on, seed 0), as a user would, at
 every H x K setting; the sequences are the data mix's training subjects and actions, filmed anew with
 seed 30_000 (the trainer validates with seed + 10_000 and trains with seed and seed + 20_000 + e).
-Prints MPJPE / P-MPJPE in mm per checkpoint and setting, for the captured and the procedural half.
+Prints MPJPE / P-MPJPE in mm per checkpoint and setting, for the captured and the procedural half,
+and for the frames of both halves whose torso is tilted more than 45 degrees (the training
+population's counterpart of the evaluation's stress split).
 """
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ import time
 
 import torch
 
-from ddhpose_lite import metrics
 from ddhpose_lite.datasets import embedded_sequences
+from ddhpose_lite.evaluate import STRESS_TILT, Evaluation, evaluate
 from ddhpose_lite.lifter import load_pretrained
 
 SEED = 30_000
@@ -28,15 +30,17 @@ def validation_sequences(frames: int, noise_2d: float = 3.0):
             for name in ("mocap", "synthetic")]
 
 
-def errors(lifter, sequences, hypotheses: int, iterations: int) -> tuple[float, float]:
-    """Frame-weighted MPJPE and P-MPJPE (mm) of P-Agg over the sequences."""
-    predicted, truth = [], []
-    for sequence in sequences:
-        result = lifter.lift(sequence.keypoints_2d, hypotheses=hypotheses, iterations=iterations, seed=0)
-        predicted.append(result.p_agg())
-        truth.append(torch.as_tensor(sequence.poses_3d))
-    predicted, truth = torch.cat(predicted).float(), torch.cat(truth).float()
-    return 1000 * float(metrics.mpjpe(predicted, truth)), 1000 * float(metrics.p_mpjpe(predicted, truth))
+def errors(evaluation: Evaluation) -> tuple[float, float]:
+    """Frame-weighted MPJPE and P-MPJPE (mm) of P-Agg over the evaluated frames."""
+    row = evaluation.summary()["P-Agg"]
+    return 1000 * row["MPJPE"], 1000 * row["P-MPJPE"]
+
+
+def columns(lifter, halves, hypotheses: int, iterations: int) -> list[tuple[str, float, float]]:
+    """(column, MPJPE, P-MPJPE): each half, then the tilted frames of both (``STRESS_TILT``)."""
+    evaluations = {name: evaluate(lifter, seqs, hypotheses, iterations, seed=0) for name, seqs in halves}
+    tilted = Evaluation([r for e in evaluations.values() for r in e.by_tilt(STRESS_TILT, 181).records])
+    return [(name, *errors(e)) for name, e in {**evaluations, "tilted": tilted}.items()]
 
 
 def main() -> None:
@@ -51,7 +55,7 @@ def main() -> None:
         for setting in args.settings:
             h, k = (int(v) for v in setting.split("x"))
             start = time.perf_counter()
-            row = [f"{name} {m:6.1f} / {p:5.1f}" for name, seqs in halves for m, p in [errors(lifter, seqs, h, k)]]
+            row = [f"{name} {m:6.1f} / {p:5.1f}" for name, m, p in columns(lifter, halves, h, k)]
             print(f"{path}  H={h} K={k}  " + "  ".join(row) + f"  ({time.perf_counter() - start:.0f} s)", flush=True)
 
 
