@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import time
 
-
 from ddhpose_lite.datasets import embedded_sequences
 from ddhpose_lite.evaluate import STRESS_TILT, Evaluation, evaluate
 from ddhpose_lite.lifter import load_pretrained
