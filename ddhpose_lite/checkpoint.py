@@ -16,8 +16,9 @@ from pathlib import Path
 
 import torch
 
-from .diffusion import Schedule
 from .baseline import build_model
+from .diffusion import Schedule
+from .errors import MissingInputError, UserInputError
 from .model import DenoiserConfig, HSTDenoiser
 from .starts import GaussianMixture, ResidualGaussian, prior_from_dict
 
@@ -27,6 +28,8 @@ FORMAT = "ddhpose_lite/2"
 """Format 2 stores the skeleton in ``config["model"]["skeleton"]``; format 1 (without it) means
 Human3.6M and still loads."""
 _READABLE = (FORMAT, "ddhpose_lite/1")
+SHIPPED = Path(__file__).resolve().parent / "assets"
+"""The folder of the checkpoints shipped in the package."""
 
 
 def save_checkpoint(path: str | Path, state: dict) -> None:
@@ -51,19 +54,31 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     """Read a checkpoint written by ``save_checkpoint`` and check its format and keys."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"expected a checkpoint file at {path}, found none")
+        raise MissingInputError(f"expected a checkpoint file at {path}, found none")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # a truncated or foreign file
-        raise ValueError(f"expected a ddhpose_lite checkpoint at {path}, torch.load failed: {error}") from error
+        reason = str(error).split(". ")[0] or type(error).__name__  # torch's first sentence is the cause
+        raise UserInputError(f"expected a ddhpose_lite checkpoint at {path}, got a truncated or corrupt file "
+                             f"({path.stat().st_size:,} bytes; torch.load: {reason}). {_good_copy(path)}") from error
     if not isinstance(state, dict) or state.get("format") not in _READABLE:
         found = state.get("format") if isinstance(state, dict) else type(state).__name__
-        raise ValueError(f"expected a ddhpose_lite checkpoint (format {' or '.join(_READABLE)}) at {path}, "
-                         f"got {found!r}")
+        raise UserInputError(f"expected a ddhpose_lite checkpoint (format {' or '.join(_READABLE)}) at {path}, "
+                             f"got {found!r}")
     for key in ("config", "model"):
         if key not in state:
-            raise ValueError(f"expected key {key!r} in the checkpoint at {path}, got keys {sorted(state)}")
+            raise UserInputError(f"expected key {key!r} in the checkpoint at {path}, got keys {sorted(state)}")
     return state
+
+
+def _good_copy(path: Path) -> str:
+    """Where an intact copy of an unreadable checkpoint comes from."""
+    if path.resolve().parent == SHIPPED:
+        return (f"It ships with ddhpose_lite: restore it (`git checkout -- ddhpose_lite/assets/{path.name}` in a "
+                "clone, or reinstall the package) or rebuild it with tools/train_checkpoint.py.")
+    return ("The trainer writes last.pt atomically (a crash never leaves half a file), so this copy was cut later "
+            "(a full disk, an interrupted copy or download): copy it again, use an older copy, or re-run the "
+            "training that wrote it.")
 
 
 def model_from_state(state: dict, device=None) -> HSTDenoiser:

@@ -33,6 +33,7 @@ import torch
 from . import metrics
 from .datasets import (H36M_TEST_SUBJECTS, MPI_INF_3DHP_SCENES, embedded_sequences, h36m_action, load_h36m,
                        load_mpi_inf_3dhp, load_mpi_inf_3dhp_npz, mocap_sequences, synthetic_sequences, torso_tilt)
+from .errors import user_errors_exit
 from .lifter import WINDOW_SCHEMES, Lifter, load_pretrained
 from .profiles import TEST_TIME
 
@@ -303,14 +304,20 @@ def main(argv=None) -> None:
     for name in ("hypotheses", "iterations", "frames"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
+    if args.data is not None and len(set(args.checkpoint or [])) > 1:
+        parser.error("--data evaluates one checkpoint; repeat --checkpoint only for the report")
+    with user_errors_exit(parser.prog):  # a bad input (a missing file, a lift too big): one line, status 2
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Evaluate as the command line's ``args`` say and print the tables."""
     device = "cuda" if torch.cuda.is_available() else "cpu"
     paths = args.checkpoint or [None]
     lifters = {("shipped" if p is None else p): load_pretrained(p, device=device) for p in paths}
     if args.data is None:
         print(transfer_report(lifters, args.frames, args.seed))
         return
-    if len(lifters) > 1:
-        parser.error("--data evaluates one checkpoint; repeat --checkpoint only for the report")
     lifter = next(iter(lifters.values()))
     if args.data in ("synthetic", "mocap", "mix"):
         sequences = embedded_sequences(args.data, "test", args.frames, args.seed, noise_2d=3.0, outliers=0.002)

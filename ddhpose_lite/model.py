@@ -25,6 +25,7 @@ from einops import rearrange
 from torch import nn
 
 from .bones import compose
+from .errors import UserInputError
 from .skeleton import H36M, Skeleton
 
 __all__ = ["DenoiserConfig", "HSTDenoiser", "hrst_logits", "hrst_logits_sequential", "capture_attention",
@@ -59,28 +60,28 @@ class DenoiserConfig:
         for name in ("frames", "width", "depth", "heads"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"expected {name} as an int >= 1, got {value!r}")
+                raise UserInputError(f"expected {name} as an int >= 1, got {value!r}")
         if self.width % self.heads:
-            raise ValueError(f"expected width divisible by heads, got width {self.width} and {self.heads} heads")
+            raise UserInputError(f"expected width divisible by heads, got width {self.width} and {self.heads} heads")
         if not self.mlp_ratio > 0:
-            raise ValueError(f"expected mlp_ratio > 0, got {self.mlp_ratio}")
+            raise UserInputError(f"expected mlp_ratio > 0, got {self.mlp_ratio}")
         for name in ("dropout", "drop_path"):
             if not 0 <= getattr(self, name) < 1:
-                raise ValueError(f"expected {name} in [0, 1), got {getattr(self, name)}")
+                raise UserInputError(f"expected {name} in [0, 1), got {getattr(self, name)}")
         if not 0 <= self.clip < float("inf"):
-            raise ValueError(f"expected clip >= 0 (0 = off), got {self.clip!r}")
+            raise UserInputError(f"expected clip >= 0 (0 = off), got {self.clip!r}")
         if self.frame_embedding_at not in ("temporal", "input"):
-            raise ValueError(f"expected frame_embedding_at 'temporal' or 'input', got {self.frame_embedding_at!r}")
+            raise UserInputError(f"expected frame_embedding_at 'temporal' or 'input', got {self.frame_embedding_at!r}")
         if self.noisy_input not in NOISY_INPUTS:
-            raise ValueError(f"expected noisy_input as one of {tuple(NOISY_INPUTS)}, got {self.noisy_input!r}")
+            raise UserInputError(f"expected noisy_input as one of {tuple(NOISY_INPUTS)}, got {self.noisy_input!r}")
         if self.architecture not in ARCHITECTURES:
-            raise ValueError(f"expected architecture as one of {ARCHITECTURES}, got {self.architecture!r}")
+            raise UserInputError(f"expected architecture as one of {ARCHITECTURES}, got {self.architecture!r}")
         if self.architecture == "mlp" and self.noisy_input != "none":
-            raise ValueError(f"expected noisy_input='none' for the mlp baseline, got {self.noisy_input!r}")
+            raise UserInputError(f"expected noisy_input='none' for the mlp baseline, got {self.noisy_input!r}")
         if self.init not in INITS:
-            raise ValueError(f"expected init as one of {INITS}, got {self.init!r}")
+            raise UserInputError(f"expected init as one of {INITS}, got {self.init!r}")
         if self.drop_path_per not in DROP_PATH_UNITS:
-            raise ValueError(f"expected drop_path_per as one of {DROP_PATH_UNITS}, got {self.drop_path_per!r}")
+            raise UserInputError(f"expected drop_path_per as one of {DROP_PATH_UNITS}, got {self.drop_path_per!r}")
         if not isinstance(self.skeleton, Skeleton):
             raise TypeError(f"expected skeleton as a Skeleton, got {type(self.skeleton).__name__}")
 
@@ -99,7 +100,7 @@ class DenoiserConfig:
         data["skeleton"] = Skeleton.from_dict(data["skeleton"]) if "skeleton" in data else H36M
         unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
-            raise ValueError(f"expected DenoiserConfig fields, got unknown {sorted(unknown)}")
+            raise UserInputError(f"expected DenoiserConfig fields, got unknown {sorted(unknown)}")
         return cls(**data)
 
 

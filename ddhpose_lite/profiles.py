@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from .datasets import DATA_SOURCES
+from .errors import UserInputError
 from .model import DenoiserConfig
 from .objective import LossWeights
 from .starts import METHODS, NOISY_INPUT
@@ -56,33 +57,34 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "timesteps", "train_frames", "val_frames"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"expected {name} as an int >= 1, got {value!r}")
+                raise UserInputError(f"expected {name} as an int >= 1, got {value!r}")
         if not self.lr > 0 or not 0 < self.lr_decay <= 1:
-            raise ValueError(f"expected lr > 0 and lr_decay in (0, 1], got {self.lr} and {self.lr_decay}")
+            raise UserInputError(f"expected lr > 0 and lr_decay in (0, 1], got {self.lr} and {self.lr_decay}")
         if self.amp not in AMP_MODES:
-            raise ValueError(f"expected amp as one of {AMP_MODES}, got {self.amp!r}")
+            raise UserInputError(f"expected amp as one of {AMP_MODES}, got {self.amp!r}")
         if self.data not in DATA:
-            raise ValueError(f"expected data as one of {DATA}, got {self.data!r}")
+            raise UserInputError(f"expected data as one of {DATA}, got {self.data!r}")
         if self.method not in METHODS:
-            raise ValueError(f"expected method as one of {METHODS}, got {self.method!r}")
+            raise UserInputError(f"expected method as one of {METHODS}, got {self.method!r}")
         if self.model.noisy_input != NOISY_INPUT[self.method]:
-            raise ValueError(f"expected model.noisy_input={NOISY_INPUT[self.method]!r} for method {self.method!r}, "
-                             f"got {self.model.noisy_input!r} (family_config sets it)")
+            raise UserInputError(f"expected model.noisy_input={NOISY_INPUT[self.method]!r} for method {self.method!r}, "
+                                 f"got {self.model.noisy_input!r} (family_config sets it)")
         if self.method == "refine" and not self.base_checkpoint:
-            raise ValueError("expected base_checkpoint (a regression checkpoint) for method 'refine', got none")
+            raise UserInputError("expected base_checkpoint (a regression checkpoint) for method 'refine', got none")
         if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"expected lr_schedule as one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
+            raise UserInputError(f"expected lr_schedule as one of {LR_SCHEDULES}, got {self.lr_schedule!r}")
         if not 0 < self.warmup < 1:
-            raise ValueError(f"expected warmup in (0, 1), got {self.warmup!r}")
+            raise UserInputError(f"expected warmup in (0, 1), got {self.warmup!r}")
         if not 0 <= self.large_t <= 1:
-            raise ValueError(f"expected large_t in [0, 1], got {self.large_t!r}")
+            raise UserInputError(f"expected large_t in [0, 1], got {self.large_t!r}")
         if self.fresh_data and self.data not in DATA_SOURCES:
-            raise ValueError(f"expected embedded data {DATA_SOURCES} for fresh_data (files have a fixed size), "
-                             f"got {self.data!r}")
+            raise UserInputError(f"expected embedded data {DATA_SOURCES} for fresh_data (files have a fixed size), "
+                                 f"got {self.data!r}")
         if self.flip_both and not self.flip:
-            raise ValueError("expected flip=True with flip_both (every window as it is and mirrored), got flip=False")
+            raise UserInputError("expected flip=True with flip_both (every window as it is and mirrored), "
+                                 "got flip=False")
         if not isinstance(self.gmm_components, int) or self.gmm_components < 1:
-            raise ValueError(f"expected gmm_components as an int >= 1, got {self.gmm_components!r}")
+            raise UserInputError(f"expected gmm_components as an int >= 1, got {self.gmm_components!r}")
 
     def to_dict(self) -> dict:
         """Plain data for checkpoints (the model config with its skeleton)."""

@@ -20,6 +20,7 @@ import torch.distributed as dist
 
 from .checkpoint import load_checkpoint
 from .datasets import DATA_SOURCES, H36M_TRAIN_SUBJECTS, load_h36m, load_mpi_inf_3dhp_npz
+from .errors import user_errors_exit
 from .memory import format_memory, memory_estimate
 from .objective import LOSS_FORMS, LossWeights, diffusion_loss, noisy_state
 from .profiles import AMP_MODES, DATA, FAMILY, LR_SCHEDULES, PROFILES, Member, TrainConfig, family_config
@@ -33,6 +34,8 @@ __all__ = ["LossWeights", "TrainConfig", "Trainer", "PROFILES", "diffusion_loss"
            "family_config", "fit_prior", "resolve_amp", "default_device", "load_checkpoint", "LOSS_FORMS",
            "AMP_MODES", "main"]
 
+
+PROG = "python -m ddhpose_lite.train"
 
 EXAMPLES = """examples:
   python -m ddhpose_lite.train --profile tiny --out runs/tiny              # seconds
@@ -48,7 +51,7 @@ EXAMPLES = """examples:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m ddhpose_lite.train", description=__doc__.splitlines()[0],
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0],
                                      epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", choices=sorted(PROFILES), default="cpu", help="named set-up (default: cpu)")
     parser.add_argument("--data", choices=DATA, help="training data (default: the profile's; docs/design.md)")
@@ -95,6 +98,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         config = family_config(args.method, config, base_checkpoint=getattr(args, "base", None) or "")
     names = [name for name, _ in RUN_OPTIONS] + ["amp", "data", "lr_schedule", "fresh_data", "init_from"]
     overrides = {name: getattr(args, name, None) for name in names}
+    if overrides["data"] not in (None, *DATA_SOURCES) and overrides["fresh_data"] is None:
+        overrides["fresh_data"] = False  # files have a fixed size: the profile's fresh draws do not apply
     model = {name: getattr(args, name, None) for name, _ in MODEL_OPTIONS}
     model = {name: value for name, value in model.items() if value is not None}
     if model:
@@ -116,7 +121,15 @@ def file_sequences(config: TrainConfig, data_dir, keypoints: str = "cpn_ft_h36m_
 
 
 def main(argv=None) -> None:
+    """The command line: a bad input (a missing data folder, a checkpoint of another config) exits
+    with status 2 and one line on stderr (``errors.user_errors_exit``)."""
     args = parse_args(argv)
+    with user_errors_exit(PROG):
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Train (or with ``--dry-run`` print the memory arithmetic) as ``args`` say."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
     if distributed:

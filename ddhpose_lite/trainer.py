@@ -19,6 +19,7 @@ from .bones import mirror
 from .checkpoint import load_checkpoint, model_from_state, save_checkpoint
 from .datasets import DATA_SOURCES, ClipDataset, embedded_sequences
 from .diffusion import Schedule
+from .errors import UserInputError
 from .metrics import mpjpe, p_mpjpe
 from .baseline import build_model
 from .objective import diffusion_loss
@@ -57,8 +58,8 @@ def fit_prior(config: TrainConfig, dataset: ClipDataset, device=None, max_frames
         return fit_gmm(truth[mask], config.gmm_components, seed=config.seed), None
     state = load_checkpoint(config.base_checkpoint)
     if state["config"].get("method") not in DETERMINISTIC:
-        raise ValueError(f"expected a regression or baseline checkpoint as the base of 'refine', got method "
-                         f"{state['config'].get('method', 'ddhpose')!r} at {config.base_checkpoint}")
+        raise UserInputError(f"expected a regression or baseline checkpoint as the base of 'refine', got method "
+                             f"{state['config'].get('method', 'ddhpose')!r} at {config.base_checkpoint}")
     base = model_from_state(state, device)
     kp = batch["keypoints_2d"].to(next(base.parameters()).device)
     estimate = regress(base, kp).cpu()[..., 1:, :]
@@ -89,7 +90,7 @@ def initialise_from(model: nn.Module, path: str | Path) -> list[str]:
             model.time_mlp[-1].weight.zero_()
             model.time_mlp[-1].bias.zero_()
     if len(fresh) == len(own):
-        raise ValueError(f"expected a checkpoint of the same backbone at {path}, got no tensor that fits")
+        raise UserInputError(f"expected a checkpoint of the same backbone at {path}, got no tensor that fits")
     return fresh
 
 
@@ -300,9 +301,11 @@ class Trainer:
     def load(self, path: str | Path) -> None:
         state = load_checkpoint(path, map_location=self.device)
         if "optimizer" not in state:
-            raise ValueError(f"expected a training checkpoint (with optimiser state) at {path}, got a model-only one")
+            raise UserInputError(f"expected a training checkpoint (with optimiser state) at {path}, "
+                                 "got a model-only one")
         if TrainConfig.from_dict(state["config"]).to_dict() != self.config.to_dict():
-            raise ValueError(f"expected the checkpoint at {path} to come from the same config, got {state['config']}")
+            raise UserInputError(f"expected the checkpoint at {path} to come from the same config, "
+                                 f"got {state['config']}")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
@@ -326,11 +329,12 @@ def resolve_amp(amp: str, device: torch.device) -> torch.dtype | None:
     if device.type != "cuda":
         if amp == "auto":
             return None
-        raise ValueError(f"expected amp 'auto' or 'off' on {device.type} (autocast {amp} needs a CUDA GPU), got {amp!r}")
+        raise UserInputError(f"expected amp 'auto' or 'off' on {device.type} (autocast {amp} needs a CUDA GPU), "
+                             f"got {amp!r}")
     native_bf16 = _native_bf16(device)
     if amp == "bf16" and not native_bf16:
-        raise ValueError(f"expected a GPU with native bfloat16 for amp='bf16' (compute capability >= 8.0), got "
-                         f"{torch.cuda.get_device_name(device)}; use amp='fp16' or 'auto'")
+        raise UserInputError(f"expected a GPU with native bfloat16 for amp='bf16' (compute capability >= 8.0), got "
+                             f"{torch.cuda.get_device_name(device)}; use amp='fp16' or 'auto'")
     if amp == "bf16" or (amp == "auto" and native_bf16):
         return torch.bfloat16
     return torch.float16

@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from conftest import TINY
+from ddhpose_lite import checkpoint
 from ddhpose_lite.checkpoint import FORMAT, load_checkpoint, load_model, save_checkpoint
+from ddhpose_lite.errors import UserInputError
 from ddhpose_lite.lifter import ASSET, PRETRAINED, Lifter, load_pretrained
 from ddhpose_lite.model import DenoiserConfig, HSTDenoiser
 from ddhpose_lite.skeleton import MPI_INF_3DHP, Skeleton
@@ -81,12 +83,23 @@ def test_foreign_files_are_refused_with_a_clear_error(tmp_path, content, message
         load_checkpoint(tmp_path / "x.pt")
 
 
-def test_a_truncated_file_is_refused(tmp_path):
+def test_a_truncated_file_says_so_with_its_size_and_where_a_good_copy_comes_from(tmp_path, monkeypatch):
     save_model(tmp_path / "m.pt", TINY)
     data = (tmp_path / "m.pt").read_bytes()
-    (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
-    with pytest.raises(ValueError, match="torch.load failed"):
-        load_checkpoint(tmp_path / "cut.pt")
+    cut = tmp_path / "last.pt"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(UserInputError) as run:
+        load_checkpoint(cut)
+    message = str(run.value)
+    assert f"at {cut}, got a truncated or corrupt file ({len(data) // 2:,} bytes; torch.load: " in message, message
+    assert "writes last.pt atomically" in message and "re-run the training that wrote it" in message, message
+    monkeypatch.setattr(checkpoint, "SHIPPED", tmp_path.resolve())  # as if it were a shipped asset
+    with pytest.raises(UserInputError) as run:
+        load_checkpoint(cut)
+    message = str(run.value)
+    assert "`git checkout -- ddhpose_lite/assets/last.pt`" in message, message
+    assert "reinstall the package" in message and "tools/train_checkpoint.py" in message, message
+    assert "atomically" not in message, message
 
 
 def test_shipped_checkpoint_is_small_and_loads_with_weights_only(pretrained):

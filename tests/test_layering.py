@@ -11,7 +11,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "ddhpose_lite"
 
 LAYERS = (
-    ("_tensors",),
+    ("_tensors", "errors"),
     ("skeleton", "bvh"),
     ("bones", "camera"),
     ("diffusion", "keypoints", "synthetic", "mocap", "model", "starts"),

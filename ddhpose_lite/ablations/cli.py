@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from ..errors import user_errors_exit
 from .results import markdown_report
 from .runner import run_ablations
 from .variants import BUDGETS, RESULTS, VARIANTS
@@ -57,7 +58,8 @@ def main(argv=None) -> None:
     variants = list(args.variants) if args.variants else None
     if variants:  # what the chosen ones build on runs too
         variants += [VARIANTS[v].needs for v in variants if VARIANTS[v].needs and VARIANTS[v].needs not in variants]
-    results = run_ablations(budget, work, args.jobs, variants, budget_name=name)
+    with user_errors_exit(parser.prog):  # a bad input (e.g. a broken checkpoint in WORK): one line, status 2
+        results = run_ablations(budget, work, args.jobs, variants, budget_name=name)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
     report = markdown_report(results)

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from ..camera import H36M_CAMERAS, Camera, normalize_screen, world_to_camera
+from ..errors import InputKeyError, MissingInputError, UserInputError
 from ..skeleton import H36M
 from .clips import Sequence
 
@@ -167,7 +168,7 @@ def _load_extrinsics(extrinsics) -> dict:
     if isinstance(extrinsics, (str, Path)):
         path = Path(extrinsics)
         if not path.is_file():
-            raise FileNotFoundError(
+            raise MissingInputError(
                 f"expected a camera extrinsics JSON file at {path} "
                 f'({{"S1": [{{"orientation": [w, x, y, z], "translation": [x, y, z] (mm)}} x 4], ...}}); {README}'
             )
@@ -183,16 +184,16 @@ def h36m_cameras(subject: str, extrinsics=None) -> tuple[Camera, ...]:
     ``positions_2d`` lists (``H36M_CAMERA_IDS``). ``extrinsics``: see ``load_h36m``."""
     table = _load_extrinsics(extrinsics)
     if subject not in table:
-        raise KeyError(
+        raise InputKeyError(
             f"expected camera extrinsics for subject {subject!r}, got only {sorted(table, key=_subject_key)}; {README}"
         )
     cams = table[subject]
     if len(cams) != len(H36M_CAMERA_IDS):
-        raise ValueError(f"expected 4 cameras for subject {subject}, got {len(cams)}; {README}")
+        raise UserInputError(f"expected 4 cameras for subject {subject}, got {len(cams)}; {README}")
     out = []
     for cam_id, params in zip(H36M_CAMERA_IDS, cams):
         if not isinstance(params, dict) or not {"orientation", "translation"} <= set(params):
-            raise KeyError(
+            raise InputKeyError(
                 f"expected 'orientation' and 'translation' for camera {cam_id} of {subject}, got {params!r}; {README}"
             )
         base = H36M_CAMERAS[cam_id]
@@ -208,15 +209,16 @@ def h36m_cameras(subject: str, extrinsics=None) -> tuple[Camera, ...]:
 def _npz_dict(path: Path, key: str, layout: str) -> tuple[dict, object]:
     """Open a VideoPose3D npz and return (the pickled dict under ``key``, the open archive)."""
     if not path.is_file():
-        raise FileNotFoundError(f"expected {path} ({layout}); {README}")
+        raise MissingInputError(f"expected {path} ({layout}); {README}")
     archive = np.load(path, allow_pickle=True)
     if key not in archive.files:
-        raise KeyError(f"expected key {key!r} in {path} ({layout}), got keys {archive.files}; {README}")
+        raise InputKeyError(f"expected key {key!r} in {path} ({layout}), got keys {archive.files}; {README}")
     value = archive[key]
     if value.dtype == object and value.shape == ():
         value = value.item()
     if not isinstance(value, dict):
-        raise ValueError(f"expected {path}[{key!r}] to hold a pickled dict ({layout}), got {type(value).__name__}; {README}")
+        raise UserInputError(f"expected {path}[{key!r}] to hold a pickled dict ({layout}), "
+                             f"got {type(value).__name__}; {README}")
     return value, archive
 
 
@@ -226,18 +228,18 @@ _LAYOUT_2D = "keys 'positions_2d': subject -> action -> 4 x [T, 17, 2] pixels, a
 
 def _check_metadata(archive, path: Path) -> None:
     if "metadata" not in archive.files:
-        raise KeyError(f"expected key 'metadata' in {path} ({_LAYOUT_2D}), got keys {archive.files}; {README}")
+        raise InputKeyError(f"expected key 'metadata' in {path} ({_LAYOUT_2D}), got keys {archive.files}; {README}")
     meta = archive["metadata"]
     meta = meta.item() if meta.dtype == object and meta.shape == () else meta
     if not isinstance(meta, dict):
-        raise ValueError(f"expected {path}['metadata'] to be a pickled dict, got {type(meta).__name__}; {README}")
+        raise UserInputError(f"expected {path}['metadata'] to be a pickled dict, got {type(meta).__name__}; {README}")
     if int(meta.get("num_joints", 17)) != 17:
-        raise ValueError(f"expected num_joints 17 in {path}['metadata'], got {meta['num_joints']}; {README}")
+        raise UserInputError(f"expected num_joints 17 in {path}['metadata'], got {meta['num_joints']}; {README}")
     symmetry = meta.get("keypoints_symmetry")
     if symmetry is not None:
         left, right = (tuple(int(j) for j in side) for side in symmetry)
         if (left, right) != (H36M.joints_left, H36M.joints_right):
-            raise ValueError(
+            raise UserInputError(
                 f"expected keypoints_symmetry {[list(H36M.joints_left), list(H36M.joints_right)]} (H36M order) "
                 f"in {path}['metadata'], got {[list(left), list(right)]}; {README}"
             )
@@ -280,7 +282,7 @@ def load_h36m(
     for subject in subjects:
         for path, data, layout in ((path_3d, positions_3d, _LAYOUT_3D), (path_2d, positions_2d, _LAYOUT_2D)):
             if subject not in data:
-                raise KeyError(
+                raise InputKeyError(
                     f"expected subject {subject!r} in {path} ({layout}), got {sorted(data, key=_subject_key)}; {README}"
                 )
     wanted = None if actions is None else ({actions} if isinstance(actions, str) else set(actions))
@@ -297,15 +299,15 @@ def load_h36m(
                 matched |= hits
             world = np.asarray(positions_3d[subject][action])
             if world.ndim != 3 or world.shape[1:] != (32, 3):
-                raise ValueError(
+                raise UserInputError(
                     f"expected {path_3d}['positions_3d'][{subject!r}][{action!r}] of shape [T, 32, 3], "
                     f"got {list(world.shape)}; {README}"
                 )
             if action not in positions_2d[subject]:
-                raise KeyError(f"expected action {action!r} of {subject} in {path_2d} ({_LAYOUT_2D}); {README}")
+                raise InputKeyError(f"expected action {action!r} of {subject} in {path_2d} ({_LAYOUT_2D}); {README}")
             views = positions_2d[subject][action]
             if len(views) != len(cameras):
-                raise ValueError(
+                raise UserInputError(
                     f"expected 4 camera views for {subject} {action!r} in {path_2d}, got {len(views)}; {README}"
                 )
             frames = world.shape[0]
@@ -313,12 +315,12 @@ def load_h36m(
             for index, (camera, view) in enumerate(zip(cameras, views)):
                 view = np.asarray(view)
                 if view.ndim != 3 or view.shape[1:] != (17, 2):
-                    raise ValueError(
+                    raise UserInputError(
                         f"expected {path_2d}['positions_2d'][{subject!r}][{action!r}][{index}] of shape "
                         f"[T, 17, 2], got {list(view.shape)}; {README}"
                     )
                 if view.shape[0] < frames:
-                    raise ValueError(
+                    raise UserInputError(
                         f"expected at least {frames} 2D frames (the 3D length) for {subject} {action!r} "
                         f"camera {index} in {path_2d}, got {view.shape[0]}; {README}"
                     )
@@ -333,7 +335,7 @@ def load_h36m(
                     extra={"camera_index": index, "camera_id": camera.name, "keypoints": keypoints},
                 ))
     if wanted is not None and wanted - matched:
-        raise KeyError(
+        raise InputKeyError(
             f"expected actions {sorted(wanted - matched)} in {path_3d} for subjects {list(subjects)}; "
             f"Table 1 actions are {list(H36M_ACTIONS)}; {README}"
         )

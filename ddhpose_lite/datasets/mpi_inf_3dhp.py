@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..camera import Camera, normalize_screen
+from ..errors import InputKeyError, MissingInputError, UserInputError
 from ..skeleton import mpi_inf_3dhp_to_h36m
 from .clips import Sequence
 from .h36m import README
@@ -72,13 +73,13 @@ def _mat_joints(f, key: str, channels: int, path: Path) -> np.ndarray:
     """A [N, 1, 17, C] MATLAB array as read by h5py -> [N, 17, C] float64. h5py reverses MATLAB's
     axis order, so the file shows [C, 17, 1, N]; the documented [N, 1, 17, C] is accepted too."""
     if key not in f:
-        raise KeyError(f"expected dataset {key!r} in {path} ({_LAYOUT_3DHP}), got {sorted(f.keys())}; {README}")
+        raise InputKeyError(f"expected dataset {key!r} in {path} ({_LAYOUT_3DHP}), got {sorted(f.keys())}; {README}")
     array = np.asarray(f[key], dtype=np.float64)
     if array.ndim == 4 and array.shape[1] == 1 and array.shape[2:] == (17, channels):
         return array[:, 0]  # documented layout [N, 1, 17, C]
     if array.ndim == 4 and array.shape[:3] == (channels, 17, 1):
         return array.transpose(3, 2, 1, 0)[:, 0]  # h5py view of MATLAB's [N, 1, 17, C]
-    raise ValueError(
+    raise UserInputError(
         f"expected {key!r} in {path} of shape [N, 1, 17, {channels}] (or [{channels}, 17, 1, N] as h5py "
         f"shows MATLAB arrays), got {list(array.shape)}; {README}"
     )
@@ -86,10 +87,10 @@ def _mat_joints(f, key: str, channels: int, path: Path) -> np.ndarray:
 
 def _mat_vector(f, key: str, frames: int, path: Path) -> np.ndarray:
     if key not in f:
-        raise KeyError(f"expected dataset {key!r} in {path} ({_LAYOUT_3DHP}), got {sorted(f.keys())}; {README}")
+        raise InputKeyError(f"expected dataset {key!r} in {path} ({_LAYOUT_3DHP}), got {sorted(f.keys())}; {README}")
     array = np.asarray(f[key])
     if array.size != frames or sum(s != 1 for s in array.shape) > 1:
-        raise ValueError(
+        raise UserInputError(
             f"expected {key!r} in {path} of shape [{frames}, 1] (or [1, {frames}]), got {list(array.shape)}; {README}"
         )
     return array.reshape(frames)
@@ -140,27 +141,28 @@ def load_mpi_inf_3dhp(
     ``extra["activity"]`` holds ``activity_annotation`` when present.
     """
     if camera not in CAMERA_CHOICES:
-        raise ValueError(f"expected camera as one of {CAMERA_CHOICES}, got {camera!r}")
+        raise UserInputError(f"expected camera as one of {CAMERA_CHOICES}, got {camera!r}")
     data_dir = Path(data_dir)
     if sequences is None:
         sequences = [n for n in MPI_INF_3DHP_SEQUENCES if (data_dir / n / "annot_data.mat").is_file()]
         if not sequences:
-            raise FileNotFoundError(f"expected at least one of {data_dir}/TS1..TS6/annot_data.mat "
+            raise MissingInputError(f"expected at least one of {data_dir}/TS1..TS6/annot_data.mat "
                                     f"({_LAYOUT_3DHP}), found none; {README}")
     if isinstance(sequences, str):
         sequences = [sequences]
     out = []
     for name in sequences:
         if name not in MPI_INF_3DHP_IMAGE_SIZES:
-            raise ValueError(f"expected test sequences among {list(MPI_INF_3DHP_SEQUENCES)}, got {name!r}")
+            raise UserInputError(f"expected test sequences among {list(MPI_INF_3DHP_SEQUENCES)}, got {name!r}")
         path = data_dir / name / "annot_data.mat"
         if not path.is_file():
-            raise FileNotFoundError(f"expected {path} ({_LAYOUT_3DHP}); {README}")
+            raise MissingInputError(f"expected {path} ({_LAYOUT_3DHP}); {README}")
         try:
             f = h5py.File(path, "r")
         except OSError as error:
-            raise ValueError(
-                f"expected {path} to be a MATLAB v7.3 (HDF5) file ({_LAYOUT_3DHP}), h5py cannot open it: {error}; {README}"
+            raise UserInputError(
+                f"expected {path} to be a MATLAB v7.3 (HDF5) file ({_LAYOUT_3DHP}), h5py cannot open it: {error}; "
+                f"{README}"
             ) from error
         with f:
             annot2 = _mat_joints(f, "annot2", 2, path)
@@ -169,14 +171,14 @@ def load_mpi_inf_3dhp(
             chosen = _mat_joints(f, "univ_annot3", 3, path) if universal else annot3
             for key, array in (("annot3", annot3), ("univ_annot3", chosen)):
                 if array.shape[0] != frames:
-                    raise ValueError(
+                    raise UserInputError(
                         f"expected {key!r} in {path} with {frames} frames like annot2, got {array.shape[0]}; {README}"
                     )
             valid = _mat_vector(f, "valid_frame", frames, path).astype(bool)
             activity = _mat_vector(f, "activity_annotation", frames, path) if "activity_annotation" in f else None
         bad = ~(np.isfinite(annot2).all((1, 2)) & np.isfinite(annot3).all((1, 2)) & np.isfinite(chosen).all((1, 2)))
         if (bad & valid).any():
-            raise ValueError(
+            raise UserInputError(
                 f"expected finite annotations in the valid frames of {path}, got {int((bad & valid).sum())} "
                 f"frames with NaN or infinite values"
             )
@@ -231,21 +233,21 @@ def load_mpi_inf_3dhp_npz(data_dir="data", split: str = "train", units: str = "a
     about 0.5 in metres). ``trajectory`` holds the pelvis; no camera is stored.
     """
     if split not in ("train", "test"):
-        raise ValueError(f"expected split 'train' or 'test', got {split!r}")
+        raise UserInputError(f"expected split 'train' or 'test', got {split!r}")
     if units not in ("auto", "m", "mm"):
-        raise ValueError(f"expected units 'auto', 'm' or 'mm', got {units!r}")
+        raise UserInputError(f"expected units 'auto', 'm' or 'mm', got {units!r}")
     path = Path(data_dir) / f"data_{split}_3dhp{suffix}.npz"
     if not path.is_file():
         others = sorted(p.name for p in Path(data_dir).glob(f"data_{split}_3dhp*.npz"))
         hint = f" (found {others}: choose one with suffix=...)" if others else ""
-        raise FileNotFoundError(f"expected {path} ({_LAYOUT_NPZ}){hint}; {README}")
+        raise MissingInputError(f"expected {path} ({_LAYOUT_NPZ}){hint}; {README}")
     archive = np.load(path, allow_pickle=True)
     if "data" not in archive.files:
-        raise KeyError(f"expected key 'data' in {path} ({_LAYOUT_NPZ}), got keys {archive.files}; {README}")
+        raise InputKeyError(f"expected key 'data' in {path} ({_LAYOUT_NPZ}), got keys {archive.files}; {README}")
     data = archive["data"]
     data = data.item() if data.dtype == object and data.shape == () else data
     if not isinstance(data, dict) or not data:
-        raise ValueError(f"expected {path}['data'] to hold a non-empty pickled dict ({_LAYOUT_NPZ}); {README}")
+        raise UserInputError(f"expected {path}['data'] to hold a non-empty pickled dict ({_LAYOUT_NPZ}); {README}")
     recordings = []  # (name, camera, record)
     for name in sorted(data):
         if split == "test":
@@ -254,7 +256,7 @@ def load_mpi_inf_3dhp_npz(data_dir="data", split: str = "train", units: str = "a
         entry = data[name]
         cameras = entry[0] if isinstance(entry, (list, tuple)) and entry else entry
         if not isinstance(cameras, dict):
-            raise ValueError(f"expected {path}['data'][{name!r}] as [{{camera: record}}] ({_LAYOUT_NPZ}); {README}")
+            raise UserInputError(f"expected {path}['data'][{name!r}] as [{{camera: record}}] ({_LAYOUT_NPZ}); {README}")
         recordings += [(str(name), camera, cameras[camera]) for camera in sorted(cameras)]
     scale = _unit_scale(recordings, units, path)
     out = []
@@ -262,10 +264,10 @@ def load_mpi_inf_3dhp_npz(data_dir="data", split: str = "train", units: str = "a
         where = f"{path}['data'][{name!r}]" + ("" if camera is None else f"[0][{camera!r}]")
         for key in ("data_3d", "data_2d") + (("valid",) if split == "test" else ()):
             if not isinstance(record, dict) or key not in record:
-                raise KeyError(f"expected key {key!r} in {where} ({_LAYOUT_NPZ}); {README}")
+                raise InputKeyError(f"expected key {key!r} in {where} ({_LAYOUT_NPZ}); {README}")
         poses, pixels = np.asarray(record["data_3d"], np.float64), np.asarray(record["data_2d"], np.float64)
         if poses.ndim != 3 or poses.shape[1:] != (17, 3) or pixels.shape != poses.shape[:2] + (2,):
-            raise ValueError(f"expected {where} data_3d [T, 17, 3] and data_2d [T, 17, 2], got "
+            raise UserInputError(f"expected {where} data_3d [T, 17, 3] and data_2d [T, 17, 2], got "
                              f"{list(poses.shape)} and {list(pixels.shape)}; {README}")
         poses = mpi_inf_3dhp_to_h36m(poses) * scale
         size = MPI_INF_3DHP_IMAGE_SIZES.get(name, TRAIN_IMAGE_SIZE) if split == "test" else TRAIN_IMAGE_SIZE
@@ -273,7 +275,8 @@ def load_mpi_inf_3dhp_npz(data_dir="data", split: str = "train", units: str = "a
         if split == "test":
             valid = torch.from_numpy(np.asarray(record["valid"]).reshape(-1).astype(bool))
             if valid.numel() != len(poses):
-                raise ValueError(f"expected {where}['valid'] with {len(poses)} frames, got {valid.numel()}; {README}")
+                raise UserInputError(f"expected {where}['valid'] with {len(poses)} frames, got {valid.numel()}; "
+                                     f"{README}")
         subject, _, sequence = name.partition(" ")
         out.append(Sequence(
             keypoints_2d=normalize_screen(torch.from_numpy(mpi_inf_3dhp_to_h36m(pixels)), *size).float(),
@@ -293,5 +296,5 @@ def _unit_scale(recordings, units: str, path: Path) -> float:
     neck = np.linalg.norm(poses[:, 1] - poses[:, 14], axis=-1)  # file order: neck 1, pelvis 14
     median = float(np.median(neck[np.isfinite(neck)])) if np.isfinite(neck).any() else 0.0
     if median <= 0:
-        raise ValueError(f"expected poses in {path} to have a pelvis-to-neck distance, got none; {README}")
+        raise UserInputError(f"expected poses in {path} to have a pelvis-to-neck distance, got none; {README}")
     return 0.001 if median > 10 else 1.0
