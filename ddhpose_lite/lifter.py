@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from tqdm.auto import tqdm
 
 from . import metrics
 from ._tensors import as_torch, check_finite, check_image_size, check_int
@@ -21,6 +22,7 @@ from .camera import Camera, normalize_screen, project
 from .checkpoint import load_family
 from .datasets import chunk_windows, sliding_windows
 from .diffusion import Schedule
+from .errors import UserInputError
 from .model import HSTDenoiser
 from .sampling import method_of, sample_poses
 
@@ -225,6 +227,8 @@ class Lifter:
         ``LIFT_TOKENS_PER_CHUNK`` tokens, so the working memory does not grow with H or F; only
         the result [K, H, F, J, 3] does, and a lift whose result would not fit in the memory
         available refuses at once with a ``ValueError``. The chunks change nothing in the result.
+        A lift that runs longer than ``LIFT_PROGRESS_DELAY`` seconds shows a progress bar over its
+        passes through the sampler (tqdm.auto: a widget in notebooks); a short one prints nothing.
         """
         kp, back = as_torch(keypoints_2d, "keypoints_2d")
         joints = self.skeleton.num_joints
@@ -250,14 +254,15 @@ class Lifter:
         window_chunk = min(len(rows), clips_per_chunk)
         hypothesis_chunk = max(1, min(hypotheses, clips_per_chunk // window_chunk))
         total = torch.zeros(iterations, hypotheses, length, joints, 3)
-        for first in range(0, hypotheses, hypothesis_chunk):
+        passes = [(first, start) for first in range(0, hypotheses, hypothesis_chunk)
+                  for start in range(0, len(rows), window_chunk)]  # (first hypothesis, first window)
+        for first, start in tqdm(passes, desc="lift", unit="pass", delay=LIFT_PROGRESS_DELAY, leave=False):
             count = min(hypothesis_chunk, hypotheses - first)
-            for start in range(0, len(rows), window_chunk):
-                part = slice(start, start + window_chunk)
-                poses = sample_poses(self.model, clips[part], self.schedule, count, iterations, seed, eta, flip,
-                                     self.max_tokens, frame_index=rows[part], first_hypothesis=first,
-                                     method=self.method, prior=self.prior, base=self.base).cpu()
-                _accumulate(total[:, first:first + count], poses, rows[part], weights[part])
+            part = slice(start, start + window_chunk)
+            poses = sample_poses(self.model, clips[part], self.schedule, count, iterations, seed, eta, flip,
+                                 self.max_tokens, frame_index=rows[part], first_hypothesis=first,
+                                 method=self.method, prior=self.prior, base=self.base).cpu()
+            _accumulate(total[:, first:first + count], poses, rows[part], weights[part])
         norm = torch.zeros(length, dtype=torch.float64).index_add_(0, rows.flatten(), weights.flatten().double())
         total /= norm.float()[:, None, None]
         return LiftResult(poses=back(total), keypoints_2d=back(kp.float()), image_size=image_size)
@@ -298,6 +303,9 @@ def _accumulate(total: torch.Tensor, poses: torch.Tensor, rows: torch.Tensor, we
 LIFT_TOKENS_PER_CHUNK = 2**19
 """Tokens (clips x frames x joints, mirror images included) the lifter hands the sampler at once.
 Bounds a lift's working memory (``benchmarks/lift_memory.py``) whatever H and F are."""
+LIFT_PROGRESS_DELAY = 5.0
+"""Seconds a lift runs before its progress bar appears (tqdm's ``delay``): long lifts show a
+sign of life, short ones (the lessons' clips) print nothing."""
 PIXEL_LIKE = 10.0
 """Normalised screen coordinates lie within about ±2 (±1 across the image); keypoints whose values
 exceed this are taken for pixels and refused (``Lifter.lift``'s ``image_size`` converts them)."""
@@ -307,9 +315,9 @@ def _check_normalised(keypoints: torch.Tensor) -> None:
     """Refuse keypoints that are clearly pixels; warn about ones far outside the image."""
     largest = float(keypoints.abs().max())
     if largest > PIXEL_LIKE:
-        raise ValueError(f"expected keypoints_2d in normalised screen coordinates (within about ±2), got values up "
-                         f"to {largest:.1f}, which look like pixels: pass image_size=(width, height), or convert "
-                         f"with camera.normalize_screen(keypoints, width, height)")
+        raise UserInputError(f"expected keypoints_2d in normalised screen coordinates (within about ±2), got values "
+                             f"up to {largest:.1f}, which look like pixels: pass image_size=(width, height), or "
+                             f"convert with camera.normalize_screen(keypoints, width, height)")
     if largest > 3:
         warnings.warn(f"keypoints_2d reach {largest:.1f} in normalised screen coordinates (the image spans ±1): "
                       "is the person far outside the image, or are these not normalised?", stacklevel=3)
@@ -320,9 +328,10 @@ def _check_fits(iterations: int, hypotheses: int, frames: int, joints: int) -> N
     needed = iterations * hypotheses * frames * joints * 3 * 4
     available = _available_memory()
     if available is not None and needed > 0.8 * available:
-        raise ValueError(f"expected a lift whose result fits in memory, but [K={iterations}, H={hypotheses}, "
-                         f"F={frames}, {joints}, 3] needs {needed / 2**30:.1f} GiB and {available / 2**30:.1f} GiB "
-                         f"is available: lift fewer hypotheses or iterations, or a shorter clip")
+        raise UserInputError(f"expected a lift whose result fits in memory, but [K={iterations}, H={hypotheses}, "
+                             f"F={frames}, {joints}, 3] needs {needed / 2**30:.1f} GiB and "
+                             f"{available / 2**30:.1f} GiB is available: lift fewer hypotheses or iterations, "
+                             "or a shorter clip")
 
 
 def _available_memory() -> int | None:

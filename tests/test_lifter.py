@@ -335,7 +335,8 @@ def test_a_long_lift_shows_a_progress_bar_counting_its_passes(lifter, monkeypatc
     windows = len(lifter.windows(40)[0])
     lifter.lift(kp, hypotheses=3, iterations=1, flip=False)
     assert windows > 1 and RecordedBar.closed == [("lift", 3 * windows, 3 * windows, 0.0)]  # H x W passes
-    assert f"lift:   0%|          | 0/{3 * windows} [" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("\rlift:") and f"| 0/{3 * windows} [" in err, err  # shown at once, on stderr
 
 
 def test_a_short_lift_prints_nothing(lifter, monkeypatch, capsys):
