@@ -54,6 +54,7 @@ class DenoiserConfig:
     architecture: str = "hst"  # "hst": this module's HSTDenoiser; "mlp": the single-frame baseline (baseline.py)
     init: str = "trunc_normal"  # weights N(0, 0.02) truncated, embeddings too; "official": PyTorch's defaults, zero embeddings
     drop_path_per: str = "clip"  # temporal blocks drop a branch per clip, or per (clip, joint) "sequence" (official)
+    relative_2d: bool = False  # ours: each token also gets its 2D offset from the root (docs/recipe.md); paper: 2D alone
     skeleton: Skeleton = field(default=H36M, repr=False)
 
     def __post_init__(self) -> None:
@@ -364,7 +365,8 @@ class HSTDenoiser(nn.Module):
         self.config = config
         width, joints, skeleton = config.width, config.skeleton.num_joints, config.skeleton
         self.state_channels = NOISY_INPUTS[config.noisy_input]
-        self.input_embedding = nn.Linear(2 + self.state_channels, width)
+        self.keypoint_channels = 4 if config.relative_2d else 2
+        self.input_embedding = nn.Linear(self.keypoint_channels + self.state_channels, width)
         self.joint_embedding = nn.Parameter(torch.zeros(joints, width))  # HSP: per joint
         if config.hierarchical_embedding:  # HSP: per hierarchy level, shared by a level's joints
             self.level_embedding = nn.Parameter(torch.zeros(skeleton.num_levels, width))
@@ -406,6 +408,8 @@ class HSTDenoiser(nn.Module):
         joint = self.joint_embedding
         if self.config.hierarchical_embedding:
             joint = joint + self.level_embedding[self.levels]
+        if self.config.relative_2d:
+            keypoints_2d = torch.cat([keypoints_2d, keypoints_2d - keypoints_2d[..., :1, :]], -1)
         if self.state_channels:
             state = F.pad(noisy_bones, (0, 0, 1, 0))  # a zero root slot: 17 tokens per frame
             x = self.input_embedding(torch.cat([keypoints_2d, state], -1))

@@ -71,6 +71,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--fresh-data", action="store_true", default=None,
                         help="embedded data: a new draw of --train-frames every epoch")
     parser.add_argument("--init-from", help="start from this checkpoint's weights (same backbone; docs/recipe.md)")
+    parser.add_argument("--relative-2d", action="store_true", default=None,
+                        help="each joint's token also gets its 2D offset from the root (docs/recipe.md)")
     args = parser.parse_args(argv)
     if args.out is None and not args.dry_run:
         parser.error("the following arguments are required: --out (or --dry-run)")
@@ -100,7 +102,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     overrides = {name: getattr(args, name, None) for name in names}
     if overrides["data"] not in (None, *DATA_SOURCES) and overrides["fresh_data"] is None:
         overrides["fresh_data"] = False  # files have a fixed size: the profile's fresh draws do not apply
-    model = {name: getattr(args, name, None) for name, _ in MODEL_OPTIONS}
+    model = {name: getattr(args, name, None) for name, _ in MODEL_OPTIONS + (("relative_2d", bool),)}
     model = {name: value for name, value in model.items() if value is not None}
     if model:
         overrides["model"] = dataclasses.replace(config.model, **model)

@@ -4,6 +4,7 @@
 - ``lr_schedule="onecycle"``: the learning rate per step (warm-up, peak, end);
 - ``fresh_data``: a new draw of the training population per epoch, and exact resume with it;
 - ``init_from``: DDHPose started from the regression member predicts exactly what it does;
+- ``relative_2d``: each joint's token also sees its 2D offset from the root;
 - the single-frame MLP of Martinez et al. (``baseline``): per-frame, root at the origin, trains and
   lifts through the same trainer, CLI and lifter.
 """
@@ -109,17 +110,20 @@ def test_fresh_data_draws_a_new_population_each_epoch_and_resumes_exactly(tmp_pa
 # ------------------------------------------------------------------ starting from the regression member
 
 
-def test_ddhpose_started_from_the_regression_member_predicts_what_it_does(tmp_path):
+@pytest.mark.parametrize("relative_2d", [False, True], ids=["2d", "2d+relative"])
+def test_ddhpose_started_from_the_regression_member_predicts_what_it_does(tmp_path, relative_2d):
     """initialise_from copies the shared backbone, gives the noisy state zero input weights and the
     timestep MLP a zero output: x̂_0 is the regression's answer for ANY x_t and t."""
     torch.manual_seed(0)
-    regression_config = family_config("regression", tiny_config())
+    base = tiny_config()
+    base = dataclasses.replace(base, model=dataclasses.replace(base.model, relative_2d=relative_2d))
+    regression_config = family_config("regression", base)
     model = HSTDenoiser(regression_config.model)
     with torch.no_grad():
         for p in model.parameters():
             p.add_(0.1 * torch.randn_like(p))
     save_checkpoint(tmp_path / "r.pt", {"config": regression_config.to_dict(), "model": model.state_dict()})
-    ddhpose = HSTDenoiser(tiny_config().model)
+    ddhpose = HSTDenoiser(base.model)
     fresh = initialise_from(ddhpose, tmp_path / "r.pt")
     assert sorted(fresh) == ["time_mlp.0.bias", "time_mlp.0.weight", "time_mlp.2.bias", "time_mlp.2.weight"]
     model.eval(), ddhpose.eval()
@@ -130,6 +134,46 @@ def test_ddhpose_started_from_the_regression_member_predicts_what_it_does(tmp_pa
         assert torch.allclose(ddhpose(kp, noisy, torch.full((2,), t)), expected, atol=1e-5)
     with pytest.raises(ValueError, match="same backbone"):
         initialise_from(BaselineMLP(baseline_model(tiny_config().model)), tmp_path / "r.pt")
+
+
+# ------------------------------------------------------------------ relative_2d
+
+
+def _twin_models(seed: int = 0):
+    """A plain model and a relative_2d one with every shared weight equal; the relative one's
+    input embedding is [screen columns, relative columns, noisy-state columns]."""
+    torch.manual_seed(seed)
+    config = DenoiserConfig(frames=9, width=16, depth=2, heads=2)
+    plain = HSTDenoiser(config)
+    relative = HSTDenoiser(dataclasses.replace(config, relative_2d=True))
+    for name, tensor in relative.state_dict().items():
+        if name != "input_embedding.weight":
+            tensor.copy_(plain.state_dict()[name])
+    return plain.eval(), relative.eval()
+
+
+def test_relative_2d_adds_each_joints_offset_from_the_root():
+    """With the relative columns at zero the relative model IS the plain one; with the screen
+    columns at zero it sees offsets only, so moving the whole 2D pose changes nothing."""
+    plain, relative = _twin_models()
+    screen_weights, state_weights = plain.input_embedding.weight[:, :2], plain.input_embedding.weight[:, 2:]
+    kp, noisy, t = torch.randn(2, 9, 17, 2) * 0.3, torch.randn(2, 9, 16, 4), torch.tensor([10, 900])
+    shift = torch.tensor([0.4, -0.25])
+    with torch.no_grad():
+        relative.input_embedding.weight.copy_(torch.cat([screen_weights, torch.zeros(16, 2), state_weights], 1))
+        assert torch.allclose(relative(kp, noisy, t), plain(kp, noisy, t), atol=1e-6)
+        assert not torch.allclose(relative(kp + shift, noisy, t), relative(kp, noisy, t), atol=1e-3)
+        relative.input_embedding.weight.copy_(torch.cat([torch.zeros(16, 2), screen_weights, state_weights], 1))
+        assert torch.allclose(relative(kp + shift, noisy, t), relative(kp, noisy, t), atol=1e-5)
+        root_at_origin = kp - kp[..., :1, :]  # then offsets and screen coordinates coincide
+        assert torch.allclose(relative(kp, noisy, t), plain(root_at_origin, noisy, t), atol=1e-5)
+
+
+def test_relative_2d_on_the_command_line_and_in_checkpoints(tmp_path):
+    config = config_from_args(parse_args(["--relative-2d", "--out", "x"]))
+    assert config.model.relative_2d and not PROFILES["cpu"].model.relative_2d
+    assert DenoiserConfig.from_dict(config.model.to_dict()) == config.model
+    assert HSTDenoiser(dataclasses.replace(tiny_config().model, relative_2d=True)).input_embedding.in_features == 4 + 4
 
 
 # ------------------------------------------------------------------ the baseline member
