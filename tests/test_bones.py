@@ -243,20 +243,24 @@ def test_length_noise_moves_level1_joints_by_half_normal_mean():
     assert float(level1) == pytest.approx(0.03 * math.sqrt(2 / math.pi), rel=0.05)
 
 
-def test_perturb_pose_bad_inputs():
-    poses = noise_poses()
-    with pytest.raises(ValueError, match="where"):
-        perturb_pose(poses, 0.1, "bones")
-    with pytest.raises(ValueError, match="sigma"):
-        perturb_pose(poses, -0.1)
-    with pytest.raises(ValueError, match="sigma"):
-        perturb_pose(poses, float("nan"))
-    with pytest.raises(ValueError, match=r"\.\.\., 17, 3"):
-        perturb_pose(poses[:, :16], 0.1)
-    with pytest.raises(TypeError, match="seed"):
-        perturb_pose(poses, 0.1, seed="zero")
-    with pytest.raises(TypeError, match="poses"):
-        perturb_pose(poses.tolist(), 0.1)
+@pytest.mark.parametrize("args, kwargs, error, message", [
+    pytest.param((0.1, "bones"), {}, ValueError, "where", id="where"),
+    pytest.param((-0.1,), {}, ValueError, "sigma", id="negative-sigma"),
+    pytest.param((float("nan"),), {}, ValueError, "sigma", id="nan-sigma"),
+    pytest.param((0.1,), {"seed": "zero"}, TypeError, "seed", id="seed-type"),
+])
+def test_perturb_pose_bad_arguments(args, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        perturb_pose(noise_poses(), *args, **kwargs)
+
+
+@pytest.mark.parametrize("poses, error, message", [
+    pytest.param(lambda: noise_poses()[:, :16], ValueError, r"\.\.\., 17, 3", id="16-joints"),
+    pytest.param(lambda: noise_poses().tolist(), TypeError, "poses", id="a-list"),
+])
+def test_perturb_pose_bad_poses(poses, error, message):
+    with pytest.raises(error, match=message):
+        perturb_pose(poses(), 0.1)
 
 
 # ---------------------------------------------------------------- references that mutation testing asked for

@@ -200,32 +200,38 @@ def test_screen_round_trip(x, w, h):
     np.testing.assert_allclose(image_coordinates(normalize_screen(x, w, h), w, h), x, atol=1e-6)
 
 
-def test_screen_bad_input():
-    with pytest.raises(ValueError, match=r"\[\.\.\., 2\]"):
-        normalize_screen(np.zeros((17, 3)), 1000, 1000)
-    with pytest.raises(ValueError, match="positive"):
-        normalize_screen(np.zeros((17, 2)), 0, 1000)
-    with pytest.raises(TypeError, match="torch.Tensor or numpy.ndarray"):
-        image_coordinates([[0.0, 0.0]], 1000, 1000)
+@pytest.mark.parametrize("call, error, message", [
+    pytest.param(lambda: normalize_screen(np.zeros((17, 3)), 1000, 1000), ValueError, r"\[\.\.\., 2\]", id="3-wide"),
+    pytest.param(lambda: normalize_screen(np.zeros((17, 2)), 0, 1000), ValueError, "positive", id="zero-width"),
+    pytest.param(lambda: image_coordinates([[0.0, 0.0]], 1000, 1000), TypeError, "torch.Tensor or numpy.ndarray",
+                 id="a-list"),
+])
+def test_screen_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
 
 
 # --- camera validation ----------------------------------------------------------------------
-def test_camera_validation():
-    with pytest.raises(ValueError, match="unit quaternion"):
-        simple_camera(orientation=(1.0, 1.0, 0.0, 0.0))
-    with pytest.raises(ValueError, match=r"focal_length of shape \[2\], got \[3\]"):
-        simple_camera(focal_length=(1.0, 2.0, 3.0))
-    with pytest.raises(ValueError, match="res_w"):
-        simple_camera(res_w=0)
-    with pytest.raises(ValueError, match="positive focal_length"):
-        simple_camera(focal_length=(-5.0, 5.0))
-    with pytest.raises(ValueError, match="finite"):
-        simple_camera(translation=(0.0, float("nan"), 0.0))
-    with pytest.raises(TypeError, match="Camera"):
-        world_to_camera(np.zeros(3), "camera")
-    with pytest.raises(ValueError, match=r"\[\.\.\., 3\]"):
-        world_to_camera(np.zeros((17, 2)), simple_camera())
-    # a nearly unit quaternion is accepted and normalised
+@pytest.mark.parametrize("call, error, message", [
+    pytest.param(lambda: simple_camera(orientation=(1.0, 1.0, 0.0, 0.0)), ValueError, "unit quaternion",
+                 id="not-unit-quaternion"),
+    pytest.param(lambda: simple_camera(focal_length=(1.0, 2.0, 3.0)), ValueError,
+                 r"focal_length of shape \[2\], got \[3\]", id="3-focal-lengths"),
+    pytest.param(lambda: simple_camera(res_w=0), ValueError, "res_w", id="zero-width"),
+    pytest.param(lambda: simple_camera(focal_length=(-5.0, 5.0)), ValueError, "positive focal_length",
+                 id="negative-focal-length"),
+    pytest.param(lambda: simple_camera(translation=(0.0, float("nan"), 0.0)), ValueError, "finite",
+                 id="nan-translation"),
+    pytest.param(lambda: world_to_camera(np.zeros(3), "camera"), TypeError, "Camera", id="not-a-camera"),
+    pytest.param(lambda: world_to_camera(np.zeros((17, 2)), simple_camera()), ValueError, r"\[\.\.\., 3\]",
+                 id="2d-points"),
+])
+def test_camera_validation(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_a_nearly_unit_quaternion_is_accepted_and_normalised():
     assert np.linalg.norm(simple_camera(orientation=(1.0005, 0, 0, 0)).orientation) == pytest.approx(1.0)
 
 

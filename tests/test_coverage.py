@@ -126,12 +126,15 @@ def test_coverage_of_filmed_motion_matches_the_world_poses():
     assert coverage([sequence])["beyond_90"] == pytest.approx(float((torso_tilt(world) > 90).double().mean()))
 
 
-def test_bad_input():
-    with pytest.raises(ValueError, match=r"poses_world of shape \[\.\.\., 17, 3\], got \[17, 2\]"):
-        torso_tilt(torch.zeros(17, 2))
-    with pytest.raises(ValueError, match=r"keypoints_2d of shape \[\.\.\., 17, 2\]"):
-        person_scale(torch.zeros(4, 17, 3))
-    with pytest.raises(ValueError, match="expected one or more datasets.Sequence, got nothing"):
-        coverage([])
-    with pytest.raises(ValueError, match="expected one or more datasets.Sequence, got Tensor"):
-        coverage([torch.zeros(3, 17, 3)])
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda: torso_tilt(torch.zeros(17, 2)), r"poses_world of shape \[\.\.\., 17, 3\], got \[17, 2\]",
+                 id="tilt-2d-poses"),
+    pytest.param(lambda: person_scale(torch.zeros(4, 17, 3)), r"keypoints_2d of shape \[\.\.\., 17, 2\]",
+                 id="scale-3d-keypoints"),
+    pytest.param(lambda: coverage([]), "expected one or more datasets.Sequence, got nothing", id="no-sequences"),
+    pytest.param(lambda: coverage([torch.zeros(3, 17, 3)]), "expected one or more datasets.Sequence, got Tensor",
+                 id="a-tensor"),
+])
+def test_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -369,33 +369,52 @@ def test_3dhp_non_finite_values(tmp_path):
         load_mpi_inf_3dhp(tmp_path, sequences=["TS2"])
 
 
-def test_3dhp_errors(tmp_path, monkeypatch):
-    with pytest.raises(FileNotFoundError, match=r"TS3/annot_data\.mat.*annot2.*data/README\.md"):
-        load_mpi_inf_3dhp(tmp_path, sequences=["TS3"])
-    with pytest.raises(ValueError, match="TS1.*got 'TS7'"):
-        load_mpi_inf_3dhp(tmp_path, sequences=["TS7"])
-    arrays = mpi_annotations("TS1")
-    del arrays["univ_annot3"]
-    write_mat(tmp_path, "TS1", arrays)
-    load_mpi_inf_3dhp(tmp_path, sequences=["TS1"])  # annot3, the default, needs no univ_annot3
-    with pytest.raises(KeyError, match="'univ_annot3'.*data/README.md"):
-        load_mpi_inf_3dhp(tmp_path, sequences=["TS1"], universal=True)
-    with pytest.raises(ValueError, match=r"camera as one of \('official', 'fitted'\), got 'calibrated'"):
-        load_mpi_inf_3dhp(tmp_path, sequences=["TS1"], camera="calibrated")
-    arrays = mpi_annotations("TS1")
-    arrays["annot2"] = arrays["annot2"][:, :, :16]
-    write_mat(tmp_path, "TS1", arrays)
-    with pytest.raises(ValueError, match=r"\[N, 1, 17, 2\].*got \[2, 16, 1, 5\].*data/README\.md"):
-        load_mpi_inf_3dhp(tmp_path, sequences=["TS1"])
-    arrays = mpi_annotations("TS1")
-    arrays["valid_frame"] = arrays["valid_frame"][:3]
-    write_mat(tmp_path, "TS1", arrays)
-    with pytest.raises(ValueError, match=r"'valid_frame'.*\[5, 1\].*got \[1, 3\]"):
-        load_mpi_inf_3dhp(tmp_path, sequences=["TS1"])
-    (tmp_path / "TS4").mkdir()
-    (tmp_path / "TS4" / "annot_data.mat").write_bytes(b"MATLAB 5.0 MAT-file, not HDF5")
-    with pytest.raises(ValueError, match="MATLAB v7.3"):
-        load_mpi_inf_3dhp(tmp_path, sequences=["TS4"])
+def mat_without(key):
+    """Write TS1 with ``key`` removed from its annotations."""
+    def write(folder):
+        arrays = mpi_annotations("TS1")
+        del arrays[key]
+        write_mat(folder, "TS1", arrays)
+    return write
+
+
+def mat_with(key, cut):
+    """Write TS1 with ``cut`` applied to its annotation ``key``."""
+    def write(folder):
+        arrays = mpi_annotations("TS1")
+        arrays[key] = cut(arrays[key])
+        write_mat(folder, "TS1", arrays)
+    return write
+
+
+def not_hdf5(folder):
+    (folder / "TS4").mkdir()
+    (folder / "TS4" / "annot_data.mat").write_bytes(b"MATLAB 5.0 MAT-file, not HDF5")
+
+
+@pytest.mark.parametrize("write, sequence, options, error, message", [
+    pytest.param(None, "TS3", {}, FileNotFoundError, r"TS3/annot_data\.mat.*annot2.*data/README\.md", id="no-file"),
+    pytest.param(None, "TS7", {}, ValueError, "TS1.*got 'TS7'", id="unknown-sequence"),
+    pytest.param(mat_without("univ_annot3"), "TS1", {"universal": True}, KeyError, "'univ_annot3'.*data/README.md",
+                 id="universal-without-univ-annot3"),
+    pytest.param(mat_without("univ_annot3"), "TS1", {"camera": "calibrated"}, ValueError,
+                 r"camera as one of \('official', 'fitted'\), got 'calibrated'", id="camera-calibrated"),
+    pytest.param(mat_with("annot2", lambda a: a[:, :, :16]), "TS1", {}, ValueError,
+                 r"\[N, 1, 17, 2\].*got \[2, 16, 1, 5\].*data/README\.md", id="16-joint-annot2"),
+    pytest.param(mat_with("valid_frame", lambda a: a[:3]), "TS1", {}, ValueError,
+                 r"'valid_frame'.*\[5, 1\].*got \[1, 3\]", id="3-valid-frames"),
+    pytest.param(not_hdf5, "TS4", {}, ValueError, "MATLAB v7.3", id="not-hdf5"),
+])
+def test_3dhp_errors(tmp_path, write, sequence, options, error, message):
+    if write is not None:
+        write(tmp_path)
+    with pytest.raises(error, match=message):
+        load_mpi_inf_3dhp(tmp_path, sequences=[sequence], **options)
+
+
+def test_3dhp_annot3_the_default_needs_no_univ_annot3(tmp_path):
+    mat_without("univ_annot3")(tmp_path)
+    assert len(load_mpi_inf_3dhp(tmp_path, sequences=["TS1"])) == 1
 
 
 def test_3dhp_official_camera_is_the_official_evaluations_pinhole(tmp_path):
@@ -472,25 +491,36 @@ def test_3dhp_npz_test_keeps_valid_frames_and_image_sizes(tmp_path):
                                normalize_screen(data["TS5"]["data_2d"][:, 14], 1920, 1080), atol=1e-5)
 
 
-def test_3dhp_npz_errors_name_the_file_and_the_key(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"data_train_3dhp_ori\.npz.*data/README\.md"):
-        load_mpi_inf_3dhp_npz(tmp_path, "train")
-    np.savez(tmp_path / "data_train_3dhp.npz", data={})
-    with pytest.raises(FileNotFoundError, match=r"data_train_3dhp_ori\.npz.*found \['data_train_3dhp\.npz'\].*suffix"):
-        load_mpi_inf_3dhp_npz(tmp_path, "train")
-    np.savez(tmp_path / "data_test_3dhp_ori.npz", positions=np.zeros(3))
-    with pytest.raises(KeyError, match=r"key 'data' in .*data_test_3dhp_ori\.npz"):
-        load_mpi_inf_3dhp_npz(tmp_path, "test")
-    record = mpi_npz_record(4, 0, test=False)
-    np.savez(tmp_path / "data_test_3dhp_ori.npz", data={"TS1": record})
-    with pytest.raises(KeyError, match=r"key 'valid' in .*\['TS1'\]"):
-        load_mpi_inf_3dhp_npz(tmp_path, "test")
-    record = mpi_npz_record(4, 0, test=True)
+def npz_test_record(cut=None):
+    """Write data_test_3dhp_ori.npz holding one sequence TS1 (a test record unless ``cut`` is "train")."""
+    def write(folder):
+        record = mpi_npz_record(4, 0, test=cut != "train")
+        if callable(cut):
+            record = cut(record)
+        np.savez(folder / "data_test_3dhp_ori.npz", data={"TS1": record})
+    return write
+
+
+def first_16_joints_3d(record):
     record["data_3d"] = record["data_3d"][:, :16]
-    np.savez(tmp_path / "data_test_3dhp_ori.npz", data={"TS1": record})
-    with pytest.raises(ValueError, match=r"data_3d \[T, 17, 3\] and data_2d \[T, 17, 2\], got \[4, 16, 3\]"):
-        load_mpi_inf_3dhp_npz(tmp_path, "test")
-    with pytest.raises(ValueError, match="split 'train' or 'test'"):
-        load_mpi_inf_3dhp_npz(tmp_path, "val")
-    with pytest.raises(ValueError, match="units 'auto', 'm' or 'mm'"):
-        load_mpi_inf_3dhp_npz(tmp_path, "test", units="cm")
+    return record
+
+
+@pytest.mark.parametrize("write, split, options, error, message", [
+    pytest.param(None, "train", {}, FileNotFoundError, r"data_train_3dhp_ori\.npz.*data/README\.md", id="no-file"),
+    pytest.param(lambda folder: np.savez(folder / "data_train_3dhp.npz", data={}), "train", {}, FileNotFoundError,
+                 r"data_train_3dhp_ori\.npz.*found \['data_train_3dhp\.npz'\].*suffix", id="without-ori-suffix"),
+    pytest.param(lambda folder: np.savez(folder / "data_test_3dhp_ori.npz", positions=np.zeros(3)), "test", {},
+                 KeyError, r"key 'data' in .*data_test_3dhp_ori\.npz", id="no-data-key"),
+    pytest.param(npz_test_record("train"), "test", {}, KeyError, r"key 'valid' in .*\['TS1'\]",
+                 id="train-record-in-test-file"),
+    pytest.param(npz_test_record(first_16_joints_3d), "test", {}, ValueError,
+                 r"data_3d \[T, 17, 3\] and data_2d \[T, 17, 2\], got \[4, 16, 3\]", id="16-joints"),
+    pytest.param(npz_test_record(), "val", {}, ValueError, "split 'train' or 'test'", id="split-val"),
+    pytest.param(npz_test_record(), "test", {"units": "cm"}, ValueError, "units 'auto', 'm' or 'mm'", id="units-cm"),
+])
+def test_3dhp_npz_errors_name_the_file_and_the_key(tmp_path, write, split, options, error, message):
+    if write is not None:
+        write(tmp_path)
+    with pytest.raises(error, match=message):
+        load_mpi_inf_3dhp_npz(tmp_path, split, **options)

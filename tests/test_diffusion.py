@@ -183,24 +183,25 @@ def test_clip_reproduces_the_official_sampler_exactly():
     assert free.x0.abs().max() > 1.1  # without clip nothing is clamped
 
 
-def test_bad_input_errors():
-    schedule = Schedule.cosine()
-    with pytest.raises(ValueError, match="timesteps in -1..999"):
-        q_sample(torch.zeros(3), 1000, schedule)
-    with pytest.raises(ValueError, match="one timestep per batch item"):
-        q_sample(torch.zeros(3, 2), torch.tensor([1, 2]), schedule)
-    with pytest.raises(ValueError, match=r"noise of shape \[3\]"):
-        q_sample(torch.zeros(3), 5, schedule, noise=torch.zeros(4))
-    with pytest.raises(ValueError, match="hypotheses as an int >= 1"):
-        ddim_sample(lambda x, t: x, (4,), schedule, hypotheses=0)
-    with pytest.raises(ValueError, match=r"predict_x0 to return shape \[1, 4\]"):
-        ddim_sample(lambda x, t: x[..., :2], (4,), schedule)
-    with pytest.raises(ValueError, match="T as an int >= 1"):
-        cosine_beta_schedule(0)
-    with pytest.raises(ValueError, match="torch.Generator or noise for eta > 0"):
-        ddim_step(torch.zeros(2), torch.zeros(2), 999, 799, schedule, eta=1.0)
-    with pytest.raises(TypeError, match="seed as int or torch.Generator"):
-        q_sample(torch.zeros(2), 3, schedule, seed="a")
+@pytest.mark.parametrize("call, error, message", [
+    pytest.param(lambda s: q_sample(torch.zeros(3), 1000, s), ValueError, "timesteps in -1..999", id="t-past-T"),
+    pytest.param(lambda s: q_sample(torch.zeros(3, 2), torch.tensor([1, 2]), s), ValueError,
+                 "one timestep per batch item", id="t-per-item"),
+    pytest.param(lambda s: q_sample(torch.zeros(3), 5, s, noise=torch.zeros(4)), ValueError, r"noise of shape \[3\]",
+                 id="noise-shape"),
+    pytest.param(lambda s: ddim_sample(lambda x, t: x, (4,), s, hypotheses=0), ValueError,
+                 "hypotheses as an int >= 1", id="no-hypotheses"),
+    pytest.param(lambda s: ddim_sample(lambda x, t: x[..., :2], (4,), s), ValueError,
+                 r"predict_x0 to return shape \[1, 4\]", id="prediction-shape"),
+    pytest.param(lambda s: cosine_beta_schedule(0), ValueError, "T as an int >= 1", id="T-zero"),
+    pytest.param(lambda s: ddim_step(torch.zeros(2), torch.zeros(2), 999, 799, s, eta=1.0), ValueError,
+                 "torch.Generator or noise for eta > 0", id="eta-without-noise"),
+    pytest.param(lambda s: q_sample(torch.zeros(2), 3, s, seed="a"), TypeError, "seed as int or torch.Generator",
+                 id="seed-type"),
+])
+def test_bad_input_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call(Schedule.cosine())
 
 
 # ---------------------------------------------------------------- bone state, joints, forward paths
@@ -226,14 +227,16 @@ def test_bone_state_is_direction_then_length_and_splits_back():
     assert isinstance(bone_state(length.numpy(), direction.numpy()), np.ndarray)
 
 
-def test_bone_state_bad_input():
-    length, direction = disentangle(rest_pose())
-    with pytest.raises(ValueError, match=r"bone state of shape \[\.\.\., B, 4\], got \[16, 3\]"):
-        split_bone_state(direction)
-    with pytest.raises(ValueError, match="same leading dims"):
-        bone_state(length[:15], direction)
-    with pytest.raises(ValueError, match=r"length of shape \[\.\.\., B, 1\]"):
-        bone_state(direction, direction)
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda length, direction: split_bone_state(direction),
+                 r"bone state of shape \[\.\.\., B, 4\], got \[16, 3\]", id="split-3-wide"),
+    pytest.param(lambda length, direction: bone_state(length[:15], direction), "same leading dims", id="15-lengths"),
+    pytest.param(lambda length, direction: bone_state(direction, direction), r"length of shape \[\.\.\., B, 1\]",
+                 id="3-wide-length"),
+])
+def test_bone_state_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(*disentangle(rest_pose()))
 
 
 def test_noise_joints_keeps_the_root_and_noises_the_rest_like_q_sample():
@@ -274,10 +277,11 @@ def test_forward_path_uses_one_noise_draw_for_every_t():
     assert torch.equal(forward_path(pose, None, schedule, seed=7).t, torch.arange(1000))
 
 
-def test_forward_path_bad_input():
-    with pytest.raises(ValueError, match=r"one pose of shape \[17, 3\]"):
-        forward_path(torch.zeros(2, 17, 3), [1])
-    with pytest.raises(ValueError, match="integer times"):
-        forward_path(rest_pose(), [0.5])
-    with pytest.raises(ValueError, match="timesteps in -1..999"):
-        forward_path(rest_pose(), [1000])
+@pytest.mark.parametrize("poses, times, message", [
+    pytest.param(torch.zeros(2, 17, 3), [1], r"one pose of shape \[17, 3\]", id="two-poses"),
+    pytest.param(rest_pose(), [0.5], "integer times", id="fractional-t"),
+    pytest.param(rest_pose(), [1000], "timesteps in -1..999", id="t-past-T"),
+])
+def test_forward_path_bad_input(poses, times, message):
+    with pytest.raises(ValueError, match=message):
+        forward_path(poses, times)

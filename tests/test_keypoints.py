@@ -74,26 +74,29 @@ def test_coco_missing_joints_error_or_interpolate():
     np.testing.assert_allclose(h36m[:4, 13, 0], [165, 165, 165, 165])
 
 
-def test_coco_joint_never_seen_and_bad_inputs():
+def with_inf(kp: np.ndarray) -> np.ndarray:
+    kp = kp.copy()
+    kp[0, 0, 0] = np.inf
+    return kp
+
+
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda kp, scores: coco_to_h36m(kp, scores), r"none for \['Nose'\]", id="nose-never-seen"),
+    pytest.param(lambda kp, scores: coco_to_h36m(kp[:, :16]),
+                 r"COCO keypoints of shape \[F, 17, 2\] with F >= 1, got \[3, 16, 2\]", id="16-joints"),
+    pytest.param(lambda kp, scores: coco_to_h36m(kp[:0]), r"got \[0, 17, 2\]", id="no-frames"),
+    pytest.param(lambda kp, scores: coco_to_h36m(kp, scores[:2]), r"scores of shape \[3, 17\]", id="2-score-rows"),
+    pytest.param(lambda kp, scores: coco_to_h36m(kp, missing="drop"), "missing='interpolate' or 'error'",
+                 id="missing-drop"),
+    pytest.param(lambda kp, scores: coco_to_h36m(kp, min_score=2), "min_score", id="min-score-2"),
+    pytest.param(lambda kp, scores: coco_to_h36m(with_inf(kp)), "infinite", id="infinite"),
+])
+def test_coco_joint_never_seen_and_bad_inputs(call, message):
     kp = np.repeat(coco_hand_example(), 3, 0)
     scores = np.ones((3, 17), np.float32)
-    scores[:, 0] = 0.0
-    with pytest.raises(ValueError, match=r"none for \['Nose'\]"):
-        coco_to_h36m(kp, scores)
-    with pytest.raises(ValueError, match=r"COCO keypoints of shape \[F, 17, 2\] with F >= 1, got \[3, 16, 2\]"):
-        coco_to_h36m(kp[:, :16])
-    with pytest.raises(ValueError, match=r"got \[0, 17, 2\]"):
-        coco_to_h36m(kp[:0])
-    with pytest.raises(ValueError, match=r"scores of shape \[3, 17\]"):
-        coco_to_h36m(kp, scores[:2])
-    with pytest.raises(ValueError, match="missing='interpolate' or 'error'"):
-        coco_to_h36m(kp, missing="drop")
-    with pytest.raises(ValueError, match="min_score"):
-        coco_to_h36m(kp, min_score=2)
-    inf = kp.copy()
-    inf[0, 0, 0] = np.inf
-    with pytest.raises(ValueError, match="infinite"):
-        coco_to_h36m(inf)
+    scores[:, 0] = 0.0  # the nose: never seen
+    with pytest.raises(ValueError, match=message):
+        call(kp, scores)
 
 
 # ---------------------------------------------------------------- the shipped example
@@ -180,10 +183,11 @@ def test_detector_outliers_jump_or_swap_left_and_right():
     assert float((detector_noise(lying, 0.0, 0.05, seed=0) - lying).norm(dim=-1).max()) > 20
 
 
-def test_detector_noise_bad_inputs():
-    with pytest.raises(ValueError, match=r"pixels of shape \[F, 17, 2\], got \[5, 16, 2\]"):
-        detector_noise(torch.zeros(5, 16, 2), 1.0)
-    with pytest.raises(ValueError, match="sigma as a finite number >= 0"):
-        detector_noise(torch.zeros(5, 17, 2), -1.0)
-    with pytest.raises(ValueError, match=r"outliers as a finite number in \[0, 1\]"):
-        detector_noise(torch.zeros(5, 17, 2), 1.0, 1.5)
+@pytest.mark.parametrize("shape, sigma, outliers, message", [
+    pytest.param((5, 16, 2), 1.0, 0.0, r"pixels of shape \[F, 17, 2\], got \[5, 16, 2\]", id="16-joints"),
+    pytest.param((5, 17, 2), -1.0, 0.0, "sigma as a finite number >= 0", id="negative-sigma"),
+    pytest.param((5, 17, 2), 1.0, 1.5, r"outliers as a finite number in \[0, 1\]", id="outliers-past-1"),
+])
+def test_detector_noise_bad_inputs(shape, sigma, outliers, message):
+    with pytest.raises(ValueError, match=message):
+        detector_noise(torch.zeros(shape), sigma, outliers)

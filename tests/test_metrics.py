@@ -94,13 +94,15 @@ def test_pck_and_auc_hand_values():
     assert len(PCK_JOINTS) == 14 and len(AUC_THRESHOLDS) == 31 and math.isclose(AUC_THRESHOLDS[-1], 0.15)
 
 
-def test_errors_name_the_problem():
-    with pytest.raises(ValueError, match=r"same shape as pred \[17, 3\], got \[16, 3\]"):
-        mpjpe(np.zeros((17, 3)), np.zeros((16, 3)))
-    with pytest.raises(ValueError, match=r"pred of shape \[\.\.\., J, 3\]"):
-        mpjpe(np.zeros((17, 2)), np.zeros((17, 2)))
-    with pytest.raises(ValueError, match="finite target"):
-        mpjpe(np.zeros((17, 3)), np.full((17, 3), np.nan))
+@pytest.mark.parametrize("pred, target, message", [
+    pytest.param(np.zeros((17, 3)), np.zeros((16, 3)), r"same shape as pred \[17, 3\], got \[16, 3\]",
+                 id="16-joint-target"),
+    pytest.param(np.zeros((17, 2)), np.zeros((17, 2)), r"pred of shape \[\.\.\., J, 3\]", id="2d-poses"),
+    pytest.param(np.zeros((17, 3)), np.full((17, 3), np.nan), "finite target", id="nan-target"),
+])
+def test_errors_name_the_problem(pred, target, message):
+    with pytest.raises(ValueError, match=message):
+        mpjpe(pred, target)
 
 
 # ---------------------------------------------------------------- N-MPJPE, tables, aggregations
@@ -278,19 +280,20 @@ def test_j_agg_with_a_perfect_camera_picks_the_matching_hypothesis_per_joint():
     np.testing.assert_allclose(out, gt.numpy())
 
 
-def test_j_agg_input_checks():
-    camera = H36M_CAMERAS["54138969"]
+@pytest.mark.parametrize("call, error, message", [
+    pytest.param(lambda hyps, kp, camera, gt, trajectory: j_agg(hyps, kp, camera, gt), ValueError,
+                 r"trajectory of shape \[3, 3\] \(\[\.\.\., F, 3\]\), got \[3, 17, 3\]", id="poses-as-trajectory"),
+    pytest.param(lambda hyps, kp, camera, gt, trajectory: j_agg(hyps, kp[:, :16], camera, trajectory), ValueError,
+                 r"keypoints_2d of shape \[3, 17, 2\]", id="16-keypoints"),
+    pytest.param(lambda hyps, kp, camera, gt, trajectory: j_agg(hyps, kp, "54138969", trajectory), TypeError,
+                 "expected camera", id="camera-name"),
+    pytest.param(lambda hyps, kp, camera, gt, trajectory: j_agg(hyps, kp, camera, -trajectory), ValueError,
+                 "in front of the camera", id="behind-the-camera"),
+])
+def test_j_agg_input_checks(call, error, message):
     gt, trajectory = camera_pose()
-    hyps = split_hypotheses(gt)
-    keypoints = torch.zeros(3, 17, 2, dtype=torch.float64)
-    with pytest.raises(ValueError, match=r"trajectory of shape \[3, 3\] \(\[\.\.\., F, 3\]\), got \[3, 17, 3\]"):
-        j_agg(hyps, keypoints, camera, gt)
-    with pytest.raises(ValueError, match=r"keypoints_2d of shape \[3, 17, 2\]"):
-        j_agg(hyps, keypoints[:, :16], camera, trajectory)
-    with pytest.raises(TypeError, match="expected camera"):
-        j_agg(hyps, keypoints, "54138969", trajectory)
-    with pytest.raises(ValueError, match="in front of the camera"):
-        j_agg(hyps, keypoints, camera, -trajectory)
+    with pytest.raises(error, match=message):
+        call(split_hypotheses(gt), torch.zeros(3, 17, 2, dtype=torch.float64), H36M_CAMERAS["54138969"], gt, trajectory)
 
 
 def test_weak_perspective_fit_recovers_scale_and_translation():

@@ -242,17 +242,20 @@ def test_a_missing_mapped_joint_is_named_with_the_variant():
         mocap.to_h36m(bvh, "biped")
 
 
-def test_bad_arguments_are_named():
-    with pytest.raises(ValueError, match=r"expected poses_world of shape \[F, 17, 3\], got \[17, 3\]"):
-        mocap.retarget(torch.zeros(17, 3), mocap.REFERENCE_LENGTHS)
-    with pytest.raises(ValueError, match=r"expected lengths of shape \[16, 1\] or \[16\], got \[15\]"):
-        mocap.retarget(torch.zeros(4, 17, 3), torch.ones(15))
-    with pytest.raises(ValueError, match="expected fps_in as a positive number, got 0"):
-        mocap.resample(torch.zeros(4, 17, 3), 0)
-    with pytest.raises(ValueError, match="expected split among train, test, all, got 'val'"):
-        mocap.load_clips("val")
-    with pytest.raises(ValueError, match=r"expected a file in one of the folders .*, got 'x/02_01\.bvh'"):
-        mocap.variant_of("x/02_01.bvh")
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda: mocap.retarget(torch.zeros(17, 3), mocap.REFERENCE_LENGTHS),
+                 r"expected poses_world of shape \[F, 17, 3\], got \[17, 3\]", id="retarget-one-pose"),
+    pytest.param(lambda: mocap.retarget(torch.zeros(4, 17, 3), torch.ones(15)),
+                 r"expected lengths of shape \[16, 1\] or \[16\], got \[15\]", id="retarget-15-lengths"),
+    pytest.param(lambda: mocap.resample(torch.zeros(4, 17, 3), 0), "expected fps_in as a positive number, got 0",
+                 id="resample-zero-fps"),
+    pytest.param(lambda: mocap.load_clips("val"), "expected split among train, test, all, got 'val'", id="split-val"),
+    pytest.param(lambda: mocap.variant_of("x/02_01.bvh"),
+                 r"expected a file in one of the folders .*, got 'x/02_01\.bvh'", id="unknown-folder"),
+])
+def test_bad_arguments_are_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
 
 
 # --- resampling and retargeting ---------------------------------------------------------------

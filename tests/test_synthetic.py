@@ -286,21 +286,23 @@ def test_motion_covers_every_action():
         assert set(motion.action_names) <= set(ACTIONS)
 
 
-def test_bad_inputs():
-    with pytest.raises(ValueError, match="walk"):
-        generate_motion("moonwalk", 10)
-    with pytest.raises(ValueError, match="frames"):
-        generate_motion("walk", 0)
-    with pytest.raises(ValueError, match="one length per action"):
-        generate_sequence(["walk", "run"], [10, 10, 10])
-    with pytest.raises(ValueError, match="at least one frame per action"):
-        generate_sequence(["walk", "run", "jump"], 2)
-    with pytest.raises(ValueError, match="split"):
-        synthetic_motion("val")
-    with pytest.raises(ValueError, match="subject_id"):
-        sample_subject(-1)
-    with pytest.raises(TypeError, match="Subject"):
-        generate_motion("walk", 10, subject="S1")
+@pytest.mark.parametrize("call, error, message", [
+    pytest.param(lambda: generate_motion("moonwalk", 10), ValueError, "walk", id="unknown-action"),
+    pytest.param(lambda: generate_motion("walk", 0), ValueError, "frames", id="no-frames"),
+    pytest.param(lambda: generate_sequence(["walk", "run"], [10, 10, 10]), ValueError, "one length per action",
+                 id="three-lengths-two-actions"),
+    pytest.param(lambda: generate_sequence(["walk", "run", "jump"], 2), ValueError, "at least one frame per action",
+                 id="two-frames-three-actions"),
+    pytest.param(lambda: synthetic_motion("val"), ValueError, "split", id="split-val"),
+    pytest.param(lambda: sample_subject(-1), ValueError, "subject_id", id="negative-subject"),
+    pytest.param(lambda: generate_motion("walk", 10, subject="S1"), TypeError, "Subject", id="subject-name"),
+])
+def test_bad_inputs(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_one_frame_is_enough():
     assert generate_motion("jump", 1).shape == (1, 17, 3)
 
 

@@ -133,20 +133,23 @@ def test_a_low_visibility_gap_is_interpolated():
     np.testing.assert_allclose(h36m[2, H36M.index("LKnee")], (999, -999))
 
 
-def test_wrong_inputs_say_what_was_expected():
-    landmarks = np.repeat(landmark_hand_example(), 2, 0)
-    with pytest.raises(ValueError, match=r"MediaPipe Pose landmarks of shape \[F, 33, 2\] with F >= 1, got \[2, 17, 2\]"):
-        mediapipe_to_h36m(landmarks[:, :17])
-    with pytest.raises(ValueError, match=r"got \[2, 33, 3\]"):
-        mediapipe_to_h36m(np.concatenate([landmarks, landmarks[..., :1]], -1))  # x, y, z
-    with pytest.raises(ValueError, match=r"visibility of shape \[2, 33\] \(\[F, 33\]\), got \[2, 32\]"):
-        mediapipe_to_h36m(landmarks, np.ones((2, 32), np.float32))
-    with pytest.raises(ValueError, match=r"min_visibility as a number in 0..1, got 50"):
-        mediapipe_to_h36m(landmarks, min_visibility=50)
-    with pytest.raises(ValueError, match="missing='interpolate' or 'error', got 'drop'"):
-        mediapipe_to_h36m(landmarks, missing="drop")
-    with pytest.raises(TypeError, match="landmarks as a torch.Tensor or numpy.ndarray, got list"):
-        mediapipe_to_h36m(landmarks.tolist())
+@pytest.mark.parametrize("call, error, message", [
+    pytest.param(lambda lm: mediapipe_to_h36m(lm[:, :17]), ValueError,
+                 r"MediaPipe Pose landmarks of shape \[F, 33, 2\] with F >= 1, got \[2, 17, 2\]", id="17-landmarks"),
+    pytest.param(lambda lm: mediapipe_to_h36m(np.concatenate([lm, lm[..., :1]], -1)), ValueError,  # x, y, z
+                 r"got \[2, 33, 3\]", id="xyz"),
+    pytest.param(lambda lm: mediapipe_to_h36m(lm, np.ones((2, 32), np.float32)), ValueError,
+                 r"visibility of shape \[2, 33\] \(\[F, 33\]\), got \[2, 32\]", id="32-visibilities"),
+    pytest.param(lambda lm: mediapipe_to_h36m(lm, min_visibility=50), ValueError,
+                 r"min_visibility as a number in 0..1, got 50", id="min-visibility-50"),
+    pytest.param(lambda lm: mediapipe_to_h36m(lm, missing="drop"), ValueError,
+                 "missing='interpolate' or 'error', got 'drop'", id="missing-drop"),
+    pytest.param(lambda lm: mediapipe_to_h36m(lm.tolist()), TypeError,
+                 "landmarks as a torch.Tensor or numpy.ndarray, got list", id="a-list"),
+])
+def test_wrong_inputs_say_what_was_expected(call, error, message):
+    with pytest.raises(error, match=message):
+        call(np.repeat(landmark_hand_example(), 2, 0))
 
 
 def test_a_missing_video_extra_names_it(monkeypatch):
@@ -248,18 +251,22 @@ def test_nothing_usable_says_so():
         video_keypoints(blip)
 
 
-def test_detections_refuse_bad_input():
-    landmarks = np.zeros((3, 33, 2))
-    with pytest.raises(ValueError, match=r"landmarks of shape \[F, 33, 2\] with F >= 1, got \[3, 17, 2\]"):
-        Detections(landmarks[:, :17], np.ones((3, 17)), 10, (640, 480))
-    with pytest.raises(ValueError, match=r"visibility of shape \[3, 33\], got \[3, 32\]"):
-        Detections(landmarks, np.ones((3, 32)), 10, (640, 480))
-    with pytest.raises(ValueError, match="image_size as \\(width, height\\) in whole pixels > 0, got \\(640, 0\\)"):
-        Detections(landmarks, np.ones((3, 33)), 10, (640, 0))
-    with pytest.raises(ValueError, match="fps as a finite number >= 0, got nan"):
-        Detections(landmarks, np.ones((3, 33)), float("nan"), (640, 480))
-    with pytest.raises(ValueError, match="one picture per frame \\(3\\), got 2"):
-        Detections(landmarks, np.ones((3, 33)), 10, (640, 480), pictures=["a", "b"])
+@pytest.mark.parametrize("landmarks, visibility, fps, image_size, pictures, message", [
+    pytest.param((3, 17, 2), (3, 17), 10, (640, 480), None,
+                 r"landmarks of shape \[F, 33, 2\] with F >= 1, got \[3, 17, 2\]", id="17-landmarks"),
+    pytest.param((3, 33, 2), (3, 32), 10, (640, 480), None, r"visibility of shape \[3, 33\], got \[3, 32\]",
+                 id="32-visibilities"),
+    pytest.param((3, 33, 2), (3, 33), 10, (640, 0), None,
+                 "image_size as \\(width, height\\) in whole pixels > 0, got \\(640, 0\\)", id="zero-height"),
+    pytest.param((3, 33, 2), (3, 33), float("nan"), (640, 480), None, "fps as a finite number >= 0, got nan",
+                 id="nan-fps"),
+    pytest.param((3, 33, 2), (3, 33), 10, (640, 480), ["a", "b"], "one picture per frame \\(3\\), got 2",
+                 id="2-pictures-3-frames"),
+])
+def test_detections_refuse_bad_input(landmarks, visibility, fps, image_size, pictures, message):
+    extra = {} if pictures is None else {"pictures": pictures}
+    with pytest.raises(ValueError, match=message):
+        Detections(np.zeros(landmarks), np.ones(visibility), fps, image_size, **extra)
 
 
 def test_detections_and_lifts_save_and_load_back(tmp_path, lifter):
