@@ -55,6 +55,7 @@ class DenoiserConfig:
     init: str = "trunc_normal"  # weights N(0, 0.02) truncated, embeddings too; "official": PyTorch's defaults, zero embeddings
     drop_path_per: str = "clip"  # temporal blocks drop a branch per clip, or per (clip, joint) "sequence" (official)
     relative_2d: bool = False  # ours: each token also gets its 2D offset from the root (docs/recipe.md); paper: 2D alone
+    whole_pose_2d: bool = False  # ours: every token of a frame also gets one embedding of that frame's whole 2D pose
     skeleton: Skeleton = field(default=H36M, repr=False)
 
     def __post_init__(self) -> None:
@@ -367,6 +368,8 @@ class HSTDenoiser(nn.Module):
         self.state_channels = NOISY_INPUTS[config.noisy_input]
         self.keypoint_channels = 4 if config.relative_2d else 2
         self.input_embedding = nn.Linear(self.keypoint_channels + self.state_channels, width)
+        if config.whole_pose_2d:
+            self.pose_embedding = nn.Linear(joints * self.keypoint_channels, width)
         self.joint_embedding = nn.Parameter(torch.zeros(joints, width))  # HSP: per joint
         if config.hierarchical_embedding:  # HSP: per hierarchy level, shared by a level's joints
             self.level_embedding = nn.Parameter(torch.zeros(skeleton.num_levels, width))
@@ -410,6 +413,8 @@ class HSTDenoiser(nn.Module):
             joint = joint + self.level_embedding[self.levels]
         if self.config.relative_2d:
             keypoints_2d = torch.cat([keypoints_2d, keypoints_2d - keypoints_2d[..., :1, :]], -1)
+        if self.config.whole_pose_2d:
+            joint = joint + self.pose_embedding(keypoints_2d.flatten(-2)).unsqueeze(-2)  # [B, F, 1, C]
         if self.state_channels:
             state = F.pad(noisy_bones, (0, 0, 1, 0))  # a zero root slot: 17 tokens per frame
             x = self.input_embedding(torch.cat([keypoints_2d, state], -1))

@@ -73,6 +73,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--init-from", help="start from this checkpoint's weights (same backbone; docs/recipe.md)")
     parser.add_argument("--relative-2d", action="store_true", default=None,
                         help="each joint's token also gets its 2D offset from the root (docs/recipe.md)")
+    parser.add_argument("--whole-pose-2d", action="store_true", default=None,
+                        help="every token of a frame also gets an embedding of the frame's whole 2D pose")
     args = parser.parse_args(argv)
     if args.out is None and not args.dry_run:
         parser.error("the following arguments are required: --out (or --dry-run)")
@@ -92,6 +94,9 @@ MODEL_OPTIONS = (("frames", int), ("width", int), ("depth", int), ("heads", int)
                  ("drop_path", float))
 """DenoiserConfig fields the command line can override."""
 
+MODEL_SWITCHES = (("relative_2d", bool), ("whole_pose_2d", bool))
+"""DenoiserConfig switches the command line can turn on (``--relative-2d``, ``--whole-pose-2d``)."""
+
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The profile, as the family member ``--method`` (``family_config``), then every override."""
@@ -102,7 +107,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     overrides = {name: getattr(args, name, None) for name in names}
     if overrides["data"] not in (None, *DATA_SOURCES) and overrides["fresh_data"] is None:
         overrides["fresh_data"] = False  # files have a fixed size: the profile's fresh draws do not apply
-    model = {name: getattr(args, name, None) for name, _ in MODEL_OPTIONS + (("relative_2d", bool),)}
+    model = {name: getattr(args, name, None) for name, _ in MODEL_OPTIONS + MODEL_SWITCHES}
     model = {name: value for name, value in model.items() if value is not None}
     if model:
         overrides["model"] = dataclasses.replace(config.model, **model)

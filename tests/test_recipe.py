@@ -4,7 +4,8 @@
 - ``lr_schedule="onecycle"``: the learning rate per step (warm-up, peak, end);
 - ``fresh_data``: a new draw of the training population per epoch, and exact resume with it;
 - ``init_from``: DDHPose started from the regression member predicts exactly what it does;
-- ``relative_2d``: each joint's token also sees its 2D offset from the root;
+- ``relative_2d``: each joint's token also sees its 2D offset from the root; ``whole_pose_2d``: every
+  token of a frame also sees an embedding of the frame's whole 2D pose;
 - the single-frame MLP of Martinez et al. (``baseline``): per-frame, root at the origin, trains and
   lifts through the same trainer, CLI and lifter.
 """
@@ -169,11 +170,35 @@ def test_relative_2d_adds_each_joints_offset_from_the_root():
         assert torch.allclose(relative(kp, noisy, t), plain(root_at_origin, noisy, t), atol=1e-5)
 
 
-def test_relative_2d_on_the_command_line_and_in_checkpoints(tmp_path):
-    config = config_from_args(parse_args(["--relative-2d", "--out", "x"]))
-    assert config.model.relative_2d and not PROFILES["cpu"].model.relative_2d
+def test_whole_pose_2d_adds_one_embedding_of_the_frames_2d_pose_to_its_tokens():
+    """A constant pose embedding (zero weights, bias b) is b added to every joint's embedding;
+    with weights, moving one joint's 2D changes the other joints' tokens from layer 0 on."""
+    torch.manual_seed(0)
+    config = DenoiserConfig(frames=9, width=16, depth=1, heads=2, hrst=False, hrtt=False)
+    plain, whole = HSTDenoiser(config).eval(), HSTDenoiser(dataclasses.replace(config, whole_pose_2d=True)).eval()
+    whole.load_state_dict(plain.state_dict(), strict=False)
+    assert whole.pose_embedding.in_features == 17 * 2
+    kp, noisy, t = torch.randn(2, 9, 17, 2) * 0.3, torch.randn(2, 9, 16, 4), torch.tensor([10, 900])
+    bias = torch.randn(16)
+    with torch.no_grad():
+        whole.pose_embedding.weight.zero_()
+        whole.pose_embedding.bias.copy_(bias)
+        plain.joint_embedding.add_(bias)
+        assert torch.allclose(whole(kp, noisy, t), plain(kp, noisy, t), atol=1e-5)
+        whole.pose_embedding.weight.normal_()
+        moved = kp.clone()
+        moved[:, 4, 16] += 0.5  # one joint of one frame
+        change = (whole(moved, noisy, t) - whole(kp, noisy, t)).norm(dim=-1)  # [B, F, J]
+    assert bool((change[:, 4, 1:16] > 1e-4).all())  # every other joint of that frame moves
+    assert float(change[:, [0, 1, 2, 3, 5, 6, 7, 8]].max()) > 0  # and the temporal blocks carry it on
+
+
+def test_input_switches_on_the_command_line_and_in_checkpoints(tmp_path):
+    config = config_from_args(parse_args(["--relative-2d", "--whole-pose-2d", "--out", "x"]))
+    assert config.model.relative_2d and config.model.whole_pose_2d
     assert DenoiserConfig.from_dict(config.model.to_dict()) == config.model
-    assert HSTDenoiser(dataclasses.replace(tiny_config().model, relative_2d=True)).input_embedding.in_features == 4 + 4
+    model = HSTDenoiser(dataclasses.replace(tiny_config().model, relative_2d=True, whole_pose_2d=True))
+    assert (model.input_embedding.in_features, model.pose_embedding.in_features) == (4 + 4, 17 * 4)
 
 
 # ------------------------------------------------------------------ the baseline member
