@@ -285,3 +285,118 @@ def test_forward_path_uses_one_noise_draw_for_every_t():
 def test_forward_path_bad_input(poses, times, message):
     with pytest.raises(ValueError, match=message):
         forward_path(poses, times)
+
+
+# ---------------------------------------------------------------- references that mutation testing asked for
+
+
+def test_linear_schedule_by_hand_and_its_defaults():
+    """DDPM's betas, linspace(1e-4, 0.02, T) at T = 1000; at T = 500 both ends scale by 1000 / T = 2
+    (2e-4 ... 0.04), so the product (1 - β) over the run stays comparable. float64, T = 1000 by default."""
+    betas = linear_beta_schedule()
+    assert betas.dtype == torch.float64 and betas.shape == (1000,)
+    assert betas[1].item() == pytest.approx(1e-4 + (0.02 - 1e-4) / 999, rel=1e-12)
+    half = linear_beta_schedule(500)
+    assert half.dtype == torch.float64 and half.shape == (500,)
+    assert half[0].item() == pytest.approx(2e-4, rel=1e-12) and half[-1].item() == pytest.approx(0.04, rel=1e-12)
+    assert Schedule.linear().T == 1000 and Schedule.linear(500).T == 500
+    torch.testing.assert_close(Schedule.linear(500).betas, half, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("call, name", [
+    pytest.param(lambda: split_bone_state([[0.0] * 4] * 16), "bone state", id="split_bone_state"),
+    pytest.param(lambda: noise_joints([[0.0] * 3] * 17, 3, Schedule.cosine()), "pose", id="noise_joints"),
+    pytest.param(lambda: bone_state([[0.0]] * 16, [[0.0] * 3] * 16), "direction", id="bone_state"),
+    pytest.param(lambda: q_sample([0.0], 3, Schedule.cosine()), "x0", id="q_sample"),
+    pytest.param(lambda: forward_path([[0.0] * 3] * 17, [3]), "pose", id="forward_path"),
+])
+def test_a_list_is_refused_with_the_argument_name(call, name):
+    with pytest.raises(TypeError, match=rf"^expected {name} as a torch.Tensor or numpy.ndarray, got list$"):
+        call()
+
+
+def test_noise_joints_draws_from_seed_zero_by_default():
+    schedule = Schedule.cosine()
+    pose = rest_pose()
+    noisy, eps = noise_joints(pose, 400, schedule)
+    expected = torch.randn(16, 3, generator=torch.Generator().manual_seed(0), dtype=pose.dtype)
+    torch.testing.assert_close(eps, expected, rtol=0, atol=0)
+    a = schedule.alpha_bar[400]
+    torch.testing.assert_close(noisy[1:], (a.sqrt() * (pose[1:] - pose[0]) + (1 - a).sqrt() * expected).to(pose.dtype))
+
+
+def test_noise_joints_on_a_batch_is_each_pose_noised_alone():
+    schedule = Schedule.cosine()
+    poses = torch.stack([rest_pose(), rest_pose().flip(-1) + 1.0])  # [2, 17, 3]
+    eps = torch.randn(2, 16, 3, generator=torch.Generator().manual_seed(3), dtype=poses.dtype)
+    noisy, _ = noise_joints(poses, 250, schedule, noise=eps)
+    assert noisy.shape == (2, 17, 3)
+    for i in range(2):
+        alone, _ = noise_joints(poses[i], 250, schedule, noise=eps[i])
+        torch.testing.assert_close(noisy[i], alone, rtol=0, atol=0)
+
+
+def test_forward_path_defaults_and_a_given_schedule():
+    """seed 0 by default: the first draw of Generator(0) is the length noise [16, 1]; a schedule
+    passed in is used (the linear one's ᾱ, not the cosine default's)."""
+    pose = rest_pose()
+    length, _ = disentangle(pose)
+    path = forward_path(pose, [300])
+    eps_length = torch.randn(16, 1, generator=torch.Generator().manual_seed(0), dtype=pose.dtype)
+    a = Schedule.cosine().alpha_bar[300]
+    torch.testing.assert_close(path.length[0], (a.sqrt() * length + (1 - a).sqrt() * eps_length).to(pose.dtype))
+    linear = Schedule.linear()
+    other = forward_path(pose, [300], linear)
+    assert other.alpha_bar.tolist() == [linear.alpha_bar[300].item()]
+    assert other.alpha_bar.item() != pytest.approx(a.item(), rel=1e-3)
+
+
+@pytest.mark.parametrize("pose, ts, message", [
+    pytest.param(torch.zeros(17, 2), [1], r"^expected pose of shape \[17, 3\], got \[17, 2\]$", id="2d-pose"),
+    pytest.param(torch.full((17, 3), float("nan")), [1], r"^expected finite pose, got 51 NaN or infinite values$",
+                 id="nan-pose"),
+    pytest.param(rest_pose(), [[1, 2]], "non-empty 1D sequence of integer times", id="2d-times"),
+    pytest.param(rest_pose(), [], "non-empty 1D sequence of integer times", id="no-times"),
+])
+def test_forward_path_names_what_is_wrong(pose, ts, message):
+    with pytest.raises(ValueError, match=message):
+        forward_path(pose, ts)
+
+
+def test_forward_path_is_root_relative_float64_in_alpha_and_follows_the_skeleton():
+    from ddhpose_lite.skeleton import Skeleton
+
+    pose = rest_pose() + torch.tensor([0.5, -1.0, 2.0])  # the root away from the origin
+    path = forward_path(pose, [-1, 10])
+    torch.testing.assert_close(path.clean, pose - pose[0])
+    torch.testing.assert_close(path.joints[0], pose - pose[0])  # t = -1: the clean root-relative pose
+    assert path.alpha_bar.dtype == torch.float64
+    assert path.alpha_bar[1].item() == Schedule.cosine().alpha_bar[10].item()
+    chain = Skeleton(names=("a", "b", "c", "d"), parents=(-1, 0, 1, 2))
+    line = torch.tensor([[0.0, 0, 0], [0, 0, 1], [0, 0, 3], [0, 0, 6]])
+    short = forward_path(line, [-1], skeleton=chain)
+    assert short.length.shape == (1, 3, 1) and short.length[0, :, 0].tolist() == [1.0, 2.0, 3.0]
+    torch.testing.assert_close(short.bones_pose[0], line)
+
+
+def test_forward_path_joints_are_the_third_draw_by_hand_and_noise_bones_defaults_to_seed_zero():
+    """forward_path draws ε in the order length [16, 1], direction [16, 3], joints [16, 3] from one
+    generator; the joints at t are √ᾱ_t x_0 + √(1 - ᾱ_t) ε_joints (root-relative, root at 0)."""
+    pose = rest_pose()
+    length, direction = disentangle(pose)
+    generator = torch.Generator().manual_seed(5)
+    eps_length, eps_direction, eps_joints = (torch.randn(*shape, generator=generator, dtype=pose.dtype)
+                                             for shape in ((16, 1), (16, 3), (16, 3)))
+    path = forward_path(pose, [100, 700], seed=5)
+    for i, t in enumerate((100, 700)):
+        a = Schedule.cosine().alpha_bar[t]
+        expected = (a.sqrt() * (pose[1:] - pose[0]) + (1 - a).sqrt() * eps_joints).to(pose.dtype)
+        torch.testing.assert_close(path.joints[i, 1:], expected)
+        assert torch.equal(path.joints[i, 0], torch.zeros(3))
+        torch.testing.assert_close(path.direction[i], (a.sqrt() * direction + (1 - a).sqrt() * eps_direction).to(pose.dtype))
+    default_length, default_direction = noise_bones(length, direction, 500, Schedule.cosine())
+    seeded_length, seeded_direction = noise_bones(length, direction, 500, Schedule.cosine(), seed=0)
+    assert torch.equal(default_length, seeded_length) and torch.equal(default_direction, seeded_direction)
+    _, eps = q_sample(length, 500, Schedule.cosine(), seed=0)
+    a = Schedule.cosine().alpha_bar[500]
+    torch.testing.assert_close(default_length, (a.sqrt() * length + (1 - a).sqrt() * eps).to(length.dtype))

@@ -28,7 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 TESTS = {
     "bones": ["tests/test_bones.py"],
-    "diffusion": ["tests/test_diffusion.py", "tests/test_reference_core.py"],
+    "diffusion": ["tests/test_diffusion.py", "tests/test_reference_core.py",
+                  # the shifted forward process and its DDIM step (q_sample_shifted, ddim_step_shifted, a
+                  # shifted start of ddim_sample): their references, without the family's training runs
+                  *(f"tests/test_family.py::{name}" for name in (
+                      "test_shifted_forward_process_matches_its_definition_by_hand",
+                      "test_shifted_forward_process_with_a_standard_start_is_the_plain_one",
+                      "test_shifted_ddim_step_by_hand", "test_shifted_process_refuses_bad_scale_and_shapes",
+                      "test_gmm_start_follows_the_fitted_mixture_not_a_standard_normal",
+                      "test_refinement_start_is_the_base_estimate_plus_the_residual_gaussian"))],
     "sampling": ["tests/test_sampling.py", "tests/test_reference_core.py"],
     "objective": ["tests/test_training.py", "tests/test_reference_core.py"],
     "metrics": ["tests/test_metrics.py", "tests/test_evaluate.py"],
