@@ -184,7 +184,7 @@ middle = len(test_seq) // 2
 pose = test_seq.poses_3d[middle]  # [17, 3], camera frame, root-relative
 ts = [100, 500, 900]
 generator = torch.Generator().manual_seed(0)
-eps = torch.randn(16, 3, generator=generator)  # one draw of noise, reused by the joint-space rows
+eps = torch.randn(16, 3, generator=generator)  # one draw of noise, reused by the joint-space processes
 k = mixture.component_of(torch.tensor([0.5]))  # the component a uniform draw of 0.5 picks
 gmm_mean, gmm_scale = mixture.means[k].reshape(16, 3).float(), mixture.scales[k].reshape(16, 3).float()
 base_pose = lifter.lift(test_seq.keypoints_2d[middle - 13:middle + 14], 1, 1, seed=0).p_agg()[13]
@@ -203,14 +203,14 @@ viz.noising_grid({name: torch.stack(p) for name, p in rows.items()}, ts, referen
                  title="One pose, four forward processes")
 
 # %% [markdown]
-# Read the columns left to right. In **joint space** the joints scatter independently; by t = 900
-# nothing of the person is left. In **bone space** a noisy bone drags its whole sub-tree, so the
-# extremities go first (the error accumulation of lesson 02), and the bone lengths (0.1–0.45 m)
-# drown in noise long before the unit directions. The **GMM** process does not go to a cloud
-# around the origin but to a mixture component: at t = 900 a generic person stands there. The
-# **refinement** ends at the base estimate plus its typical error (the σ per joint printed above:
-# a few centimetres at the hips, about ten at the wrists). How far each start is from the truth,
-# in numbers:
+# One column per process, time grows downwards. In **joint space** the joints scatter
+# independently; by t = 900 nothing of the person is left. In **bone space** a noisy bone drags its
+# whole sub-tree, so the extremities go first (the error accumulation of lesson 02), and the bone
+# lengths (0.1–0.45 m) drown in noise long before the unit directions. The **GMM** process does not
+# go to a cloud around the origin but to a mixture component: at t = 900 a generic person stands
+# there. The **refinement** ends at the base estimate plus its typical error (the σ per joint
+# printed above: a few centimetres at the hips, about ten at the wrists). How far each start is
+# from the truth, in numbers:
 
 # %%
 # NBVAL_CHECK_OUTPUT

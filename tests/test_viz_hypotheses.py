@@ -109,3 +109,15 @@ def test_explorer_frames_and_sliders():
     assert len(fig.to_json()) < 400_000
     with pytest.raises(ValueError, match="at least one clip frame"):
         viz.hypothesis_explorer(result, frames=[])
+
+
+def test_3d_panel_is_seen_from_far_enough_for_its_axis_labels():
+    """Lesson 06 (issue 27): seen from the usual distance × 1.15 the tall box of a camera-frame pose
+    filled the 3D panel, and its left axis was cut ("0.5" showed as "5", "-y (m, up)" was gone; in
+    the kernel-free twin, 320 px tall above its sliders, "x (m, right)"). Measured in Chromium
+    (tests/helpers/figure_labels.scene_edges): from × 1.45 nothing reaches the panel's edges."""
+    from ddhpose_lite.viz.core import _EYES
+    for fig in (viz.hypothesis_view(make_result()), viz.hypothesis_explorer(make_result(), frames=[0, 3])):
+        eye = fig.layout.scene.camera.eye
+        ratio = np.linalg.norm([eye.x, eye.y, eye.z]) / np.linalg.norm(list(_EYES["camera"].values()))
+        assert ratio == pytest.approx(1.45, abs=0.01)

@@ -238,7 +238,9 @@ def hypothesis_figure(arrays: HypothesisArrays, state: Mapping, *, title: str | 
     apply_update(fig, update)
     if title:
         fig.layout.title.text = title
-    fig.update_layout(scene=_scene(arrays.scene_points, "camera", distance=1.15),  # axis titles inside
+    # seen from farther than the default: the tick labels and titles of the tall box stay inside the
+    # scene at 480 px (the scrubber) and at 320 px (the kernel-free twin, above its sliders)
+    fig.update_layout(scene=_scene(arrays.scene_points, "camera", distance=1.45),
                       coloraxis=dict(colorscale=_UNCERTAINTY_SCALE, cmin=0, cmax=arrays.cmax,
                                      colorbar=dict(title=dict(text="spread (mm)", side="right"), len=0.6,
                                                    thickness=12, x=1.0)),

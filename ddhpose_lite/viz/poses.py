@@ -271,9 +271,11 @@ def _animation_controls(labels: Sequence[str], duration_ms: float, redraw: bool)
                 args=[None, dict(timing(duration_ms), fromcurrent=True)])
     pause = dict(label="\u275a\u275a", method="animate", args=[[None], timing(0)])
     return dict(
-        sliders=[dict(steps=steps, active=0, x=0.2, len=0.78, y=0.02, yanchor="top",
+        # the slider spans the width from the buttons' left edge; its rail starts 95 px in, right of
+        # the two buttons (about 85 px), whatever the figure's width (a fraction of it would not)
+        sliders=[dict(steps=steps, active=0, x=0.01, len=0.99, y=0.02, yanchor="top",
                       currentvalue=dict(prefix="frame ", xanchor="right", font=dict(size=12)),
-                      pad=dict(t=10))],
+                      pad=dict(t=10, l=95))],
         updatemenus=[dict(type="buttons", buttons=[play, pause], direction="left", showactive=False,
                           x=0.01, y=0.02, xanchor="left", yanchor="top", pad=dict(t=10, r=5))],
     )
@@ -324,7 +326,9 @@ def animate_clip(poses, skeleton: Skeleton = H36M, *, fps: float = 50, stride: i
         frames.append(go.Frame(name=str(k), data=[dict(type="scatter3d", **c) for c in coords],
                                traces=list(range(len(coords)))))
     all_points = np.stack([a[kept] for a in arrays.values()])
-    layout = base_layout(width, height, title, scene=_scene(all_points, frame), showlegend=overlay,
+    # seen from 1.3 times the usual distance: the axes' tick labels and titles stay inside the scene
+    # (issue 27: from 1.0 the left and bottom axes were cut, in lessons 02 and 06)
+    layout = base_layout(width, height, title, scene=_scene(all_points, frame, distance=1.3), showlegend=overlay,
                          **_animation_controls([str(f) for f in kept], 1000.0 * stride / fps, True))
     layout["margin"]["b"] = 70
     if "level" in styles.values():
