@@ -307,6 +307,7 @@ def test_linear_schedule_by_hand_and_its_defaults():
     pytest.param(lambda: split_bone_state([[0.0] * 4] * 16), "bone state", id="split_bone_state"),
     pytest.param(lambda: noise_joints([[0.0] * 3] * 17, 3, Schedule.cosine()), "pose", id="noise_joints"),
     pytest.param(lambda: bone_state([[0.0]] * 16, [[0.0] * 3] * 16), "direction", id="bone_state"),
+    pytest.param(lambda: bone_state([[0.0]] * 16, torch.zeros(16, 3)), "length", id="bone_state-length"),
     pytest.param(lambda: q_sample([0.0], 3, Schedule.cosine()), "x0", id="q_sample"),
     pytest.param(lambda: forward_path([[0.0] * 3] * 17, [3]), "pose", id="forward_path"),
 ])
@@ -400,3 +401,70 @@ def test_forward_path_joints_are_the_third_draw_by_hand_and_noise_bones_defaults
     _, eps = q_sample(length, 500, Schedule.cosine(), seed=0)
     a = Schedule.cosine().alpha_bar[500]
     torch.testing.assert_close(default_length, (a.sqrt() * length + (1 - a).sqrt() * eps).to(length.dtype))
+
+
+def test_bone_state_names_a_bad_direction_and_takes_the_directions_dtype():
+    length, direction = disentangle(rest_pose())
+    with pytest.raises(ValueError, match=r"^expected direction of shape \[\.\.\., B, 3\], got \[16, 4\]$"):
+        bone_state(length, torch.zeros(16, 4))
+    state = bone_state(length.double(), direction.float())
+    assert state.dtype == torch.float32
+    torch.testing.assert_close(state[:, 3:], length.float())
+
+
+def test_ddim_sample_takes_five_steps_by_default():
+    trajectory = ddim_sample(lambda x, t: torch.zeros_like(x), (3,), Schedule.cosine())
+    assert trajectory.times == [(999, 799), (799, 599), (599, 399), (399, 199), (199, -1)]
+    assert trajectory.x0.shape == (5, 1, 3) and trajectory.xt.shape == (6, 1, 3)
+
+
+@pytest.mark.parametrize("t, t_next", [(599, 399), (1, 0)])
+def test_ddim_step_with_noise_matches_the_formula(t, t_next):
+    """Eq. 4 with η = 1 (the default), written out: ε̂ from x0_for_eps, σ = √((1 - ᾱ') / (1 - ᾱ)) √(1 - ᾱ / ᾱ'),
+    x' = √ᾱ' x̂_0 + √(1 - ᾱ' - σ²) ε̂ + σ z; t_next = 0 is a step like any other (only -1 returns x̂_0)."""
+    schedule = Schedule.cosine()
+    g = torch.Generator().manual_seed(1)
+    x_t, x0, x0_eps, z = (torch.randn(6, generator=g, dtype=torch.float64) for _ in range(4))
+    a, a_next = schedule.alpha_bar[t].item(), schedule.alpha_bar[t_next].item()
+    eps = (x_t - math.sqrt(a) * x0_eps) / math.sqrt(1 - a)
+    sigma = math.sqrt((1 - a_next) / (1 - a)) * math.sqrt(1 - a / a_next)
+    expected = math.sqrt(a_next) * x0 + math.sqrt(1 - a_next - sigma**2) * eps + sigma * z
+    torch.testing.assert_close(ddim_step(x_t, x0, t, t_next, schedule, x0_for_eps=x0_eps, noise=z), expected)
+    half = 0.5 * math.sqrt((1 - a_next) / (1 - a)) * math.sqrt(1 - a / a_next)
+    expected_half = math.sqrt(a_next) * x0 + math.sqrt(1 - a_next - half**2) * eps + half * z
+    torch.testing.assert_close(ddim_step(x_t, x0, t, t_next, schedule, 0.5, x0_for_eps=x0_eps, noise=z), expected_half)
+    drawn = ddim_step(x_t, x0, t, t_next, schedule, x0_for_eps=x0_eps, generator=torch.Generator().manual_seed(9))
+    z9 = torch.randn(6, generator=torch.Generator().manual_seed(9), dtype=torch.float64)
+    torch.testing.assert_close(drawn, expected + sigma * (z9 - z))
+
+
+@pytest.mark.parametrize("t, t_next", [(399, 399), (399, 599)])
+def test_ddim_step_refuses_to_go_up_in_time(t, t_next):
+    with pytest.raises(ValueError, match=rf"^expected t > t_next, got t={t}, t_next={t_next}$"):
+        ddim_step(torch.zeros(2), torch.zeros(2), t, t_next, Schedule.cosine(), eta=0.0)
+
+
+def test_ddim_step_to_minus_one_returns_the_prediction_itself():
+    x0 = torch.randn(4)
+    assert ddim_step(torch.randn(4), x0, 199, -1, Schedule.cosine()) is x0
+
+
+def test_ddim_sample_starts_from_seed_zero_by_default():
+    trajectory = ddim_sample(lambda x, t: torch.zeros_like(x), (3,), Schedule.cosine(), steps=1)
+    start = torch.randn((1, 3), generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(trajectory.xt[0], start, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("options, message", [
+    pytest.param({"eta": -0.5}, r"^expected eta >= 0, got -0\.5$", id="negative-eta"),
+    pytest.param({"clip": 0.0}, r"^expected clip > 0 or None, got 0\.0$", id="zero-clip"),
+    pytest.param({"clip": -1.1}, r"^expected clip > 0 or None, got -1\.1$", id="negative-clip"),
+])
+def test_ddim_sample_refuses_bad_eta_and_clip(options, message):
+    with pytest.raises(ValueError, match=message):
+        ddim_sample(lambda x, t: x, (3,), Schedule.cosine(), **options)
+
+
+def test_a_clip_below_one_clamps_the_prediction():
+    trajectory = ddim_sample(lambda x, t: torch.full_like(x, 2.0), (3,), Schedule.cosine(), steps=2, clip=0.5)
+    assert torch.equal(trajectory.x0, torch.full((2, 1, 3), 0.5)) and torch.equal(trajectory.sample, torch.full((1, 3), 0.5))
