@@ -24,6 +24,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpers.figure_labels import label_problems, scene_problems
+
 REPOSITORY = Path(__file__).resolve().parents[2]
 # JupyterLab's own settings for a quiet, offline session: no news or update checks (a toast
 # asking about them would cover the notebook)
@@ -371,6 +373,16 @@ class LessonPage:
 
     def figures_outside_their_output(self, tolerance: float = 2.0) -> list[dict]:
         return self.page.evaluate(_OUTSIDE, tolerance)
+
+    def unreadable_labels(self, tolerance: float = 2.0) -> dict[str, list[str]]:
+        """{figure title: its labels outside the figure, cut or overlapping} for every plotly figure of
+        the lesson (``helpers.figure_labels``: boxes of the SVG plotly.js drew)."""
+        return label_problems(self.page.evaluate_handle("window.__lesson.node"), tolerance)
+
+    def cut_3d_scenes(self) -> dict[str, list[str]]:
+        """{figure title / scene: the edges it is cut at} for every 3D scene of the lesson (its WebGL
+        axes, ticks and titles are no SVG: measured on a screenshot, ``figure_labels.scene_problems``)."""
+        return scene_problems(self.page, self.page.evaluate_handle("window.__lesson.node"))
 
     def note(self, what: str) -> None:
         """Record in the timeline that ``what`` is done (written next to the screenshots)."""
