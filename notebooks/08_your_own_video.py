@@ -64,7 +64,10 @@ REPOSITORY = "https://github.com/ddhpose-lite/ddhpose_lite"  # the one place: py
 if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"ddhpose_lite @ git+{REPOSITORY}"], check=True)
     # the detector and the sample clip; without them the lesson still runs, on saved detections
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "mediapipe==0.10.14"], check=False)
+    detector = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "mediapipe==0.10.14"], check=False)
+    if detector.returncode != 0:
+        print(f"Installing the detector (mediapipe) FAILED (pip exit status {detector.returncode}): the lesson runs "
+              "on the sample's saved detections, and an uploaded clip cannot be used.")
     subprocess.run(["apt-get", "install", "-y", "-qq", "opencv-doc"], check=False)
 
 import ddhpose_lite
@@ -135,27 +138,69 @@ print("detector:", "MediaPipe Pose" if HAVE_DETECTOR else "not installed",
 # we tell it where one man is in the first frame (`SAMPLE_BOX`) and it follows him with a crop.
 #
 # **Your own video:** upload a short clip (a few seconds, one person, whole body in view) with
-# the button below, then run the cells after it again. With `box="auto"` the detector looks at
+# the button below (the line under it says which file arrived, how long it is and at what frame
+# rate), then run the cells after it again. With `box="auto"` the detector looks at
 # the whole frame if it sees someone there, else it follows the person OpenCV's HOG people
 # detector is surest of; give a box yourself to pick another person. `seconds` keeps long videos
 # short.
 
 # %%
+def describe_video(path: Path) -> str:
+    """The file's name and size, and with the extra its length, frame rate and image size."""
+    if not path.is_file():
+        return f"{path.name}: no such file"
+    text = f"{path.name}, {path.stat().st_size / 1e6:.1f} MB"
+    try:
+        info = video.video_info(path)
+    except ImportError:
+        return text + " (its length and frame rate need the video extra)"
+    except ValueError as error:
+        return f"{text}: {error}"
+    return text + (f", {info['frames'] / info['fps']:.1f} s at {info['fps']:g} fps, "
+                   f"{info['image_size'][0]} x {info['image_size'][1]} px")
+
+
 upload = ipywidgets.FileUpload(accept="video/*", multiple=False, description="Upload a video",
                                tooltip="Choose a short video of one person")
-upload
+received = ipywidgets.Output()
+
+
+def show_upload(change) -> None:
+    """Say which file arrived (the button is too narrow to show its name)."""
+    received.clear_output()
+    with received:
+        saved = video.saved_upload(upload.value)
+        print("received:", describe_video(saved) if saved is not None else "nothing")
+
+
+upload.observe(show_upload, names="value")
+ipywidgets.VBox([upload, received])
+
+# %% [markdown]
+# Or give your video by its path (easier for big phone videos than the browser's upload), and
+# which part of it to use. `BOX` is (x0, y0, x1, y1) in pixels around the person in the first
+# frame, or "auto".
+
+# %%
+VIDEO_PATH = None  # e.g. "~/Videos/me.mp4", a file on the machine that runs this notebook
+START, SECONDS, BOX = 0.0, 10.0, "auto"
+
 
 # %%
 def chosen_video():
-    """(path, start, seconds, box) of the uploaded video if there is one, else of the sample."""
+    """(path, start, seconds, box) of VIDEO_PATH if set, else of the uploaded video if there is
+    one, else of the sample."""
+    if VIDEO_PATH:
+        return Path(VIDEO_PATH).expanduser(), START, SECONDS, BOX
     uploaded = video.saved_upload(upload.value)
     if uploaded is not None:
-        return uploaded, 0.0, 10.0, "auto"
+        return uploaded, START, SECONDS, BOX
     return video.SAMPLE_VIDEO, video.SAMPLE_START, 10.0, video.SAMPLE_BOX
 
 
 path, start, seconds, box = chosen_video()
-print(f"video: {path.name}, from {start} s for {seconds} s", "· box:", box)
+print("video:", describe_video(path))
+print(f"used: from {start} s for up to {seconds} s (a shorter clip: all of it) · box: {box}")
 
 # %% [markdown]
 # ## 3 · What the detector saw
@@ -168,7 +213,13 @@ print(f"video: {path.name}, from {start} s for {seconds} s", "· box:", box)
 if HAVE_DETECTOR and path.exists():
     detections = video.detect_landmarks(path, start, seconds, box)
 else:
-    print("no detector or no video here: using the saved detections of the sample clip")
+    missing = ([] if HAVE_DETECTOR else [f"the detector (install it with {video.VIDEO_EXTRA}, then restart the kernel)"])
+    missing += [] if path.exists() else [f"the video {path}" + ("" if path != video.SAMPLE_VIDEO else
+                                                                 " (apt install opencv-doc)")]
+    print("Missing here:", " and ".join(missing) + ".")
+    if path != video.SAMPLE_VIDEO:
+        print(f"Your video {path.name} is NOT used.")
+    print("Using the saved detections of the sample clip instead.")
     detections = video.Detections.load(video.SAMPLE_DETECTIONS)
 
 # %%

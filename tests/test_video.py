@@ -583,3 +583,16 @@ def test_the_landmarks_to_joints_picture():
         viz.landmarks_to_joints(landmarks, joints[0], picture="data:image/png;base64,AAA")
     with pytest.raises(ValueError, match=r"joints"):
         viz.landmarks_to_joints(landmarks, joints[0, :16])
+
+
+@pytest.mark.parametrize("info, start, seconds, expected", [
+    (dict(fps=10.0, frames=30), 0.0, 10.0, 30),     # issue 27: a 3 s clip asked for 10 s: 30 frames, not 100
+    (dict(fps=10.0, frames=300), 0.0, 10.0, 100),   # a long clip: what was asked
+    (dict(fps=10.0, frames=300), 25.0, 10.0, 50),   # from 25 s: the 5 s left
+    (dict(fps=25.0, frames=10), 0.0, None, 10),     # to the end
+    (dict(fps=25.0, frames=0), 0.0, 2.0, 50),       # no frame count in the header: what was asked
+    (dict(fps=25.0, frames=0), 0.0, None, None),    # nor a length: unknown
+])
+def test_the_detection_bar_counts_the_frames_the_clip_has(info, start, seconds, expected):
+    from ddhpose_lite.video import expected_frames
+    assert expected_frames(info, start, seconds) == expected

@@ -18,7 +18,7 @@ from .._tensors import check_image_size, check_int, check_number
 from .files import _FORMAT, _load, _save
 from .frames import _cv2, _rgb, image_data_uri, read_frames, require_video_extra, video_info
 
-__all__ = ["SAMPLE_DETECTIONS", "Detections", "detect_image", "find_person", "detect_landmarks"]
+__all__ = ["SAMPLE_DETECTIONS", "Detections", "detect_image", "find_person", "detect_landmarks", "expected_frames"]
 
 SAMPLE_DETECTIONS = Path(__file__).resolve().parents[1] / "assets" / "sample_video_detections.npz"
 """``detect_landmarks(SAMPLE_VIDEO, SAMPLE_START, 10, SAMPLE_BOX)`` saved (landmarks only, no
@@ -140,6 +140,18 @@ class _quiet(warnings.catch_warnings):
         return out
 
 
+def expected_frames(info: dict, start: float = 0.0, seconds: float | None = None) -> int | None:
+    """How many frames ``read_frames(path, start, seconds)`` will give, from ``video_info``'s
+    ``fps`` and ``frames`` (the header's count; None if it has none and ``seconds`` is None): a
+    clip shorter than ``start + seconds`` gives what it has, which is no error."""
+    fps, count = info["fps"], info.get("frames") or 0
+    left = None if count <= 0 else max(0, count - round(start * fps))
+    asked = None if seconds is None else max(1, round(seconds * fps))
+    if left is None:
+        return asked
+    return left if asked is None else min(asked, left)
+
+
 def detect_landmarks(path, start: float = 0.0, seconds: float | None = 10.0, box="auto", complexity: int = 1,
                      progress: bool = True, picture_width: int = 768, fps: float | None = None) -> Detections:
     """MediaPipe Pose (video mode, its landmark filter on) on every frame of a clip -> Detections.
@@ -164,11 +176,12 @@ def detect_landmarks(path, start: float = 0.0, seconds: float | None = 10.0, box
         first = next(read_frames(path, start, seconds, info["fps"]), None)
         box = None if first is None or detect_image(first, complexity) is not None else find_person(first)
     crop = None if box is None else _square(_box(box, w, h), w, h)
-    total = None if seconds is None else max(1, round(seconds * info["fps"]))
     landmarks, visibility, pictures = [], [], []
     frames = read_frames(path, start, seconds, info["fps"])
-    with _quiet(), _started_pose(mp, False, complexity) as pose:
-        for image in tqdm(frames, total=total, desc="detecting", unit="frame", disable=not progress):
+    bar = tqdm(frames, total=expected_frames(info, start, seconds), desc="detecting", unit="frame",
+               disable=not progress)
+    with _quiet(), _started_pose(mp, False, complexity) as pose, bar:
+        for image in bar:
             x0, y0, x1, y1 = (0, 0, w, h) if crop is None else crop
             found = _landmarks(pose.process(np.ascontiguousarray(image[y0:y1, x0:x1])), (x0, y0), x1 - x0, y1 - y0)
             if found is None:
@@ -181,6 +194,9 @@ def detect_landmarks(path, start: float = 0.0, seconds: float | None = 10.0, box
                     crop = _follow(found[0], found[1], w, h, crop)
             if picture_width:
                 pictures.append(image_data_uri(image, picture_width))
+        if not bar.disable and bar.total != bar.n:  # the header's frame count was off: every frame there was is done
+            bar.total = bar.n
+            bar.refresh()
     if not landmarks:
         raise ValueError(f"expected frames from {path} between {start} s and {start + (seconds or 0)} s, got none")
     return Detections(np.stack(landmarks), np.stack(visibility), info["fps"], (w, h), float(start), Path(path).name,
