@@ -209,8 +209,10 @@ def test_bad_input_errors(call, error, message):
 from ddhpose_lite.bones import compose  # noqa: E402
 from ddhpose_lite.diffusion import (  # noqa: E402
     bone_state,
+    ddim_step_shifted,
     forward_path,
     noise_joints,
+    q_sample_shifted,
     split_bone_state,
 )
 
@@ -468,3 +470,88 @@ def test_ddim_sample_refuses_bad_eta_and_clip(options, message):
 def test_a_clip_below_one_clamps_the_prediction():
     trajectory = ddim_sample(lambda x, t: torch.full_like(x, 2.0), (3,), Schedule.cosine(), steps=2, clip=0.5)
     assert torch.equal(trajectory.x0, torch.full((2, 1, 3), 0.5)) and torch.equal(trajectory.sample, torch.full((1, 3), 0.5))
+
+
+def test_ddim_sample_draws_its_noise_with_the_given_function_and_generator():
+    """``noise(generator)`` draws x_T and every step's z from the run's generator, in float64 here:
+    the state is cast to ``dtype`` (float32 by default)."""
+    calls = []
+
+    def noise(generator):
+        calls.append(generator)
+        return torch.randn((2, 3), generator=generator, dtype=torch.float64)
+
+    trajectory = ddim_sample(lambda x, t: torch.zeros_like(x), (3,), Schedule.cosine(), steps=2, hypotheses=2,
+                             seed=4, noise=noise)
+    assert len(calls) == 2 and all(isinstance(g, torch.Generator) for g in calls)  # x_T, then z of the first step
+    assert trajectory.xt.dtype == torch.float32
+    start = torch.randn((2, 3), generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    torch.testing.assert_close(trajectory.xt[0], start.float(), rtol=0, atol=0)
+    with pytest.raises(ValueError, match=r"^expected noise of shape \[2, 3\], got \[2, 4\]$"):
+        ddim_sample(lambda x, t: x, (3,), Schedule.cosine(), hypotheses=2, noise=lambda g: torch.zeros(2, 4))
+
+
+def test_ddim_sample_from_a_shifted_start():
+    """x_T = mean + scale ⊙ z; with an oracle the run still ends at x_0; the official clamp is refused."""
+    mean, scale = torch.tensor([1.0, -2.0, 0.5]), torch.tensor([0.5, 2.0, 1.0])
+    x0 = torch.tensor([0.3, 0.1, -0.2])
+    trajectory = ddim_sample(lambda x, t: x0.expand_as(x), (3,), Schedule.cosine(), steps=3, seed=2,
+                             start=(mean, scale))
+    z = torch.randn((1, 3), generator=torch.Generator().manual_seed(2))
+    torch.testing.assert_close(trajectory.xt[0], mean + scale * z)
+    torch.testing.assert_close(trajectory.sample, x0.expand(1, 3))
+    with pytest.raises(ValueError, match=r"^expected clip=None with a shifted start \(the official clamp is for "
+                                         r"N\(0, I\)\), got both$"):
+        ddim_sample(lambda x, t: x, (3,), Schedule.cosine(), clip=1.1, start=(mean, scale))
+
+
+# the shifted forward process (DiffPose Eq. 6): its by-hand references are in test_family.py
+@pytest.mark.parametrize("x0, mean, scale, error, message", [
+    pytest.param([[0.0] * 3] * 2, torch.zeros(3), torch.ones(3), TypeError, r"^expected x0 as a torch\.Tensor", id="x0-list"),
+    pytest.param(torch.zeros(2, 3), [0.0] * 3, torch.ones(3), TypeError, r"^expected mean as a torch\.Tensor", id="mean-list"),
+    pytest.param(torch.zeros(2, 3), torch.zeros(3), [1.0] * 3, TypeError, r"^expected scale as a torch\.Tensor",
+                 id="scale-list"),
+    pytest.param(torch.zeros(2, 3), torch.zeros(3), torch.ones(4), ValueError,
+                 r"^expected mean and scale that broadcast to \[2, 3\], got \[3\] and \[4\]$", id="scale-4"),
+    pytest.param(torch.zeros(2, 3), torch.zeros(4), torch.ones(4), ValueError,
+                 r"^expected mean and scale that broadcast to \[2, 3\], got \[4\] and \[4\]$", id="both-4"),
+    pytest.param(torch.zeros(2, 3), torch.zeros(3), torch.tensor([1.0, 0.0, 1.0]), ValueError,
+                 r"^expected scale > 0 everywhere, got zero or negative entries$", id="zero-scale"),
+])
+def test_shifted_process_names_what_is_wrong(x0, mean, scale, error, message):
+    with pytest.raises(error, match=message):
+        q_sample_shifted(x0, 5, Schedule.cosine(), mean, scale)
+
+
+def test_shifted_process_draws_from_the_seed_and_keeps_x0s_dtype():
+    """x_t = √ᾱ x_0 + (1 - √ᾱ) m + √(1 - ᾱ) s ε with ε the first draw of Generator(seed), seed 0 by default;
+    float64 mean and scale do not change a float32 x_0's dtype."""
+    schedule = Schedule.cosine()
+    x0 = torch.tensor([[0.2, -0.4, 1.0]])
+    mean, scale = torch.tensor([1.0, 0.0, -1.0], dtype=torch.float64), torch.tensor([0.5, 2.0, 1.0], dtype=torch.float64)
+    a = schedule.alpha_bar[300].item()
+    for seed in (None, 0, 3):
+        got, eps = q_sample_shifted(x0, 300, schedule, mean, scale, **({} if seed is None else {"seed": seed}))
+        drawn = torch.randn((1, 3), generator=torch.Generator().manual_seed(seed or 0))
+        torch.testing.assert_close(eps, drawn, rtol=0, atol=0)
+        assert got.dtype == torch.float32
+        expected = math.sqrt(a) * x0 + (1 - math.sqrt(a)) * mean.float() + math.sqrt(1 - a) * scale.float() * drawn
+        torch.testing.assert_close(got, expected)
+
+
+def test_shifted_ddim_step_with_noise_by_hand():
+    """ᾱ_t = 0.32 -> ᾱ_next = 0.64 (betas 0.36, 0.5); η = 1 by default: σ = √(0.36 / 0.68) √(1 - 0.5),
+    whitened u' = 0.8 û_0 + √(0.36 - σ²) ε̂ + σ z, x' = m + s u'; z from ``noise`` or drawn from ``generator``."""
+    schedule = Schedule(torch.tensor([0.36, 0.5], dtype=torch.float64))
+    x_t, x0 = torch.tensor([3.0, -1.0], dtype=torch.float64), torch.tensor([1.0, 0.5], dtype=torch.float64)
+    mean, scale = torch.tensor([1.0, 0.0], dtype=torch.float64), torch.tensor([2.0, 0.5], dtype=torch.float64)
+    u_t, u0 = (x_t - mean) / scale, (x0 - mean) / scale  # (1, -2) and (0, 1)
+    eps = (u_t - math.sqrt(0.32) * u0) / math.sqrt(0.68)
+    sigma = math.sqrt(0.36 / 0.68) * math.sqrt(0.5)
+    z = torch.tensor([0.3, -1.2], dtype=torch.float64)
+    expected = mean + scale * (0.8 * u0 + math.sqrt(0.36 - sigma**2) * eps + sigma * z)
+    torch.testing.assert_close(ddim_step_shifted(x_t, x0, 1, 0, schedule, mean, scale, noise=z), expected)
+    drawn = torch.randn(2, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
+    torch.testing.assert_close(ddim_step_shifted(x_t, x0, 1, 0, schedule, mean, scale,
+                                                 generator=torch.Generator().manual_seed(6)),
+                               expected + scale * sigma * (drawn - z))
