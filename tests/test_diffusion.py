@@ -186,7 +186,21 @@ def test_clip_reproduces_the_official_sampler_exactly():
 @pytest.mark.parametrize("call, error, message", [
     pytest.param(lambda s: q_sample(torch.zeros(3), 1000, s), ValueError, "timesteps in -1..999", id="t-past-T"),
     pytest.param(lambda s: q_sample(torch.zeros(3, 2), torch.tensor([1, 2]), s), ValueError,
-                 "one timestep per batch item", id="t-per-item"),
+                 r"^expected one timestep per batch item \(3\), got 2$", id="t-per-item"),
+    pytest.param(lambda s: q_sample(torch.zeros(3), -2, s), ValueError, r"^expected timesteps in -1\.\.999, got -2$",
+                 id="t-below-minus-one"),
+    pytest.param(lambda s: q_sample(torch.full((3,), float("nan")), 5, s), ValueError,
+                 r"^expected finite x0, got 3 NaN or infinite values$", id="nan-x0"),
+    pytest.param(lambda s: q_sample(torch.zeros(3), 5, s, noise=[0.0] * 3), TypeError,
+                 r"^expected noise as a torch\.Tensor or numpy\.ndarray, got list$", id="noise-list"),
+    pytest.param(lambda s: Schedule(torch.full((2, 3), 0.1)), ValueError,
+                 r"^expected betas \[T\] in \(0, 1\), got shape \[2, 3\]$", id="2d-betas"),
+    pytest.param(lambda s: Schedule(torch.tensor([0.1, 0.0, 0.2])), ValueError, r"in \(0, 1\)", id="zero-beta"),
+    pytest.param(lambda s: Schedule(torch.tensor([0.1, 1.0, 0.2])), ValueError, r"in \(0, 1\)", id="beta-one"),
+    pytest.param(lambda s: Schedule(torch.tensor([0.1, 1.5, 0.2])), ValueError, r"in \(0, 1\)", id="beta-past-one"),
+    pytest.param(lambda s: cosine_beta_schedule(10, 1.0), ValueError, r"^expected the offset s in \[0, 1\), got 1\.0$",
+                 id="s-one"),
+    pytest.param(lambda s: cosine_beta_schedule(10, 1.5), ValueError, r"offset s in \[0, 1\)", id="s-past-one"),
     pytest.param(lambda s: q_sample(torch.zeros(3), 5, s, noise=torch.zeros(4)), ValueError, r"noise of shape \[3\]",
                  id="noise-shape"),
     pytest.param(lambda s: ddim_sample(lambda x, t: x, (4,), s, hypotheses=0), ValueError,
@@ -195,7 +209,8 @@ def test_clip_reproduces_the_official_sampler_exactly():
                  r"predict_x0 to return shape \[1, 4\]", id="prediction-shape"),
     pytest.param(lambda s: cosine_beta_schedule(0), ValueError, "T as an int >= 1", id="T-zero"),
     pytest.param(lambda s: ddim_step(torch.zeros(2), torch.zeros(2), 999, 799, s, eta=1.0), ValueError,
-                 "torch.Generator or noise for eta > 0", id="eta-without-noise"),
+                 r"^expected a torch\.Generator or noise for eta > 0 \(the step adds noise\), got neither$",
+                 id="eta-without-noise"),
     pytest.param(lambda s: q_sample(torch.zeros(2), 3, s, seed="a"), TypeError, "seed as int or torch.Generator",
                  id="seed-type"),
 ])
@@ -555,3 +570,87 @@ def test_shifted_ddim_step_with_noise_by_hand():
     torch.testing.assert_close(ddim_step_shifted(x_t, x0, 1, 0, schedule, mean, scale,
                                                  generator=torch.Generator().manual_seed(6)),
                                expected + scale * sigma * (drawn - z))
+
+
+def test_schedules_defaults_their_dtype_and_the_smallest_t():
+    assert cosine_beta_schedule().shape == (1000,)
+    assert Schedule(torch.tensor([0.1, 0.2], dtype=torch.float32)).betas.dtype == torch.float64
+    assert cosine_beta_schedule(10, 0.0).shape == (10,)  # s = 0 is allowed
+    torch.testing.assert_close(Schedule.cosine(100, 0.05).betas, cosine_beta_schedule(100, 0.05), rtol=0, atol=0)
+    assert not torch.allclose(Schedule.cosine(100, 0.05).betas, Schedule.cosine(100).betas)
+    one = cosine_beta_schedule(1)  # T = 1: one step, clipped at 0.999
+    assert one.tolist() == [pytest.approx(0.999)] and ddim_time_pairs(1, 1) == [(0, -1)]
+
+
+def test_q_sample_draws_in_x0s_dtype_from_seed_zero_by_default():
+    schedule = Schedule.cosine()
+    x0 = torch.linspace(-1, 1, 5, dtype=torch.float64)
+    xt, eps = q_sample(x0, 200, schedule)
+    drawn = torch.randn(5, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    assert eps.dtype == torch.float64 and torch.equal(eps, drawn)
+    a = schedule.alpha_bar[200]
+    torch.testing.assert_close(xt, a.sqrt() * x0 + (1 - a).sqrt() * drawn)
+    given = torch.linspace(0, 1, 5, dtype=torch.float64)
+    xt32, eps32 = q_sample(x0.float(), 200, schedule, noise=given)
+    assert xt32.dtype == torch.float32 and eps32.dtype == torch.float32  # the noise takes x0's dtype
+
+
+def test_ddim_sample_passes_the_prediction_for_eps_and_checks_both_shapes():
+    """predict_x0 may return (x̂_0, x̂_0 for ε̂): with η = 0 one step from t = 999 to 799 is
+    √ᾱ' x̂_0 + √(1 - ᾱ') (x_T - √ᾱ x̂_0^ε) / √(1 - ᾱ)."""
+    schedule = Schedule.cosine()
+    trajectory = ddim_sample(lambda x, t: (torch.zeros_like(x), 0.5 * torch.ones_like(x)), (3,), schedule,
+                             steps=5, eta=0.0, seed=1, dtype=torch.float64)
+    a, a_next = schedule.alpha_bar[999].item(), schedule.alpha_bar[799].item()
+    x_T = trajectory.xt[0]
+    torch.testing.assert_close(trajectory.xt[1], math.sqrt(1 - a_next) * (x_T - math.sqrt(a) * 0.5) / math.sqrt(1 - a))
+    with pytest.raises(ValueError, match=r"^expected predict_x0 to return shape \[1, 3\], got \[1, 3\]$"):
+        ddim_sample(lambda x, t: (x, x[..., :2]), (3,), schedule)
+
+
+@pytest.mark.parametrize("predict", [lambda x, t: 0.3 * x, lambda x, t: 0.3 * x + 1.0, lambda x, t: 0.3 * x - 1.0],
+                         ids=["inside", "above", "below"])
+def test_clip_clamps_the_input_and_the_prediction_on_both_sides(predict):
+    """0.3 x stays inside ±1.1, so only the input clamp shows; ±1.0 pushes x̂_0 past either bound."""
+    schedule = Schedule.cosine()
+    x0s, sample = official_sampler_transcription(predict, (4, 7), schedule.alpha_bar, 5, seed=2)
+    trajectory = ddim_sample(predict, (7,), schedule, steps=5, hypotheses=4, seed=2, clip=1.1, dtype=torch.float64)
+    torch.testing.assert_close(trajectory.x0, x0s)
+    torch.testing.assert_close(trajectory.sample, sample)
+
+
+def test_a_clipped_pair_clamps_the_prediction_for_eps_too():
+    schedule = Schedule.cosine()
+    trajectory = ddim_sample(lambda x, t: (torch.zeros_like(x), torch.full_like(x, -3.0)), (3,), schedule,
+                             steps=5, eta=0.0, seed=1, clip=1.1, dtype=torch.float64)
+    a, a_next = schedule.alpha_bar[999].item(), schedule.alpha_bar[799].item()
+    x_T = trajectory.xt[0]
+    torch.testing.assert_close(trajectory.xt[1], math.sqrt(1 - a_next) * (x_T + math.sqrt(a) * 1.1) / math.sqrt(1 - a))
+
+
+def test_fresh_noise_is_drawn_only_for_steps_that_add_it():
+    """x_T, then one z per step with η > 0 that does not end at t = -1 (t_next = 0 included)."""
+    schedule = Schedule(torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64))  # pairs (2, 1), (1, 0), (0, -1)
+    calls = []
+
+    def noise(generator):
+        calls.append(1)
+        return torch.randn((1, 3), generator=generator)
+
+    ddim_sample(lambda x, t: torch.zeros_like(x), (3,), schedule, steps=3, noise=noise)
+    assert len(calls) == 3
+    calls.clear()
+    ddim_sample(lambda x, t: torch.zeros_like(x), (3,), schedule, steps=3, eta=0.0, noise=noise)
+    assert len(calls) == 1
+
+
+def test_a_shifted_start_keeps_float64_and_runs_deterministically_with_eta_zero():
+    mean = torch.tensor([0.1234567890123, -2.0, 0.5], dtype=torch.float64)
+    scale = torch.tensor([0.5, 2.0, 1.0], dtype=torch.float64)
+    trajectory = ddim_sample(lambda x, t: 0.5 * x, (3,), Schedule.cosine(), steps=3, seed=2, eta=0.0,
+                             start=(mean, scale), dtype=torch.float64)
+    z = torch.randn((1, 3), generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    torch.testing.assert_close(trajectory.xt[0], mean + scale * z, rtol=0, atol=1e-15)
+    again = ddim_sample(lambda x, t: 0.5 * x, (3,), Schedule.cosine(), steps=3, seed=2, eta=0.0,
+                        start=(mean, scale), dtype=torch.float64)
+    assert torch.equal(trajectory.xt, again.xt)
