@@ -82,10 +82,11 @@ def test_paper_profile_turns_the_official_options_on_and_the_others_keep_theirs(
     paper = PROFILES["paper"]
     assert (paper.stride, paper.flip, paper.flip_both) == (243, True, True)
     assert (paper.model.init, paper.model.drop_path_per) == ("official", "sequence")
-    for name in ("tiny", "cpu", "gpu"):
+    for name, stride in (("tiny", 0), ("cpu", 27), ("gpu", 0)):  # cpu: windows that do not overlap (docs/recipe.md)
         profile = PROFILES[name]
-        assert (profile.stride, profile.flip_both) == (0, False)
+        assert (profile.stride, profile.flip_both) == (stride, False)
         assert (profile.model.init, profile.model.drop_path_per) == ("trunc_normal", "clip")
+    assert not PROFILES["paper"].model.relative_2d and PROFILES["cpu"].model.relative_2d
     # the official README's test-time settings; windows as the official evaluation
     assert (TEST_TIME["paper"]["h36m"].hypotheses, TEST_TIME["paper"]["h36m"].iterations) == (20, 10)
     assert (TEST_TIME["paper"]["3dhp"].hypotheses, TEST_TIME["paper"]["3dhp"].iterations) == (5, 5)
