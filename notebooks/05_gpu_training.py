@@ -231,7 +231,8 @@ for name, profile in PROFILES.items():
 # %% [markdown]
 # The shipped checkpoint was trained by `tools/train_checkpoint.py` on the data mix, in two stages
 # with the `cpu` profile's recipe (a one-cycle learning rate, a fresh draw of the training
-# population every epoch): first the **regression member** (the same backbone without diffusion),
+# population every epoch in windows that do not overlap, and tokens that also get their joint's
+# 2D offset from the pelvis, `relative_2d`): first the **regression member** (the same backbone without diffusion),
 # then DDHPose **started from its weights** (`--init-from`): at t = T the noisy bones carry no
 # information, so the best x̂₀ there *is* the regression answer, and DDHPose starts knowing it.
 # `docs/recipe.md` logs the experiments behind each choice (the README gives the time and memory);
