@@ -249,15 +249,16 @@ for name, start in starts.items():
 # The paper's column is Human3.6M with the full model; ours is a small model trained for minutes
 # on other data. Compare the **shape** (which row is better, by how much relative to the others),
 # not the millimetres. The rule for "real" here: the difference of the means is larger than the
-# seed-to-seed spread √(s₁² + s₂²) **and** has the same sign for every seed (seeds share their
-# training data, so they pair up); `ablations.compare` applies it. With two seeds the spread is
+# seed-to-seed spread √(s₁² + s₂²) **and** has the same sign for every seed (the runs of one seed
+# share that seed's training data, so they pair up); `ablations.compare` applies it. With two seeds the spread is
 # itself a rough estimate: read "within the spread" as "not shown", not as "no effect".
 #
 # First, how good are these models? The shipped run is the `shared` budget: the `cpu` profile's
 # model (width 64, depth 4, 27 frames) trained for only 4 epochs of 2,500 frames per run, so that
 # all 22 runs (11 variants, 2 seeds) fit in well under an hour on a busy 2-core machine. Its errors
-# are several times the paper's, and the learning curves below are still falling: these are
-# comparisons **early in training**, where the paper's are at convergence.
+# are several times the paper's, and the learning curves below have not flattened (some still
+# fall, others wobble up and down by more than the gaps we look for): these are comparisons
+# **early in training**, where the paper's are at convergence.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -301,18 +302,20 @@ print(f"\n{len(exceeding)} of {len(lines)} differences exceed the seed-to-seed s
 #
 # - **One difference is clearly real: predicting bones is worse** (Table 4, bones in / bones
 #   out, about 80 mm worse than bones in / joints out on both test sets, well beyond the
-#   spread). The paper's sign, much larger here: a small, briefly trained model makes larger
-#   bone errors, and forward kinematics adds them up down every chain (lesson 02).
+#   spread). The paper's sign, much larger here: a small, briefly trained model predicts bones
+#   worse. By level (section 5), the extra error is 21–39 % of DDHPose's on the procedural split
+#   with no growth down the tree, and 31–47 % on the captured one, growing a little: not the
+#   steady accumulation down the chains of lesson 02.
 # - **Everything else is within the seed-to-seed spread.** Joints in against bones in, the
 #   hierarchical embedding, HRST, HRTT and the disentanglement loss: their differences are
 #   smaller than how much a row moves when only the seed changes (30–70 mm here, the models are
 #   far from converged). The paper's gaps are 0.02–2 mm from one training run per row: **one
 #   run per row cannot tell the sign of a gap smaller than the spread**.
 # - "+ hierarchical embedding" and "+ HRST" are almost identical. HRST averages attention
-#   logits (Algorithm 1), and after this short training the spatial logits are still nearly
-#   flat (measured on a seed-0 "+ HRST" model: their standard deviation within a row is
-#   0.04–0.06), so averaging them barely changes the softmax. HRST can only matter once the
-#   attention has learned something to pass down the tree.
+#   logits (Algorithm 1); a likely reason is that after this short training the spatial logits
+#   are still nearly flat, and averaging nearly equal logits barely changes the softmax (lesson
+#   04 shows how to read a model's logits). HRST can only matter once the attention has learned
+#   something to pass down the tree.
 #
 # **Think!** Our seed-to-seed spread is tens of millimetres, the paper's gaps are a few
 # millimetres at most. Would more seeds at the same budget resolve them? What else would?
@@ -321,7 +324,7 @@ print(f"\n{len(exceeding)} of {len(lines)} differences exceed the seed-to-seed s
 #
 # More seeds make the *mean* of a row more certain (its uncertainty shrinks like 1/√n), but not
 # the spread itself: to resolve a 1 mm gap against a spread of tens of millimetres would take a
-# huge number of runs. Training longer does more: the curves of section 4 are still falling, and
+# huge number of runs. Training longer does more: the curves of section 4 have not flattened, and
 # converged models tend to land closer to each other, so the spread shrinks. But the gaps may
 # change too, since an idea like HRST can only matter once attention has learned something. The
 # honest statement at our budget is "not shown", in either direction.
@@ -330,9 +333,10 @@ print(f"\n{len(exceeding)} of {len(lines)} differences exceed the seed-to-seed s
 #
 # ## 4 · Does the disentangled input converge faster? (Fig. 4, left)
 #
-# The paper plots validation error per epoch for disentangled and non-disentangled input and
-# finds the bone input converging faster. Ours: validation MPJPE after every epoch (fresh draws
-# of the training population, H = K = 1), mean ± std over seeds:
+# The paper plots the **training loss** per epoch for disentangled and non-disentangled input and
+# finds the bone input converging faster. The shipped results store validation MPJPE after every
+# epoch instead (fresh draws of the training population, H = K = 1), so that is what we compare,
+# mean ± std over seeds: a related quantity, not the paper's.
 
 # %%
 curves = ablations.learning_curves(results, ["joints", "ddhpose", "regression"])
@@ -350,8 +354,9 @@ for epoch in sorted({0, len(curves["ddhpose"]["mean"]) - 1}):
 # %% [markdown]
 # In the shipped run the bone input starts a little ahead after the first epoch, but the gap is
 # smaller than the seed-to-seed spread, and after four epochs the curves meet: at this scale
-# Fig. 4's faster convergence is neither reproduced nor ruled out. All curves are still falling,
-# which is the plainest sign that these models are early in training.
+# Fig. 4's faster convergence is neither reproduced nor ruled out. The curves have not flattened
+# (and move by tens of millimetres from epoch to epoch), the plainest sign that these models are
+# early in training.
 #
 # ## 5 · Where the error sits: by hierarchy level (Fig. 1, right)
 #
@@ -466,10 +471,10 @@ for line in ablations.verdicts(results):
 # - At this budget **most differences are within the seed-to-seed spread**: joints in against
 #   bones in, the hierarchical embedding, HRST, HRTT, the disentanglement loss, and regression
 #   against diffusion for one answer. Two are clearly worse, beyond the spread on both test
-#   sets: **bones in / bones out** (bone errors add up down every chain) and the **GMM start**
+#   sets: **bones in / bones out** (worse by a fifth to a half at every level) and the **GMM start**
 #   (one mixture for every input says nothing about this person).
-# - The models are **undertrained**: errors several times the paper's and learning curves still
-#   falling. So "not shown" here is not "no effect"; Fig. 4's faster convergence and Tables 4–6's
+# - The models are **undertrained**: errors several times the paper's and learning curves that
+#   have not flattened. So "not shown" here is not "no effect"; Fig. 4's faster convergence and Tables 4–6's
 #   small gains are neither reproduced nor ruled out.
 # - Errors grow down the kinematic tree for every member: the hierarchy is a property of the
 #   problem, and each member fights it differently. Diffusion members add what regression cannot
