@@ -105,7 +105,7 @@ class TrainConfig:
         return cls(**data)
 
 
-_OURS = DenoiserConfig(frames=27, width=64, depth=4, heads=4, relative_2d=True)
+_OURS = DenoiserConfig(frames=27, width=64, depth=4, heads=4, relative_2d=True, whole_pose_2d=True)
 
 PROFILES = {
     # seconds: for tests and CI

@@ -110,10 +110,11 @@ print(f"{count_parameters(model):,} parameters")
 # `HSTDenoiser` maps (2D keypoints, noisy bones, t) to x̂₀, the clean 3D pose (lesson 03's
 # oracle, now learned). Inside, after the embeddings, come `depth` **layers**, each a spatial
 # block and then a temporal block. Layer 0 is plain (MixSTE-style); layers 1, 2, … use HRST and
-# HRTT. (One input of our small model differs from the paper's, as the printed config shows:
+# HRTT. (Two inputs of our small model differ from the paper's, as the printed config shows:
 # with `relative_2d=True` each joint's token gets its 2D offset from the pelvis beside its screen
-# position, 4 numbers instead of 2. At our size that took 6–9 % off the error; `docs/recipe.md`
-# has the experiment.)
+# position, 4 numbers instead of 2, and with `whole_pose_2d=True` every token of a frame also
+# gets one embedding of the frame's whole 2D pose. At our size they took 6–21 % off the error;
+# `docs/recipe.md` has the experiments.)
 
 # %%
 for layer in range(model.config.depth):

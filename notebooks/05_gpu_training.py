@@ -232,7 +232,8 @@ for name, profile in PROFILES.items():
 # The shipped checkpoint was trained by `tools/train_checkpoint.py` on the data mix, in two stages
 # with the `cpu` profile's recipe (a one-cycle learning rate, a fresh draw of the training
 # population every epoch in windows that do not overlap, and tokens that also get their joint's
-# 2D offset from the pelvis, `relative_2d`): first the **regression member** (the same backbone without diffusion),
+# 2D offset from the pelvis and an embedding of the frame's whole 2D pose, `relative_2d` and
+# `whole_pose_2d`): first the **regression member** (the same backbone without diffusion),
 # then DDHPose **started from its weights** (`--init-from`): at t = T the noisy bones carry no
 # information, so the best x̂₀ there *is* the regression answer, and DDHPose starts knowing it.
 # `docs/recipe.md` logs the experiments behind each choice (the README gives the time and memory);

@@ -86,7 +86,8 @@ def test_paper_profile_turns_the_official_options_on_and_the_others_keep_theirs(
         profile = PROFILES[name]
         assert (profile.stride, profile.flip_both) == (stride, False)
         assert (profile.model.init, profile.model.drop_path_per) == ("trunc_normal", "clip")
-    assert not PROFILES["paper"].model.relative_2d and PROFILES["cpu"].model.relative_2d
+    assert not (PROFILES["paper"].model.relative_2d or PROFILES["paper"].model.whole_pose_2d)
+    assert PROFILES["cpu"].model.relative_2d and PROFILES["cpu"].model.whole_pose_2d
     # the official README's test-time settings; windows as the official evaluation
     assert (TEST_TIME["paper"]["h36m"].hypotheses, TEST_TIME["paper"]["h36m"].iterations) == (20, 10)
     assert (TEST_TIME["paper"]["3dhp"].hypotheses, TEST_TIME["paper"]["3dhp"].iterations) == (5, 5)
