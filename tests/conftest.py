@@ -40,6 +40,14 @@ TINY = PROFILES["tiny"].model
 """The `tiny` training profile's denoiser: 9 frames, width 16, depth 2, 2 heads (seconds to train)."""
 
 
+def skip_or_fail(reason: str, required_by: str) -> None:
+    """Skip with the reason, or fail when the environment variable ``required_by`` is "required"
+    (CI sets it, so that what a learner's machine may lack must be there)."""
+    if os.environ.get(required_by) == "required":
+        pytest.fail(f"{required_by}=required but {reason}")
+    pytest.skip(reason)
+
+
 def tiny_config(**changes) -> TrainConfig:
     """The `tiny` profile with short data, overridable per test."""
     settings = dict(model=TINY, epochs=2, batch_size=4, train_frames=900, val_frames=100)

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import skip_or_fail
 from ddhpose_lite import mocap
 from ddhpose_lite.bones import disentangle
 from ddhpose_lite.synthetic import generate_motion, sample_subject
@@ -32,10 +33,8 @@ ARCHIVE = Path(os.environ.get("DDHPOSE_MOCAP_ARCHIVE") or ROOT.parent / "shared"
 def cmu_archive() -> Path:
     """The archive, or a skip with the reason; a failure with DDHPOSE_MOCAP_TESTS=required (as in .ci/run)."""
     if not ARCHIVE.is_file():
-        reason = f"the CMU archive is not at {ARCHIVE} (DDHPOSE_MOCAP_ARCHIVE=PATH names another place)"
-        if os.environ.get("DDHPOSE_MOCAP_TESTS") == "required":
-            pytest.fail(f"DDHPOSE_MOCAP_TESTS=required but {reason}")
-        pytest.skip(reason)
+        skip_or_fail(f"the CMU archive is not at {ARCHIVE} (DDHPOSE_MOCAP_ARCHIVE=PATH names another place)",
+                     "DDHPOSE_MOCAP_TESTS")
     return ARCHIVE
 
 

@@ -4,7 +4,6 @@ behind the 2D panel; and, with the optional `[video]` extra, the real detector o
 photo and video (skipped with the reason without them, failed with DDHPOSE_VIDEO_TESTS=required)."""
 from __future__ import annotations
 
-import os
 import sys
 import tomllib
 import types
@@ -14,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import skip_or_fail
 from ddhpose_lite import viz
 from ddhpose_lite.camera import normalize_screen
 from ddhpose_lite.keypoints import MEDIAPIPE_NAMES, mediapipe_to_h36m, smooth_in_time
@@ -388,17 +388,13 @@ def extra_or_skip():
     try:
         require_video_extra()
     except ImportError as error:
-        if os.environ.get("DDHPOSE_VIDEO_TESTS") == "required":
-            pytest.fail(f"DDHPOSE_VIDEO_TESTS=required but {error}")
-        pytest.skip(str(error))
+        skip_or_fail(str(error), "DDHPOSE_VIDEO_TESTS")
 
 
 def media_or_skip(path: Path) -> Path:
     if not path.is_file():
-        reason = f"{path} is missing: apt install opencv-doc (Debian / Ubuntu) brings OpenCV's sample media"
-        if os.environ.get("DDHPOSE_VIDEO_TESTS") == "required":
-            pytest.fail(f"DDHPOSE_VIDEO_TESTS=required but {reason}")
-        pytest.skip(reason)
+        skip_or_fail(f"{path} is missing: apt install opencv-doc (Debian / Ubuntu) brings OpenCV's sample media",
+                     "DDHPOSE_VIDEO_TESTS")
     return path
 
 
