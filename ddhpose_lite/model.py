@@ -56,6 +56,7 @@ class DenoiserConfig:
     drop_path_per: str = "clip"  # temporal blocks drop a branch per clip, or per (clip, joint) "sequence" (official)
     relative_2d: bool = False  # ours: each token also gets its 2D offset from the root (docs/recipe.md); paper: 2D alone
     whole_pose_2d: bool = False  # ours: every token of a frame also gets one embedding of that frame's whole 2D pose
+    whole_pose_hidden: int = 0  # ours: > 0 makes that embedding an MLP with two hidden layers this wide (0: one Linear)
     skeleton: Skeleton = field(default=H36M, repr=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +71,11 @@ class DenoiserConfig:
         for name in ("dropout", "drop_path"):
             if not 0 <= getattr(self, name) < 1:
                 raise UserInputError(f"expected {name} in [0, 1), got {getattr(self, name)}")
+        if not isinstance(self.whole_pose_hidden, int) or isinstance(self.whole_pose_hidden, bool) \
+                or self.whole_pose_hidden < 0:
+            raise UserInputError(f"expected whole_pose_hidden as an int >= 0, got {self.whole_pose_hidden!r}")
+        if self.whole_pose_hidden and not self.whole_pose_2d:
+            raise UserInputError(f"expected whole_pose_2d=True with whole_pose_hidden={self.whole_pose_hidden}, got False")
         if not 0 <= self.clip < float("inf"):
             raise UserInputError(f"expected clip >= 0 (0 = off), got {self.clip!r}")
         if self.frame_embedding_at not in ("temporal", "input"):
@@ -354,6 +360,15 @@ def timestep_embedding(t: torch.Tensor, width: int) -> torch.Tensor:
 # The denoiser
 
 
+def whole_pose_embedding(inputs: int, hidden: int, width: int) -> nn.Module:
+    """A frame's whole 2D pose -> one vector for all its tokens: one Linear, or with ``hidden`` > 0 an
+    MLP with two hidden GELU layers (the per-frame capacity a plain regressor has; docs/recipe.md)."""
+    if not hidden:
+        return nn.Linear(inputs, width)
+    return nn.Sequential(nn.Linear(inputs, hidden), nn.GELU(), nn.Linear(hidden, hidden), nn.GELU(),
+                         nn.Linear(hidden, width))
+
+
 class HSTDenoiser(nn.Module):
     """x̂_0 = D(2D keypoints, noisy bones, t): [B, F, 17, 2], [B, F, 16, 4], [B] -> [B, F, 17, 3].
 
@@ -369,7 +384,7 @@ class HSTDenoiser(nn.Module):
         self.keypoint_channels = 4 if config.relative_2d else 2
         self.input_embedding = nn.Linear(self.keypoint_channels + self.state_channels, width)
         if config.whole_pose_2d:
-            self.pose_embedding = nn.Linear(joints * self.keypoint_channels, width)
+            self.pose_embedding = whole_pose_embedding(joints * self.keypoint_channels, config.whole_pose_hidden, width)
         self.joint_embedding = nn.Parameter(torch.zeros(joints, width))  # HSP: per joint
         if config.hierarchical_embedding:  # HSP: per hierarchy level, shared by a level's joints
             self.level_embedding = nn.Parameter(torch.zeros(skeleton.num_levels, width))

@@ -91,7 +91,7 @@ RUN_OPTIONS = (("epochs", int), ("batch_size", int), ("lr", float), ("lr_decay",
 """TrainConfig fields the command line can override (``--batch-size`` etc.)."""
 
 MODEL_OPTIONS = (("frames", int), ("width", int), ("depth", int), ("heads", int), ("dropout", float),
-                 ("drop_path", float))
+                 ("drop_path", float), ("whole_pose_hidden", int))
 """DenoiserConfig fields the command line can override."""
 
 MODEL_SWITCHES = (("relative_2d", bool), ("whole_pose_2d", bool))

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 import torch
@@ -19,6 +20,7 @@ import torch
 from conftest import tiny_config
 from ddhpose_lite.baseline import BaselineMLP, build_model
 from ddhpose_lite.checkpoint import load_checkpoint, save_checkpoint
+from ddhpose_lite.errors import UserInputError
 from ddhpose_lite.lifter import load_pretrained
 from ddhpose_lite.model import DenoiserConfig, HSTDenoiser
 from ddhpose_lite.objective import draw_timesteps
@@ -193,9 +195,45 @@ def test_whole_pose_2d_adds_one_embedding_of_the_frames_2d_pose_to_its_tokens():
     assert float(change[:, [0, 1, 2, 3, 5, 6, 7, 8]].max()) > 0  # and the temporal blocks carry it on
 
 
+def test_whole_pose_hidden_makes_the_pose_embedding_a_two_hidden_layer_gelu_mlp():
+    """With ``whole_pose_hidden`` = h the frame's 2D pose goes through Linear(·, h), GELU, Linear(h, h),
+    GELU, Linear(h, width), written out here by hand, and is added to every token of that frame."""
+    torch.manual_seed(1)
+    config = DenoiserConfig(frames=5, width=16, depth=1, heads=2, relative_2d=True, whole_pose_2d=True,
+                            whole_pose_hidden=8)
+    model = HSTDenoiser(config).eval()
+    first, second, third = (module for module in model.pose_embedding if isinstance(module, torch.nn.Linear))
+    assert (first.in_features, first.out_features, second.out_features, third.out_features) == (17 * 4, 8, 8, 16)
+    kp = torch.randn(2, 5, 17, 2) * 0.3
+    pose = torch.cat([kp, kp - kp[..., :1, :]], -1).flatten(-2)
+
+    def gelu(x):
+        return 0.5 * x * (1 + torch.erf(x / 2 ** 0.5))
+
+    by_hand = gelu(gelu(pose @ first.weight.T + first.bias) @ second.weight.T + second.bias) @ third.weight.T + third.bias
+    with torch.no_grad():
+        assert torch.allclose(model.pose_embedding(pose), by_hand, atol=1e-6)
+    plain = HSTDenoiser(dataclasses.replace(config, whole_pose_hidden=0))
+    assert isinstance(plain.pose_embedding, torch.nn.Linear)
+    extra = sum(p.numel() for p in model.parameters()) - sum(p.numel() for p in plain.parameters())
+    assert extra == (68 * 8 + 8) + (8 * 8 + 8) + (8 * 16 + 16) - (68 * 16 + 16)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"whole_pose_hidden": 8}, "expected whole_pose_2d=True with whole_pose_hidden=8, got False"),
+    ({"whole_pose_2d": True, "whole_pose_hidden": -1}, "expected whole_pose_hidden as an int >= 0, got -1"),
+    ({"whole_pose_2d": True, "whole_pose_hidden": 2.5}, "expected whole_pose_hidden as an int >= 0, got 2.5"),
+])
+def test_whole_pose_hidden_rejects_bad_values(changes, message):
+    with pytest.raises(UserInputError, match=re.escape(message)):
+        DenoiserConfig(**changes)
+
+
 def test_input_switches_on_the_command_line_and_in_checkpoints(tmp_path):
-    config = config_from_args(parse_args(["--relative-2d", "--whole-pose-2d", "--out", "x"]))
-    assert config.model.relative_2d and config.model.whole_pose_2d
+    config = config_from_args(parse_args(["--relative-2d", "--whole-pose-2d", "--whole-pose-hidden", "32", "--out", "x"]))
+    assert config.model.relative_2d and config.model.whole_pose_2d and config.model.whole_pose_hidden == 32
+    assert DenoiserConfig.from_dict({k: v for k, v in config.model.to_dict().items() if k != "whole_pose_hidden"}) \
+        == dataclasses.replace(config.model, whole_pose_hidden=0)  # older checkpoints: one Linear
     assert DenoiserConfig.from_dict(config.model.to_dict()) == config.model
     model = HSTDenoiser(dataclasses.replace(tiny_config().model, relative_2d=True, whole_pose_2d=True))
     assert (model.input_embedding.in_features, model.pose_embedding.in_features) == (4 + 4, 17 * 4)
