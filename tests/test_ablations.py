@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
 
 import pytest
 import torch
@@ -131,13 +132,23 @@ def test_a_rerun_trains_nothing_and_an_interrupted_run_continues(micro_run, monk
     assert record["train_loss"] == stored["train_loss"] and record["single"] == stored["single"]
 
 
-def test_a_finished_run_of_another_budget_or_a_missing_start_is_refused(micro_run, tmp_path):
-    other = dataclasses.replace(MICRO, train_frames=301)
-    with pytest.raises(UserInputError, match="'train_frames': 301.*got .*'train_frames': 300.*use another --work"):
-        ablations.run_variant("ddhpose", 0, other, micro_run)
-    with pytest.raises(UserInputError, match="expected the finished 'regression' run of seed 1 .* before 'joints', "
-                                             "found none"):
-        ablations.run_variant("joints", 1, MICRO, tmp_path)
+@pytest.mark.parametrize("call, pattern", [
+    pytest.param(lambda micro_run, tmp_path: ablations.run_variant(
+                     "ddhpose", 0, dataclasses.replace(MICRO, train_frames=301), micro_run),
+                 lambda micro_run, tmp_path: (
+                     re.escape(f"expected the finished run at {micro_run / 'ddhpose' / 'seed0' / 'result.json'} to come "
+                               "from the budget {") + ".*'train_frames': 301.*" + re.escape("}, got {")
+                     + ".*'train_frames': 300.*" + re.escape("}; use another --work for another budget")),
+                 id="another-budget"),
+    pytest.param(lambda micro_run, tmp_path: ablations.run_variant("joints", 1, MICRO, tmp_path),
+                 lambda micro_run, tmp_path: re.escape(
+                     "expected the finished 'regression' run of seed 1 (its result.json and "
+                     f"{tmp_path / 'regression' / 'seed1' / 'last.pt'}) before 'joints', found none"),
+                 id="missing-start"),
+])
+def test_a_finished_run_of_another_budget_or_a_missing_start_is_refused(micro_run, tmp_path, call, pattern):
+    with pytest.raises(UserInputError, match=pattern(micro_run, tmp_path)):
+        call(micro_run, tmp_path)
 
 
 def test_the_recipe_budget_is_the_cpu_profile_and_its_recipe():
@@ -221,10 +232,11 @@ def test_the_resolved_rule_by_hand():
 FAKE = {"ddhpose": [40.0, 41.0, 42.0], "joints": [37.0, 37.0, 37.0], "bones out": [45.0, 45.0, 45.0],
         "joints, bones out": [41.0, 39.0, 44.0], "regression": [39.0, 40.0, 45.0], "gmm": [40.5, 41.6, 42.4],
         "baseline": [41.0, 41.5, 44.0]}
+FAKE_FAMILY = ("baseline", "regression", "joints", "ddhpose", "gmm")
 
 
 def test_paired_differences_by_hand():
-    results = _fake(FAKE, ["Table 4"], family=("baseline", "regression", "joints", "ddhpose", "gmm"))
+    results = _fake(FAKE, ["Table 4"], family=FAKE_FAMILY)
     joints = paired(results, "joints", split="captured", table="Table 4")
     assert joints["differences"] == [-3.0, -4.0, -5.0] and joints["seeds"] == [0, 1, 2]
     assert joints["mean"] == pytest.approx(-4.0) and joints["spread"] == pytest.approx(2.0)
@@ -244,10 +256,17 @@ def test_paired_differences_by_hand():
         ("Table 4", "input joints / output joints"), ("Table 4", "input joints / output bones"),
         ("Table 4", "input bones / output bones"), ("Family", "baseline"), ("Family", "regression"),
         ("Family", "gmm")]  # joints: compared in Table 4 already
-    with pytest.raises(ValueError, match="split as one of"):
-        paired(results, "joints", split="test")
-    with pytest.raises(ValueError, match=r"at least 2 seeds run by both 'joints' and 'ddhpose', got \[0\]"):
-        paired(_fake({"ddhpose": [40.0], "joints": [41.0, 42.0]}), "joints")
+
+
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda: paired(_fake(FAKE, ["Table 4"], family=FAKE_FAMILY), "joints", split="test"),
+                 "expected split as one of ('procedural', 'captured'), got 'test'", id="split-test"),
+    pytest.param(lambda: paired(_fake({"ddhpose": [40.0], "joints": [41.0, 42.0]}), "joints"),
+                 "expected at least 2 seeds run by both 'joints' and 'ddhpose', got [0]", id="one-common-seed"),
+])
+def test_paired_differences_refuse_a_bad_split_or_too_few_seeds(call, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
 
 
 def test_the_findings_are_written_from_the_numbers():
@@ -285,24 +304,36 @@ def test_the_unpaired_comparison_of_lesson_07_still_holds():
     assert paired(results, "c")["resolved"]  # the paired rule resolves it: +0.5, +0.6, +0.4
 
 
-def test_bad_results_are_refused_with_what_is_missing():
-    with pytest.raises(ValueError, match="schema 'ddhpose_lite/ablations/2' .*, got 'other'"):
-        check_results({"schema": "other"})
-    with pytest.raises(ValueError, match="at least 2 seeds of 'ddhpose'"):
-        check_results(_fake({"ddhpose": [40.0]}))
-    broken = _fake({"ddhpose": [40.0, 41.0]}, ["Table 6"])
-    with pytest.raises(ValueError, match="runs of variant 'pose loss only'"):
-        check_results(broken)
-    no_family = _fake({"ddhpose": [40.0, 41.0]})
-    del no_family["family"]
-    with pytest.raises(ValueError, match="key 'family'"):
-        check_results(no_family)
-    with pytest.raises(ValueError, match="the family member 'gmm'"):
-        check_results(_fake({"ddhpose": [40.0, 41.0]}, family=("ddhpose", "gmm")))
-    no_loss = _fake({"ddhpose": [40.0, 41.0]})
-    del no_loss["runs"]["ddhpose"][1]["train_loss"]
-    with pytest.raises(ValueError, match="'train_loss' in every run of 'ddhpose'"):
-        check_results(no_loss)
+def _without(results: dict, *keys) -> dict:
+    """results with the entry at the path ``keys`` deleted."""
+    *parents, last = keys
+    inner = results
+    for key in parents:
+        inner = inner[key]
+    del inner[last]
+    return results
+
+
+@pytest.mark.parametrize("results, message", [
+    pytest.param({"schema": "other"},
+                 "expected ablation results of schema 'ddhpose_lite/ablations/2' (or 'ddhpose_lite/ablations/1'), "
+                 "got 'other'", id="other-schema"),
+    pytest.param(_fake({"ddhpose": [40.0]}), "expected at least 2 seeds of 'ddhpose' for a spread, got 1",
+                 id="one-seed"),
+    pytest.param(_fake({"ddhpose": [40.0, 41.0]}, ["Table 6"]),
+                 "expected runs of variant 'pose loss only' (Table 6), got ['ddhpose']", id="table-without-its-runs"),
+    pytest.param(_without(_fake({"ddhpose": [40.0, 41.0]}), "family"),
+                 "expected key 'family' in the ablation results, got ['budget', 'runs', 'runtime_seconds', 'schema', "
+                 "'tables']", id="no-family"),
+    pytest.param(_fake({"ddhpose": [40.0, 41.0]}, family=("ddhpose", "gmm")),
+                 "expected runs of the family member 'gmm', got ['ddhpose']", id="family-member-without-runs"),
+    pytest.param(_without(_fake({"ddhpose": [40.0, 41.0]}), "runs", "ddhpose", 1, "train_loss"),
+                 "expected 'train_loss' in every run of 'ddhpose', got ['curve', 'seed', 'single']",
+                 id="no-train-loss"),
+])
+def test_bad_results_are_refused_with_what_is_missing(results, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_results(results)
 
 
 def test_the_shipped_results_have_everything_lesson_07_reads():

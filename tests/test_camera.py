@@ -3,6 +3,7 @@ random cameras."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -148,11 +149,17 @@ def test_projection_scales_with_depth_and_keeps_kind():
     assert project(torch.zeros(3, 17, 3) + torch.tensor([0, 0, 2.0]), camera).shape == (3, 17, 2)
 
 
-def test_projection_rejects_points_behind_camera():
-    with pytest.raises(ValueError, match="in front of the camera"):
-        project(torch.tensor([[0.0, 0.0, 1.0], [0.1, 0.0, -0.5]]), simple_camera())
-    with pytest.raises(ValueError, match="in front of the camera"):
-        project(np.array([1.0, 1.0, 0.0]), simple_camera())
+@pytest.mark.parametrize("points, message", [
+    pytest.param(torch.tensor([[0.0, 0.0, 1.0], [0.1, 0.0, -0.5]]),
+                 "expected points in front of the camera (z > 1e-06 m), got 1 of 2 points with z <= 1e-06",
+                 id="one-of-two-behind"),
+    pytest.param(np.array([1.0, 1.0, 0.0]),
+                 "expected points in front of the camera (z > 1e-06 m), got 1 of 1 points with z <= 1e-06",
+                 id="one-at-zero-depth"),
+])
+def test_projection_rejects_points_behind_camera(points, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        project(points, simple_camera())
 
 
 def test_real_h36m_camera_sees_the_capture_area():
@@ -277,10 +284,17 @@ def test_random_camera_seeding():
     assert random_camera(np.random.default_rng(3)) == random_camera(np.random.default_rng(3))
     g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
     assert random_camera(g1) == random_camera(g2)
-    with pytest.raises(TypeError, match="seed"):
-        random_camera("seven")
-    with pytest.raises(ValueError, match="distance"):
-        random_camera(0, distance=(5.0, 2.0))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    pytest.param(lambda: random_camera("seven"), TypeError,
+                 "expected a seed as an int, numpy.random.Generator or torch.Generator, got str", id="seed-a-string"),
+    pytest.param(lambda: random_camera(0, distance=(5.0, 2.0)), ValueError,
+                 "expected distance as (min, max) with 0 <= min <= max, got (5.0, 2.0)", id="distance-min-above-max"),
+])
+def test_random_camera_bad_input(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()
 
 
 def test_look_at_points_the_optical_axis():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 
 import pytest
 import torch
@@ -29,7 +30,11 @@ def test_interrupted_save_keeps_the_previous_checkpoint(tmp_path):
         save_checkpoint(path, {"config": {}, "model": {}, "value": Unpicklable()})
     assert load_checkpoint(path)["value"] == 1
     assert os.listdir(tmp_path) == ["last.pt"]
-    with pytest.raises(FileNotFoundError, match="expected a checkpoint file at"):
+
+
+def test_a_missing_checkpoint_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match=re.escape(f"expected a checkpoint file at {tmp_path / 'missing.pt'}, "
+                                                          "found none")):
         load_checkpoint(tmp_path / "missing.pt")
 
 
@@ -83,23 +88,25 @@ def test_foreign_files_are_refused_with_a_clear_error(tmp_path, content, message
         load_checkpoint(tmp_path / "x.pt")
 
 
-def test_a_truncated_file_says_so_with_its_size_and_where_a_good_copy_comes_from(tmp_path, monkeypatch):
+@pytest.mark.parametrize("shipped, present, absent", [
+    pytest.param(False, ["writes last.pt atomically", "re-run the training that wrote it"], [], id="a-run-of-yours"),
+    pytest.param(True, ["`git checkout -- ddhpose_lite/assets/last.pt`", "reinstall the package",
+                        "tools/train_checkpoint.py"], ["atomically"], id="a-shipped-asset"),
+])
+def test_a_truncated_file_says_so_with_its_size_and_where_a_good_copy_comes_from(tmp_path, monkeypatch, shipped,
+                                                                                 present, absent):
     save_model(tmp_path / "m.pt", TINY)
     data = (tmp_path / "m.pt").read_bytes()
     cut = tmp_path / "last.pt"
     cut.write_bytes(data[: len(data) // 2])
+    if shipped:
+        monkeypatch.setattr(checkpoint, "SHIPPED", tmp_path.resolve())  # as if it were a shipped asset
     with pytest.raises(UserInputError) as run:
         load_checkpoint(cut)
     message = str(run.value)
     assert f"at {cut}, got a truncated or corrupt file ({len(data) // 2:,} bytes; torch.load: " in message, message
-    assert "writes last.pt atomically" in message and "re-run the training that wrote it" in message, message
-    monkeypatch.setattr(checkpoint, "SHIPPED", tmp_path.resolve())  # as if it were a shipped asset
-    with pytest.raises(UserInputError) as run:
-        load_checkpoint(cut)
-    message = str(run.value)
-    assert "`git checkout -- ddhpose_lite/assets/last.pt`" in message, message
-    assert "reinstall the package" in message and "tools/train_checkpoint.py" in message, message
-    assert "atomically" not in message, message
+    assert all(text in message for text in present), message
+    assert not any(text in message for text in absent), message
 
 
 def test_shipped_checkpoint_is_small_and_loads_with_weights_only(pretrained):

@@ -1,6 +1,7 @@
 """Sequences, windows and clips, and the embedded data: procedural motion filmed by random cameras."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import pytest
@@ -28,10 +29,15 @@ def test_window_starts_cover_every_frame():
             covered[max(s, 0):min(s + frames, length)] = True
         assert covered.all(), (length, frames, stride)
     assert window_starts(100, 27, 13) == [0, 13, 26, 39, 52, 65, 73]
-    with pytest.raises(ValueError, match="frames as an int >= 1, got 0"):
-        window_starts(10, 0, 1)
-    with pytest.raises(ValueError, match="stride as an int >= 1, got 0"):
-        window_starts(10, 5, 0)
+
+
+@pytest.mark.parametrize("frames, stride, message", [
+    pytest.param(0, 1, "expected frames as an int >= 1, got 0", id="zero-frames"),
+    pytest.param(5, 0, "expected stride as an int >= 1, got 0", id="zero-stride"),
+])
+def test_window_starts_refuse_zero_frames_or_stride(frames, stride, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        window_starts(10, frames, stride)
 
 
 def test_clip_dataset_replicates_edges_and_masks_them():
@@ -53,11 +59,15 @@ def test_clip_batches_match_items(sequences):
         torch.testing.assert_close(batch["poses_3d"][row], sequences[seq].poses_3d[start:start + 9])
 
 
-def test_sequence_validation():
-    with pytest.raises(ValueError, match=r"poses_3d of shape \[5, 17, 3\]"):
-        Sequence(torch.zeros(5, 17, 2), torch.zeros(4, 17, 3))
-    with pytest.raises(ValueError, match="finite keypoints_2d"):
-        Sequence(torch.full((5, 17, 2), float("nan")), torch.zeros(5, 17, 3))
+@pytest.mark.parametrize("keypoints, poses, message", [
+    pytest.param(torch.zeros(5, 17, 2), torch.zeros(4, 17, 3), "expected poses_3d of shape [5, 17, 3], got [4, 17, 3]",
+                 id="4-poses-for-5-frames"),
+    pytest.param(torch.full((5, 17, 2), float("nan")), torch.zeros(5, 17, 3),
+                 "expected finite keypoints_2d, got 170 NaN or infinite values", id="nan-keypoints"),
+])
+def test_sequence_validation(keypoints, poses, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Sequence(keypoints, poses)
 
 
 @pytest.mark.parametrize("length, frames, stride", [(100, 27, 13), (27, 27, 5), (10, 27, 1), (1, 5, 3)])
@@ -134,10 +144,16 @@ def test_film_any_world_poses():
     assert seq.camera == again.camera and torch.equal(seq.keypoints_2d, again.keypoints_2d)
     assert film(poses, seed=6).camera != seq.camera
     assert (seq.subject, seq.action, len(seq)) == ("me", "walk", 60)
-    with pytest.raises(ValueError, match="noise_2d as a finite number >= 0"):
-        film(poses, seed=5, noise_2d=-1.0)
-    with pytest.raises(ValueError, match=r"outliers as a finite number in \[0, 1\]"):
-        film(poses, seed=5, outliers=2.0)
+
+
+@pytest.mark.parametrize("options, message", [
+    pytest.param(dict(noise_2d=-1.0), "expected noise_2d as a finite number >= 0, got -1.0", id="negative-noise"),
+    pytest.param(dict(outliers=2.0), "expected outliers as a finite number in [0, 1], got 2.0", id="outliers-2"),
+])
+def test_film_refuses_bad_noise(options, message):
+    poses = generate_motion("walk", 60, sample_subject(1, 0), seed=1)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        film(poses, seed=5, **options)
 
 
 def test_people_are_filmed_anywhere_in_the_frame_and_inside_it():

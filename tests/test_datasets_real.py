@@ -4,6 +4,7 @@ Human3.6M: VideoPose3D npz archives holding pickled dicts. MPI-INF-3DHP: MATLAB 
 files, written the way h5py shows MATLAB arrays (axes reversed) and in the documented layout.
 """
 import json
+import re
 import sys
 
 import h5py  # a declared dependency: a broken install fails here instead of skipping 45 tests
@@ -191,18 +192,34 @@ def test_actions_select_recordings_and_table1_groups(h36m_dir):
     assert len(H36M_ACTIONS) == 15
 
 
-def test_extrinsics_can_come_from_a_json_file(tmp_path):
+def write_subject_s2(folder) -> dict:
+    """Human3.6M files of subject S2, who has no published extrinsics; returns its 3D poses."""
     p3 = {"S2": {"Walking": world_motion(3, 1)}}
-    write_h36m(tmp_path, p3, {"S2": {"Walking": fake_2d(3, 0)}}, keypoints="cpn_ft_h36m_dbb")
-    with pytest.raises(KeyError, match="extrinsics for subject 'S2'.*data/README.md"):
-        load_h36m(tmp_path)
+    write_h36m(folder, p3, {"S2": {"Walking": fake_2d(3, 0)}}, keypoints="cpn_ft_h36m_dbb")
+    return p3
+
+
+def test_extrinsics_can_come_from_a_json_file(tmp_path):
+    p3 = write_subject_s2(tmp_path)
     identity = {"orientation": [1, 0, 0, 0], "translation": [0, 0, -5000]}
     (tmp_path / "cameras.json").write_text(json.dumps({"S2": [identity] * 4}))
     seqs = load_h36m(tmp_path, extrinsics=tmp_path / "cameras.json")
     expected = p3["S2"]["Walking"][:, 0].astype(np.float64) + [0, 0, 5]
     np.testing.assert_allclose(seqs[0].trajectory.numpy(), expected, atol=1e-5)
-    with pytest.raises(FileNotFoundError, match="missing.json.*orientation"):
-        load_h36m(tmp_path, extrinsics=tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize("extrinsics, error, message", [
+    pytest.param(None, KeyError, "expected camera extrinsics for subject 'S2', got only ['S1', 'S5', 'S6', 'S7', 'S8', "
+                 "'S9', 'S11']; see data/README.md", id="none-published-for-S2"),
+    pytest.param("missing.json", FileNotFoundError, 'expected a camera extrinsics JSON file at {folder}/missing.json '
+                 '({{"S1": [{{"orientation": [w, x, y, z], "translation": [x, y, z] (mm)}} x 4], ...}}); '
+                 'see data/README.md', id="missing-json-file"),
+])
+def test_extrinsics_missing_for_a_subject_or_as_a_file_are_named(tmp_path, extrinsics, error, message):
+    write_subject_s2(tmp_path)
+    extrinsics = extrinsics and tmp_path / extrinsics
+    with pytest.raises(error, match=re.escape(message.format(folder=tmp_path))):
+        load_h36m(tmp_path, extrinsics=extrinsics)
 
 
 def test_published_extrinsics_put_every_camera_around_the_capture_area():
@@ -225,21 +242,41 @@ def test_published_extrinsics_put_every_camera_around_the_capture_area():
 # --------------------------------------------------------------------------------------------
 # Human3.6M: errors
 # --------------------------------------------------------------------------------------------
-def test_missing_files_name_the_file_and_the_readme(tmp_path, h36m_dir):
-    with pytest.raises(FileNotFoundError, match=r"data_3d_h36m\.npz.*positions_3d.*data/README\.md"):
-        load_h36m(tmp_path / "nowhere")
-    with pytest.raises(FileNotFoundError, match=r"data_2d_h36m_cpn_ft_h36m_dbb\.npz.*positions_2d.*data/README\.md"):
-        load_h36m(h36m_dir[0])  # only the gt 2D file exists
+@pytest.mark.parametrize("folder, message", [
+    pytest.param(lambda folder: folder / "nowhere",
+                 "expected {folder}/data_3d_h36m.npz (key 'positions_3d': subject -> action -> float32 [T, 32, 3], "
+                 "world metres); see data/README.md", id="no-folder"),
+    pytest.param(lambda folder: folder,  # only the gt 2D file exists
+                 "expected {folder}/data_2d_h36m_cpn_ft_h36m_dbb.npz (keys 'positions_2d': subject -> action -> "
+                 "4 x [T, 17, 2] pixels, and 'metadata'); see data/README.md", id="no-cpn-2d-file"),
+])
+def test_missing_files_name_the_file_and_the_readme(h36m_dir, folder, message):
+    folder = folder(h36m_dir[0])
+    with pytest.raises(FileNotFoundError, match=re.escape(message.format(folder=folder))):
+        load_h36m(folder)
 
 
-def test_wrong_keys(tmp_path):
-    np.savez(tmp_path / "data_3d_h36m.npz", poses={"S1": {}})
-    with pytest.raises(KeyError, match=r"'positions_3d'.*got keys \['poses'\].*data/README\.md"):
-        load_h36m(tmp_path, keypoints="gt")
-    p3 = {"S1": {"Walking": world_motion(3, 0)}}
-    np.savez(tmp_path / "data_3d_h36m.npz", positions_3d=p3)
-    np.savez(tmp_path / "data_2d_h36m_gt.npz", positions_2d={"S1": {"Walking": fake_2d(3, 0)}})
-    with pytest.raises(KeyError, match="'metadata'"):
+def write_3d_under_another_key(folder):
+    np.savez(folder / "data_3d_h36m.npz", poses={"S1": {}})
+
+
+def write_2d_without_metadata(folder):
+    np.savez(folder / "data_3d_h36m.npz", positions_3d={"S1": {"Walking": world_motion(3, 0)}})
+    np.savez(folder / "data_2d_h36m_gt.npz", positions_2d={"S1": {"Walking": fake_2d(3, 0)}})
+
+
+@pytest.mark.parametrize("write, message", [
+    pytest.param(write_3d_under_another_key,
+                 "expected key 'positions_3d' in {folder}/data_3d_h36m.npz (key 'positions_3d': subject -> action -> "
+                 "float32 [T, 32, 3], world metres), got keys ['poses']; see data/README.md", id="3d-as-poses"),
+    pytest.param(write_2d_without_metadata,
+                 "expected key 'metadata' in {folder}/data_2d_h36m_gt.npz (keys 'positions_2d': subject -> action -> "
+                 "4 x [T, 17, 2] pixels, and 'metadata'), got keys ['positions_2d']; see data/README.md",
+                 id="2d-without-metadata"),
+])
+def test_wrong_keys(tmp_path, write, message):
+    write(tmp_path)
+    with pytest.raises(KeyError, match=re.escape(message.format(folder=tmp_path))):
         load_h36m(tmp_path, keypoints="gt")
 
 
@@ -275,12 +312,20 @@ def test_wrong_layouts_raise(tmp_path, case, error, message):
     assert "data/README.md" in str(info.value)
 
 
-def test_missing_subject_or_action(h36m_dir):
+@pytest.mark.parametrize("options, message", [
+    pytest.param(dict(subjects=H36M_TEST_SUBJECTS),
+                 "expected subject 'S11' in {folder}/data_3d_h36m.npz (key 'positions_3d': subject -> action -> "
+                 "float32 [T, 32, 3], world metres), got ['S1', 'S9']; see data/README.md", id="subject-S11"),
+    pytest.param(dict(actions=["Directions", "Eating"]),
+                 "expected actions ['Eating'] in {folder}/data_3d_h36m.npz for subjects ['S1', 'S9']; Table 1 actions "
+                 "are ['Directions', 'Discussion', 'Eating', 'Greeting', 'Phoning', 'Photo', 'Posing', 'Purchases', "
+                 "'Sitting', 'SittingDown', 'Smoking', 'Waiting', 'WalkDog', 'Walking', 'WalkTogether']; "
+                 "see data/README.md", id="action-Eating"),
+])
+def test_missing_subject_or_action(h36m_dir, options, message):
     folder = h36m_dir[0]
-    with pytest.raises(KeyError, match=r"subject 'S11'.*data_3d_h36m\.npz.*\['S1', 'S9'\]"):
-        load_h36m(folder, keypoints="gt", subjects=H36M_TEST_SUBJECTS)
-    with pytest.raises(KeyError, match="actions \\['Eating'\\]"):
-        load_h36m(folder, keypoints="gt", actions=["Directions", "Eating"])
+    with pytest.raises(KeyError, match=re.escape(message.format(folder=folder))):
+        load_h36m(folder, keypoints="gt", **options)
 
 
 # --------------------------------------------------------------------------------------------

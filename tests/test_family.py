@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 import pytest
 import torch
@@ -57,12 +58,15 @@ def test_shifted_ddim_step_by_hand():
     torch.testing.assert_close(ddim_step_shifted(x_t, x0, 1, 0, schedule, torch.zeros(1), torch.ones(1), 0.0), plain)
 
 
-def test_shifted_process_refuses_bad_scale_and_shapes():
-    schedule = Schedule.cosine()
-    with pytest.raises(ValueError, match="scale > 0"):
-        q_sample_shifted(torch.zeros(2, 3), 5, schedule, torch.zeros(3), torch.zeros(3))
-    with pytest.raises(ValueError, match=r"broadcast to \[2, 3\], got \[4\] and \[3\]"):
-        q_sample_shifted(torch.zeros(2, 3), 5, schedule, torch.zeros(4), torch.ones(3))
+@pytest.mark.parametrize("mean, scale, message", [
+    pytest.param(torch.zeros(3), torch.zeros(3), "expected scale > 0 everywhere, got zero or negative entries",
+                 id="zero-scale"),
+    pytest.param(torch.zeros(4), torch.ones(3), "expected mean and scale that broadcast to [2, 3], got [4] and [3]",
+                 id="4-means"),
+])
+def test_shifted_process_refuses_bad_scale_and_shapes(mean, scale, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        q_sample_shifted(torch.zeros(2, 3), 5, Schedule.cosine(), mean, scale)
 
 
 def _replay(seed: int, batch: int):
@@ -198,15 +202,17 @@ def test_refinement_start_is_the_base_estimate_plus_the_residual_gaussian():
                                atol=0.004, rtol=0)
 
 
-def test_sampler_refuses_a_member_without_what_it_needs():
+@pytest.mark.parametrize("method, message", [
+    pytest.param("gmm", "expected a GaussianMixture prior for method 'gmm', got NoneType", id="gmm-without-prior"),
+    pytest.param("ddhpose", "expected a model with noisy_input='bones' for method 'ddhpose', got 'joints'",
+                 id="ddhpose-with-a-joints-model"),
+    pytest.param("vae", "expected method as one of ('ddhpose', 'regression', 'joints', 'refine', 'gmm', 'baseline'), "
+                 "got 'vae'", id="unknown-method"),
+])
+def test_sampler_refuses_a_member_without_what_it_needs(method, message):
     joints_model = HSTDenoiser(dataclasses.replace(TINY, noisy_input="joints"))
-    kp = torch.zeros(1, 9, 17, 2)
-    with pytest.raises(ValueError, match="GaussianMixture prior for method 'gmm', got NoneType"):
-        sample_poses(joints_model, kp, Schedule.cosine(), method="gmm")
-    with pytest.raises(ValueError, match="noisy_input='bones' for method 'ddhpose', got 'joints'"):
-        sample_poses(joints_model, kp, Schedule.cosine(), method="ddhpose")
-    with pytest.raises(ValueError, match="method as one of"):
-        sample_poses(joints_model, kp, Schedule.cosine(), method="vae")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        sample_poses(joints_model, torch.zeros(1, 9, 17, 2), Schedule.cosine(), method=method)
 
 
 def test_regression_gives_one_pose_for_every_hypothesis_and_iteration():
@@ -220,13 +226,22 @@ def test_regression_gives_one_pose_for_every_hypothesis_and_iteration():
         model(torch.zeros(1, 9, 17, 2), torch.zeros(1, 9, 16, 4), torch.zeros(1, dtype=torch.long))
 
 
-def test_config_ties_the_method_to_the_model_input():
-    with pytest.raises(ValueError, match="noisy_input='joints' for method 'gmm', got 'bones'"):
-        TrainConfig(method="gmm")
-    with pytest.raises(ValueError, match="base_checkpoint"):
-        family_config("refine", tiny_config())
-    with pytest.raises(ValueError, match="noisy_input as one of"):
-        DenoiserConfig(noisy_input="pixels")
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda: TrainConfig(method="gmm"),
+                 "expected model.noisy_input='joints' for method 'gmm', got 'bones' (family_config sets it)",
+                 id="gmm-on-bones"),
+    pytest.param(lambda: family_config("refine", tiny_config()),
+                 "expected base_checkpoint (a regression checkpoint) for method 'refine', got none",
+                 id="refine-without-base"),
+    pytest.param(lambda: DenoiserConfig(noisy_input="pixels"),
+                 "expected noisy_input as one of ('bones', 'joints', 'none'), got 'pixels'", id="unknown-input"),
+])
+def test_config_ties_the_method_to_the_model_input(call, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
+
+
+def test_every_family_member_has_its_config():
     assert set(FAMILY) == set(METHODS)
     assert family_config("regression", tiny_config()).model.noisy_input == "none"
 

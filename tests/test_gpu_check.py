@@ -1,6 +1,7 @@
 """tools/gpu_check.py's CPU-side parts: the autocast choice and the refusal arithmetic (the GPU
 parts run with tools/gpu_check.sh on a GPU)."""
 import importlib.util
+import re
 import subprocess
 from pathlib import Path
 
@@ -28,20 +29,31 @@ def test_amp_plan_is_bf16_where_native_else_fp16_with_a_scaler(monkeypatch):
         assert resolve_amp("auto", torch.device("cuda", 0)) == gpu_check.plan_amp(native)[0] == dtype
 
 
-def test_refusal_arithmetic_against_a_hand_computed_case():
+def hand_computed_estimate() -> MemoryEstimate:
     """1 Mi parameters: weights, gradients 4 MiB each, AdamW 8 MiB (16 MiB static); activations 84
     MiB in float32, 42 MiB under autocast. Step: 100 MiB (float32), 58 MiB (autocast); times the
     slack 1.25: 125 MiB and 72.5 MiB."""
-    config = PROFILES["tiny"].model
-    estimate = MemoryEstimate(config, 4, MIB, 4 * MIB, 4 * MIB, 8 * MIB, 84 * MIB, 42 * MIB)
+    return MemoryEstimate(PROFILES["tiny"].model, 4, MIB, 4 * MIB, 4 * MIB, 8 * MIB, 84 * MIB, 42 * MIB)
+
+
+def test_refusal_arithmetic_against_a_hand_computed_case():
+    estimate = hand_computed_estimate()
     assert gpu_check.ALLOCATOR_SLACK == 1.25
     line = gpu_check.check_fits(estimate, 100 * MIB, amp=True, name="toy")
     assert "estimate 58 MiB (autocast) x 1.25 = 72 MiB, free 100 MiB -> fits" in line  # 72.5 printed as 72
-    with pytest.raises(ValueError, match=r"toy that fits.*estimate 100 MiB \(float32\) x 1.25 = 125 MiB, free 100 MiB"):
-        gpu_check.check_fits(estimate, 100 * MIB, amp=False, name="toy")
     assert gpu_check.check_fits(estimate, 125 * MIB, amp=False).endswith("fits")  # exactly enough
-    with pytest.raises(ValueError, match="free GPU memory in bytes"):
-        gpu_check.check_fits(estimate, 0, amp=True)
+
+
+@pytest.mark.parametrize("free, options, message", [
+    pytest.param(100 * MIB, dict(amp=False, name="toy"),
+                 "expected a toy that fits on this GPU, got one that will not: toy: batch 4, 9 frames, width 16: "
+                 "estimate 100 MiB (float32) x 1.25 = 125 MiB, free 100 MiB; lower the batch size or the frames",
+                 id="float32-in-100-MiB"),
+    pytest.param(0, dict(amp=True), "expected the free GPU memory in bytes (> 0), got 0", id="no-free-memory"),
+])
+def test_refusals_of_the_hand_computed_case(free, options, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        gpu_check.check_fits(hand_computed_estimate(), free, **options)
 
 
 def test_the_paper_profile_is_refused_on_a_small_gpu():

@@ -2,6 +2,8 @@
 and ``LiftResult``'s aggregations checked against hand-computed values."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -237,12 +239,20 @@ def test_j_agg_with_a_camera():
     # put the input exactly where hypothesis 2 projects: J-Agg then returns hypothesis 2 for every joint
     result.keypoints_2d = reproj[0, 2].clone()
     torch.testing.assert_close(result.j_agg(camera, trajectory)[0, 13], result.poses[0, 2, 0, 13])
-    with pytest.raises(ValueError, match="trajectory"):
-        result.reproject(camera)
-    with pytest.raises(ValueError, match="camera"):
-        result.reproject(None, trajectory)
-    with pytest.raises(ValueError, match=r"trajectory of shape \[1, 3\]"):
-        result.reproject(camera, torch.zeros(2, 3))
+
+
+@pytest.mark.parametrize("camera, trajectory, message", [
+    pytest.param(Camera(1000, 1000, (1000.0, 1000.0), (500.0, 500.0)), None,
+                 "expected the root trajectory [F, 3] together with the camera, got None", id="no-trajectory"),
+    pytest.param(None, torch.tensor([[0.0, 0.0, 5.0]]),
+                 "expected a camera together with the trajectory, got only the trajectory", id="no-camera"),
+    pytest.param(Camera(1000, 1000, (1000.0, 1000.0), (500.0, 500.0)), torch.zeros(2, 3),
+                 "expected trajectory of shape [1, 3], got [2, 3]", id="2-frames-of-trajectory"),
+])
+def test_reprojection_needs_a_camera_and_its_trajectory(camera, trajectory, message):
+    result, _ = hand_result()
+    with pytest.raises(ValueError, match=re.escape(message)):
+        result.reproject(camera, trajectory)
 
 
 def test_iteration_argument_and_subset():
@@ -251,14 +261,21 @@ def test_iteration_argument_and_subset():
     torch.testing.assert_close(result.p_agg(0), poses[0].mean(0))
     torch.testing.assert_close(result.p_agg(-2), poses[1].mean(0))
     assert torch.equal(result.hypotheses_at(1), poses[1])
-    for bad in (3, -4, 1.0, True):
-        with pytest.raises(ValueError, match="iteration as an int in 0..2"):
-            result.p_agg(bad)
     assert result.subset(2).poses.shape == (3, 2, 2, 17, 3)
-    with pytest.raises(ValueError, match="hypotheses as an int in 1..4"):
-        result.subset(5)
-    with pytest.raises(ValueError, match=r"target of shape \[2, 17, 3\]"):
-        result.j_best(torch.zeros(3, 17, 3))
+
+
+@pytest.mark.parametrize("call, message", [
+    *(pytest.param(lambda result, bad=bad: result.p_agg(bad),
+                   f"expected iteration as an int in 0..2 (or negative from the end), got {bad!r}",
+                   id=f"iteration-{bad!r}") for bad in (3, -4, 1.0, True)),
+    pytest.param(lambda result: result.subset(5), "expected hypotheses as an int in 1..4, got 5", id="subset-5-of-4"),
+    pytest.param(lambda result: result.j_best(torch.zeros(3, 17, 3)),
+                 "expected target of shape [2, 17, 3], got [3, 17, 3]", id="target-of-3-frames"),
+])
+def test_iteration_argument_and_subset_refuse_bad_values(call, message):
+    result = LiftResult(torch.randn(3, 4, 2, 17, 3), torch.zeros(2, 17, 2))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call(result)
 
 
 def test_j_best_with_twenty_hypotheses_is_not_worse_than_one(pretrained):

@@ -1,6 +1,7 @@
 """Pose errors (MPJPE, P-MPJPE, N-MPJPE, per level, PCK / AUC), per-action tables and the four
 hypothesis aggregations, checked on hand-computed cases."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -163,10 +164,20 @@ def test_per_action_errors_metrics_and_checks():
     assert per_action_errors(pred, target, "Walking")["Walking"] == pytest.approx(float(mpjpe(pred, target)))
     custom = per_action_errors(pred, target, "Walking", metric=lambda p, t: 7.0)
     assert custom == {"Walking": 7.0, "Average": 7.0}
-    with pytest.raises(ValueError, match="one target and one action per prediction"):
-        per_action_errors([pred, pred], [target], ["Walking", "Eating"])
-    with pytest.raises(ValueError, match="expected metric"):
-        per_action_errors(pred, target, "Walking", metric="mpjpe3")
+
+
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda pred, target: per_action_errors([pred, pred], [target], ["Walking", "Eating"]),
+                 "expected one target and one action per prediction, got 2 predictions, 1 targets and 2 actions",
+                 id="one-target-for-two"),
+    pytest.param(lambda pred, target: per_action_errors(pred, target, "Walking", metric="mpjpe3"),
+                 "expected metric as one of ['mpjpe', 'n_mpjpe', 'p_mpjpe'] or a function, got 'mpjpe3'",
+                 id="unknown-metric"),
+])
+def test_per_action_errors_checks(call, message):
+    target = rest_pose().double().expand(4, 17, 3).clone()
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call(1.2 * target, target)
 
 
 def test_format_action_table_layout():
@@ -234,11 +245,15 @@ def test_p_best_batch_depends_on_the_batch_size():
         p_best_batch(hyps, target, batch_size=0)
 
 
-def test_shape_errors():
-    with pytest.raises(ValueError, match=r"hypotheses of shape \[H, \.\.\., J, 3\]"):
-        p_agg(np.zeros((17, 3)))
-    with pytest.raises(ValueError, match=r"target of shape \[1, 2, 3\].*got \[1, 3, 3\]"):
-        j_best(HYPOTHESES, np.zeros((1, 3, 3)))
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda: p_agg(np.zeros((17, 3))), "expected hypotheses of shape [H, ..., J, 3], got [17, 3]",
+                 id="p_agg-one-pose"),
+    pytest.param(lambda: j_best(HYPOTHESES, np.zeros((1, 3, 3))),
+                 "expected target of shape [1, 2, 3] ([..., J, 3]), got [1, 3, 3]", id="j_best-3-joints"),
+])
+def test_shape_errors(call, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
 
 
 # --------------------------------------------------------------------------------------------

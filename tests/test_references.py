@@ -134,16 +134,32 @@ def test_paper_figures_tables_and_equations_exist(path):
     assert not wrong, f"{path.name} cites parts the paper does not have: {wrong}"
 
 
-def test_the_checks_catch_broken_references(tmp_path):
+@pytest.mark.parametrize("check, message", [
+    pytest.param(test_lesson_numbers_exist, "02_broken.py refers to lessons that do not exist: ['09']",
+                 id="lesson-numbers"),
+    pytest.param(test_cited_sections_of_lessons_exist,
+                 "02_broken.py cites sections that have no `## N ·` heading: ['lesson 02, section 99']",
+                 id="lesson-sections"),
+    pytest.param(test_cited_files_exist, "02_broken.py cites files that do not exist: ['docs/no_such_file.md']",
+                 id="files"),
+    pytest.param(test_cited_design_sections_exist,
+                 "02_broken.py cites sections of docs/design.md that do not exist: ['No such section']",
+                 id="design-sections"),
+    pytest.param(test_package_names_in_backticks_exist,
+                 "02_broken.py names things the package does not have: ['bones.no_such_thing']", id="package-names"),
+    pytest.param(test_paper_figures_tables_and_equations_exist,
+                 "02_broken.py cites parts the paper does not have: ['Fig 9']", id="paper-parts"),
+])
+def test_the_checks_catch_broken_references(tmp_path, check, message):
     folder = tmp_path / "notebooks"
     folder.mkdir()
     broken = folder / "02_broken.py"
     broken.write_text("# As lesson\n# 09 shows (lesson 02, section 99), `bones.compose` and `bones.no_such_thing`\n"
                       "# do it; see docs/no_such_file.md, docs/design.md, \"No such section\", and Fig. 9.\n")
-    for check in (test_lesson_numbers_exist, test_cited_sections_of_lessons_exist, test_cited_files_exist,
-                  test_cited_design_sections_exist, test_package_names_in_backticks_exist,
-                  test_paper_figures_tables_and_equations_exist):
-        with pytest.raises(AssertionError):
-            check(broken)
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(broken)
+
+
+def test_names_resolve_to_what_the_package_has():
     assert resolve("bones.compose") and resolve("ddhpose_lite.viz.denoiser_diagram") and resolve("model.config.clip")
     assert not resolve("bones.no_such_thing")

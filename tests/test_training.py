@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import dataclasses
+import re
 
 from conftest import mirror_by_hand, tiny_config
 from test_datasets_real import fake_2d, world_motion, write_h36m, write_mpi_npz
@@ -181,11 +182,17 @@ def test_3dhp_trains_with_its_own_skeleton(tmp_path):
     assert model.config.skeleton == MPI_INF_3DHP
 
 
-def test_file_data_needs_its_sequences():
-    with pytest.raises(ValueError, match="expected train_sequences for data 'h36m'"):
-        Trainer(dataclasses.replace(PROFILES["tiny"], data="h36m"))
-    with pytest.raises(ValueError, match="data as one of"):
-        dataclasses.replace(PROFILES["tiny"], data="coco")
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda: Trainer(dataclasses.replace(PROFILES["tiny"], data="h36m")),
+                 "expected train_sequences for data 'h36m' (files: load them, or use "
+                 "`python -m ddhpose_lite.train --data h36m`), got None", id="h36m-without-sequences"),
+    pytest.param(lambda: dataclasses.replace(PROFILES["tiny"], data="coco"),
+                 "expected data as one of ('synthetic', 'mocap', 'mix', 'h36m', '3dhp'), got 'coco'",
+                 id="unknown-data"),
+])
+def test_file_data_needs_its_sequences(call, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
 
 
 def test_profiles_follow_the_paper_where_they_say_so():
@@ -197,16 +204,27 @@ def test_profiles_follow_the_paper_where_they_say_so():
     assert PROFILES["cpu"].loss.form == "paper" and PROFILES["cpu"].data == "mix"
 
 
-def test_amp_is_resolved_per_device_and_fails_loudly(monkeypatch):
-    assert resolve_amp("auto", torch.device("cpu")) is None and resolve_amp("off", torch.device("cpu")) is None
-    with pytest.raises(ValueError, match="autocast bf16 needs a CUDA GPU"):
-        resolve_amp("bf16", torch.device("cpu"))
-    # a GPU that only emulates bfloat16 (a T4, compute capability 7.5): auto -> float16
+def as_if_on_a_tesla_t4(monkeypatch) -> torch.device:
+    """A GPU that only emulates bfloat16 (a T4, compute capability 7.5)."""
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: including_emulation)
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "Tesla T4")
-    assert resolve_amp("auto", torch.device("cuda", 0)) == torch.float16
-    with pytest.raises(ValueError, match="native bfloat16.*Tesla T4"):
-        resolve_amp("bf16", torch.device("cuda", 0))
+    return torch.device("cuda", 0)
+
+
+@pytest.mark.parametrize("device, message", [
+    pytest.param(lambda monkeypatch: torch.device("cpu"),
+                 "expected amp 'auto' or 'off' on cpu (autocast bf16 needs a CUDA GPU), got 'bf16'", id="cpu"),
+    pytest.param(as_if_on_a_tesla_t4, "expected a GPU with native bfloat16 for amp='bf16' (compute capability >= 8.0), "
+                 "got Tesla T4; use amp='fp16' or 'auto'", id="tesla-t4"),
+])
+def test_amp_bf16_fails_loudly_without_native_bfloat16(monkeypatch, device, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        resolve_amp("bf16", device(monkeypatch))
+
+
+def test_amp_is_resolved_per_device(monkeypatch):
+    assert resolve_amp("auto", torch.device("cpu")) is None and resolve_amp("off", torch.device("cpu")) is None
+    assert resolve_amp("auto", as_if_on_a_tesla_t4(monkeypatch)) == torch.float16  # emulated bfloat16: float16
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)  # an A100
     assert resolve_amp("auto", torch.device("cuda", 0)) == torch.bfloat16
 

@@ -5,6 +5,8 @@ captured tensors and views must pick the right layer / head / joint / frame / ba
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -109,10 +111,18 @@ def test_hrst_before_after_compares_any_after_map():
     np.testing.assert_allclose(z_of(fig.data[1]), sequential.numpy(), atol=5e-4)
     assert [a.text for a in fig.layout.annotations][-3:] == ["Algorithm 1", "official loop", "difference"]
     assert "edited by HRST" in fig.layout.annotations[0].text  # the key to the marks
-    with pytest.raises(ValueError, match=r"logits of shape \[17, 17\], got \[16, 16\]"):
-        viz.hrst_before_after(torch.zeros(16, 16))
-    with pytest.raises(ValueError, match="3 panel names"):
-        viz.hrst_before_after(logits, names=("a", "b"))
+
+
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda: viz.hrst_before_after(torch.zeros(16, 16)), "expected logits of shape [17, 17], got [16, 16]",
+                 id="16-joints"),
+    pytest.param(lambda: viz.hrst_before_after(torch.randn(17, 17, generator=torch.Generator().manual_seed(1)),
+                                               names=("a", "b")),
+                 "expected 3 panel names, got 2", id="2-names"),
+])
+def test_hrst_before_after_bad_input(call, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
 
 
 def frames_of(trace) -> list[tuple[int, int]]:
@@ -147,13 +157,15 @@ def test_hrtt_logit_terms_draws_both_terms_and_their_sum(capture):
     np.testing.assert_allclose(torch.as_tensor(z_of(fig.data[2])).softmax(-1).numpy(), recorded.numpy(), atol=1e-4)
 
 
-def test_hrtt_logit_terms_bad_input():
-    with pytest.raises(ValueError, match=r"child of shape \[9, 9\], got \[8, 8\]"):
-        viz.hrtt_logit_terms(torch.zeros(9, 9), torch.zeros(8, 8))
-    with pytest.raises(ValueError, match="3 panel names"):
-        viz.hrtt_logit_terms(torch.zeros(9, 9), torch.zeros(9, 9), names=("a", "b"))
-    with pytest.raises(ValueError, match="9 distinct labels"):
-        viz.hrtt_logit_terms(torch.zeros(9, 9), torch.zeros(9, 9), labels=["a"] * 9)
+@pytest.mark.parametrize("child, options, message", [
+    pytest.param(torch.zeros(8, 8), {}, "expected child of shape [9, 9], got [8, 8]", id="8-frame-child"),
+    pytest.param(torch.zeros(9, 9), dict(names=("a", "b")), "expected 3 panel names, got 2", id="2-names"),
+    pytest.param(torch.zeros(9, 9), dict(labels=["a"] * 9), "expected 9 distinct labels, got 9 (1 distinct)",
+                 id="one-label-9-times"),
+])
+def test_hrtt_logit_terms_bad_input(child, options, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        viz.hrtt_logit_terms(torch.zeros(9, 9), child, **options)
 
 
 # ---------------------------------------------------------------- attention_skeleton
@@ -178,14 +190,18 @@ def test_attention_skeleton_draws_the_query_row(capture):
     assert same.to_json() == fig.to_json()  # a row or the whole map
 
 
-def test_attention_skeleton_bad_input(capture):
+@pytest.mark.parametrize("weights, joint, options, message", [
+    pytest.param(lambda maps: torch.ones(16), 3, {},
+                 "expected weights of shape [17] (one query's row) or [17, 17], got [16]", id="16-weights"),
+    pytest.param(lambda maps: maps.spatial[0][0, 0], 3, dict(coordinates="image"),
+                 "expected coordinates 'world' or 'camera', got 'image'", id="image-coordinates"),
+    pytest.param(lambda maps: maps.spatial[0][0, 0], 17, {},
+                 "expected a joint index in 0..16 or a joint name, got 17", id="joint-17"),
+])
+def test_attention_skeleton_bad_input(capture, weights, joint, options, message):
     maps, prediction = capture
-    with pytest.raises(ValueError, match=r"weights of shape \[17\] \(one query's row\) or \[17, 17\], got \[16\]"):
-        viz.attention_skeleton(prediction[0, 0], torch.ones(16), 3)
-    with pytest.raises(ValueError, match="coordinates 'world' or 'camera'"):
-        viz.attention_skeleton(prediction[0, 0], maps.spatial[0][0, 0], 3, coordinates="image")
-    with pytest.raises(ValueError, match="joint index in 0..16 or a joint name"):
-        viz.attention_skeleton(prediction[0, 0], maps.spatial[0][0, 0], 17)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        viz.attention_skeleton(prediction[0, 0], weights(maps), joint, **options)
 
 
 # ---------------------------------------------------------------- explorer figure and kernel-free browser
@@ -268,14 +284,19 @@ def test_explorer_figure_bad_choices(capture, change, message):
         viz.attention_explorer_figure(maps, **arguments)
 
 
-def test_explorer_figure_bad_maps(capture):
+@pytest.mark.parametrize("edit, message", [
+    pytest.param(lambda maps: dict(spatial=[], temporal=[]),
+                 "expected captured attention maps with non-empty 'spatial' and 'temporal' lists "
+                 "(from model.capture_attention), got dict", id="empty-lists"),
+    pytest.param(lambda maps: dict(spatial=maps.spatial, temporal=maps.temporal[:2]),
+                 "expected as many spatial as temporal layers, got 3 and 2", id="2-temporal-layers"),
+    pytest.param(lambda maps: dict(spatial=maps.spatial, temporal=[m[:17] for m in maps.temporal]),
+                 "expected temporal[0] of shape [2*17, 4, 9, 9], got [17, 4, 9, 9]", id="one-sample-of-temporal"),
+])
+def test_explorer_figure_bad_maps(capture, edit, message):
     maps, _ = capture
-    with pytest.raises(ValueError, match="non-empty 'spatial' and 'temporal' lists"):
-        viz.attention_explorer_figure(dict(spatial=[], temporal=[]))
-    with pytest.raises(ValueError, match="as many spatial as temporal layers, got 3 and 2"):
-        viz.attention_explorer_figure(dict(spatial=maps.spatial, temporal=maps.temporal[:2]))
-    with pytest.raises(ValueError, match=r"temporal\[0\] of shape \[2\*17, 4, 9, 9\]"):
-        viz.attention_explorer_figure(dict(spatial=maps.spatial, temporal=[m[:17] for m in maps.temporal]))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        viz.attention_explorer_figure(edit(maps))
 
 
 def test_browser_frames_come_from_attention_update(capture):

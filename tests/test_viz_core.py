@@ -4,6 +4,7 @@ JupyterLab's output area."""
 from __future__ import annotations
 
 import inspect
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -39,13 +40,23 @@ def test_update_frame_is_the_kernel_free_twin_of_apply_update():
 
 
 def test_traces_are_found_by_a_unique_name():
-    figure = two_traces()
-    assert viz.trace_indices(figure, ["b", "a"]) == [1, 0]
-    with pytest.raises(ValueError, match="expected one trace named 'c', got 0"):
-        viz.apply_update(figure, viz.FigureUpdate({"c": dict(x=[1])}))
+    assert viz.trace_indices(two_traces(), ["b", "a"]) == [1, 0]
+
+
+def _with_a_second_a(figure: go.Figure) -> go.Figure:
     figure.add_trace(go.Scatter(name="a"))
-    with pytest.raises(ValueError, match="expected one trace named 'a', got 2"):
-        viz.trace_indices(figure, ["a"])
+    return figure
+
+
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda: viz.apply_update(two_traces(), viz.FigureUpdate({"c": dict(x=[1])})),
+                 "expected one trace named 'c', got 0 among ['a', 'b']", id="no-trace-c"),
+    pytest.param(lambda: viz.trace_indices(_with_a_second_a(two_traces()), ["a"]),
+                 "expected one trace named 'a', got 2 among ['a', 'b']", id="two-traces-a"),
+])
+def test_a_missing_or_repeated_trace_name_is_refused(call, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
 
 
 @pytest.mark.parametrize("value, kwargs, expected", [
@@ -69,9 +80,18 @@ def test_check_index_rejects(value, kwargs, message):
 
 def test_joint_index_from_names_and_indices():
     assert viz.joint_index("RWrist") == viz.joint_index(16) == 16
-    for bad in (17, -1, True, "Tail", 2.0):
-        with pytest.raises(ValueError, match="joint"):
-            viz.joint_index(bad)
+
+
+@pytest.mark.parametrize("bad, message", [
+    *(pytest.param(bad, f"expected a joint index in 0..16 or a joint name, got {bad!r}", id=repr(bad))
+      for bad in (17, -1, True, 2.0)),
+    pytest.param("Tail", "expected one of the joint names ('Pelvis', 'RHip', 'RKnee', 'RAnkle', 'LHip', 'LKnee', "
+                 "'LAnkle', 'Spine', 'Thorax', 'Nose', 'Head', 'LShoulder', 'LElbow', 'LWrist', 'RShoulder', 'RElbow', "
+                 "'RWrist'), got 'Tail'", id="'Tail'"),
+])
+def test_joint_index_rejects(bad, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        viz.joint_index(bad)
 
 
 # ---------------------------------------------------------------- sizes

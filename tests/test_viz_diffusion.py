@@ -4,6 +4,8 @@ Expected noisy poses are computed independently of ``forward_path`` (``conftest.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from conftest import expected_noisy, joints_of
@@ -42,15 +44,22 @@ def test_schedule_curves_plot_alpha_bar_and_log_snr_with_a_marker(schedule):
     assert len(fig.to_json()) < 20_000
 
 
-def test_schedule_curves_accept_arrays_and_reject_bad_input(schedule):
+def test_schedule_curves_accept_arrays(schedule):
     fig = viz.schedule_curves({"cosine": schedule.alpha_bar.numpy()})
     assert len(fig.data) == 2
-    with pytest.raises(ValueError, match="non-empty mapping"):
-        viz.schedule_curves({})
-    with pytest.raises(ValueError, match=r"expected t as an int in 0..999, got 1000"):
-        viz.schedule_curves({"cosine": schedule}, t=1000)
-    with pytest.raises(ValueError, match=r"alpha_bar 'bad' in \(0, 1\]"):
-        viz.schedule_curves({"bad": np.array([1.0, 0.5, -0.1])})
+
+
+@pytest.mark.parametrize("schedules, options, message", [
+    pytest.param(lambda schedule: {}, {},
+                 "expected schedules as a non-empty mapping name -> Schedule or ᾱ_t array [T]", id="no-schedules"),
+    pytest.param(lambda schedule: {"cosine": schedule}, dict(t=1000), "expected t as an int in 0..999, got 1000",
+                 id="t-1000"),
+    pytest.param(lambda schedule: {"bad": np.array([1.0, 0.5, -0.1])}, {},
+                 "expected alpha_bar 'bad' in (0, 1], got values in [-0.1, 1]", id="negative-alpha-bar"),
+])
+def test_schedule_curves_reject_bad_input(schedule, schedules, options, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        viz.schedule_curves(schedules(schedule), **options)
 
 
 # ---------------------------------------------------------------- the noising view
@@ -82,13 +91,15 @@ def test_noising_update_turns_one_view_into_another(pose, schedule):
         viz.noising_update(pose, pose, schedule.alpha_bar, 1000)
 
 
-def test_noising_view_bad_input(pose, schedule):
-    with pytest.raises(ValueError, match=r"bones_pose and joints_pose of the same shape|joints_pose of shape"):
-        viz.noising_view(pose, pose[:16], schedule.alpha_bar, 3)
-    with pytest.raises(ValueError, match="expected t as an int in 0..999"):
-        viz.noising_view(pose, pose, schedule.alpha_bar, -1)
-    with pytest.raises(ValueError, match="margin as a number of metres"):
-        viz.noising_view(pose, pose, schedule.alpha_bar, 3, margin=-1.0)
+@pytest.mark.parametrize("joints, t, options, message", [
+    pytest.param(lambda pose: pose[:16], 3, {}, "expected joints_pose of shape [17, 3], got [16, 3]", id="16-joints"),
+    pytest.param(lambda pose: pose, -1, {}, "expected t as an int in 0..999, got -1", id="t-minus-1"),
+    pytest.param(lambda pose: pose, 3, dict(margin=-1.0), "expected margin as a number of metres >= 0, got -1.0",
+                 id="negative-margin"),
+])
+def test_noising_view_bad_input(pose, schedule, joints, t, options, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        viz.noising_view(pose, joints(pose), schedule.alpha_bar, t, **options)
 
 
 def test_noising_explorer_has_one_frame_per_t_and_stays_small(pose, schedule):
@@ -110,12 +121,16 @@ def test_noising_explorer_has_one_frame_per_t_and_stays_small(pose, schedule):
     assert size < 130_000, size  # about 3.5 kB per frame
 
 
-def test_noising_explorer_bad_input(pose, schedule):
+@pytest.mark.parametrize("bones, ts, message", [
+    pytest.param(lambda path: path.bones_pose, [0, 10, 20],
+                 "expected ts as 2 integer times (one per pose), got shape [3]", id="3-times-for-2-poses"),
+    pytest.param(lambda path: path.bones_pose[0], [0, 10], "expected bones_poses of shape [F, 17, 3], got [17, 3]",
+                 id="one-bones-pose"),
+])
+def test_noising_explorer_bad_input(pose, schedule, bones, ts, message):
     path = forward_path(pose, [0, 10], schedule)
-    with pytest.raises(ValueError, match="expected ts as 2 integer times"):
-        viz.noising_explorer(path.bones_pose, path.joints, [0, 10, 20], schedule.alpha_bar)
-    with pytest.raises(ValueError, match=r"bones_poses of shape \[F, 17, 3\]"):
-        viz.noising_explorer(path.bones_pose[0], path.joints, [0, 10], schedule.alpha_bar)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        viz.noising_explorer(bones(path), path.joints, ts, schedule.alpha_bar)
 
 
 # ---------------------------------------------------------------- DDIM trajectory
@@ -153,9 +168,13 @@ def test_ddim_view_and_update_match_the_trajectory_frames(pose, schedule, oracle
         viz.ddim_update(*arguments, 6)
 
 
-def test_ddim_trajectory_bad_input(schedule, oracle_run):
+@pytest.mark.parametrize("xt, times, message", [
+    pytest.param(lambda xt_poses: xt_poses[:5], lambda times: times,
+                 "expected 5 x0_poses and 6 xt_poses for 5 time pairs, got 5 and 5", id="5-xt-poses"),
+    pytest.param(lambda xt_poses: xt_poses, lambda times: [(1999, 799)] + times[1:],
+                 "expected a sampling time as an int in 0..999, got 1999", id="t-1999"),
+])
+def test_ddim_trajectory_bad_input(schedule, oracle_run, xt, times, message):
     trajectory, x0_poses, xt_poses = oracle_run
-    with pytest.raises(ValueError, match="expected 5 x0_poses and 6 xt_poses"):
-        viz.ddim_trajectory(x0_poses, xt_poses[:5], trajectory.times, schedule.alpha_bar)
-    with pytest.raises(ValueError, match="a sampling time as an int"):
-        viz.ddim_trajectory(x0_poses, xt_poses, [(1999, 799)] + trajectory.times[1:], schedule.alpha_bar)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        viz.ddim_trajectory(x0_poses, xt(xt_poses), times(trajectory.times), schedule.alpha_bar)

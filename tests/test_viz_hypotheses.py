@@ -1,4 +1,6 @@
 """Tests of the hypothesis figures of lesson 06 (viz.hypotheses), run headless."""
+import re
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -55,18 +57,21 @@ def test_view_rejects_bad_choices(kwargs, message):
         viz.hypothesis_view(make_result(), **kwargs)
 
 
-def test_view_rejects_bad_shapes():
-    result = make_result()
-    with pytest.raises(ValueError, match=r"keypoints_2d of shape \[6, 17, 2\]"):
-        viz.hypothesis_view(result.poses, result.keypoints_2d[:5])
-    with pytest.raises(ValueError, match=r"poses of shape \[K, H, F, 17, 3\]"):
-        viz.hypothesis_view(result.poses[0], result.keypoints_2d)
-    with pytest.raises(ValueError, match="keypoints_2d \\[F, 17, 2\\]"):
-        viz.hypothesis_view(result.poses)
-    with pytest.raises(ValueError, match=r"reprojections of shape \[3, 4, 6, 17, 2\]"):
-        viz.hypothesis_view(result.poses, result.keypoints_2d, reprojections=np.zeros((3, 4, 6, 17, 3)))
-    with pytest.raises(ValueError, match="finite poses"):
-        viz.hypothesis_view(result.poses * float("nan"), result.keypoints_2d)
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda r: viz.hypothesis_view(r.poses, r.keypoints_2d[:5]),
+                 "expected keypoints_2d of shape [6, 17, 2], got [5, 17, 2]", id="5-frames-of-keypoints"),
+    pytest.param(lambda r: viz.hypothesis_view(r.poses[0], r.keypoints_2d),
+                 "expected poses of shape [K, H, F, 17, 3], got [4, 6, 17, 3]", id="poses-without-iterations"),
+    pytest.param(lambda r: viz.hypothesis_view(r.poses),
+                 "expected keypoints_2d [F, 17, 2] with poses given as an array, got None", id="no-keypoints"),
+    pytest.param(lambda r: viz.hypothesis_view(r.poses, r.keypoints_2d, reprojections=np.zeros((3, 4, 6, 17, 3))),
+                 "expected reprojections of shape [3, 4, 6, 17, 2], got [3, 4, 6, 17, 3]", id="3d-reprojections"),
+    pytest.param(lambda r: viz.hypothesis_view(r.poses * float("nan"), r.keypoints_2d),
+                 f"expected finite poses, got {K * H * F * 17 * 3} NaN or infinite values", id="nan-poses"),
+])
+def test_view_rejects_bad_shapes(call, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call(make_result())
 
 
 def test_default_reprojection_is_the_weak_perspective_fit_of_metrics():

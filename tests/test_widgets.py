@@ -4,6 +4,7 @@ controls alike, and ``widgets.py`` uses only public names of ``viz``."""
 from __future__ import annotations
 
 import ast
+import re
 import time
 from pathlib import Path
 
@@ -51,19 +52,32 @@ def test_widgets_use_only_public_names_of_viz():
 # ---------------------------------------------------------------- the Explorer base
 
 
-def test_explorer_checks_before_changing_anything(pose):
-    picker = widgets.joint_picker(pose=pose)
-    before = picker.figure.to_dict()
-    with pytest.raises(ValueError, match=r"expected changes to \['dropdown'\], got \['joint'\]"):
-        picker.update(joint=3)
-    with pytest.raises(ValueError, match="joint index in 0..16"):
-        picker.update(17)
-    assert picker.state == {"dropdown": LELBOW} and picker.figure.to_dict() == before
-    explorer = widgets.hypothesis_scrubber(make_result())
-    with pytest.raises(TypeError, match="keywords"):
-        explorer.update(1)
-    with pytest.raises(AttributeError, match="no attribute 'slider'"):
-        explorer.slider  # noqa: B018
+def _picker(pose):
+    return widgets.joint_picker(pose=pose)
+
+
+def _scrubber(pose):
+    return widgets.hypothesis_scrubber(make_result())
+
+
+@pytest.mark.parametrize("make, act, error, message, state", [
+    pytest.param(_picker, lambda e: e.update(joint=3), ValueError, "expected changes to ['dropdown'], got ['joint']",
+                 {"dropdown": LELBOW}, id="picker-unknown-control"),
+    pytest.param(_picker, lambda e: e.update(17), ValueError, "expected a joint index in 0..16 or a joint name, got 17",
+                 {"dropdown": LELBOW}, id="picker-joint-17"),
+    pytest.param(_scrubber, lambda e: e.update(1), TypeError,
+                 "expected one value for a single control, or keywords ['iteration', 'hypothesis', 'frame']", None,
+                 id="scrubber-one-value-for-three-controls"),
+    pytest.param(_scrubber, lambda e: e.slider, AttributeError, "Explorer has no attribute 'slider'", None,
+                 id="scrubber-no-control-slider"),
+])
+def test_explorer_checks_before_changing_anything(pose, make, act, error, message, state):
+    explorer = make(pose)
+    state = state or dict(explorer.state)  # None: the state it started in
+    before = explorer.figure.to_dict()
+    with pytest.raises(error, match=re.escape(message)):
+        act(explorer)
+    assert explorer.state == state and explorer.figure.to_dict() == before
 
 
 def test_default_sizes_fit_jupyterlab_output_area(pose, schedule, oracle_run, capture):
@@ -238,18 +252,22 @@ def test_attention_explorer_runs_the_model_once(attention_model):
     assert explorer.frame.value == 2 and explorer.frame.max == FRAMES - 1
 
 
-def test_attention_explorer_bad_input(attention_model, capture):
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda model, maps: widgets.attention_explorer(model),
+                 "expected keypoints_2d [F, 17, 2] to run the model on, got None", id="model-without-keypoints"),
+    pytest.param(lambda model, maps: widgets.attention_explorer(model, torch.zeros(8, 17, 2)),
+                 "expected keypoints_2d of shape [9, 17, 2], got [1, 8, 17, 2]", id="8-frames"),
+    pytest.param(lambda model, maps: widgets.attention_explorer(model, torch.zeros(9, 17, 2), torch.zeros(9, 17, 4)),
+                 "expected noisy_bones of shape [9, 16, 4], got [1, 9, 17, 4]", id="17-bones"),
+    pytest.param(lambda model, maps: widgets.attention_explorer(model, torch.zeros(9, 17, 2), t=1000),
+                 "expected t as an int in 0..999, got 1000", id="t-1000"),
+    pytest.param(lambda model, maps: widgets.attention_explorer(maps, torch.zeros(9, 17, 2)),
+                 "expected keypoints_2d and noisy_bones only with a model, got captured maps", id="maps-and-keypoints"),
+])
+def test_attention_explorer_bad_input(attention_model, capture, call, message):
     maps, _ = capture
-    with pytest.raises(ValueError, match="keypoints_2d .* to run the model on, got None"):
-        widgets.attention_explorer(attention_model)
-    with pytest.raises(ValueError, match=r"keypoints_2d of shape \[9, 17, 2\], got \[1, 8, 17, 2\]"):
-        widgets.attention_explorer(attention_model, torch.zeros(8, 17, 2))
-    with pytest.raises(ValueError, match=r"noisy_bones of shape \[9, 16, 4\]"):
-        widgets.attention_explorer(attention_model, torch.zeros(9, 17, 2), torch.zeros(9, 17, 4))
-    with pytest.raises(ValueError, match="t as an int in 0..999"):
-        widgets.attention_explorer(attention_model, torch.zeros(9, 17, 2), t=1000)
-    with pytest.raises(ValueError, match="only with a model"):
-        widgets.attention_explorer(maps, torch.zeros(9, 17, 2))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call(attention_model, maps)
 
 
 # ---------------------------------------------------------------- hypothesis scrubber (lesson 06)
