@@ -423,7 +423,7 @@ def test_the_whole_path_on_a_second_of_the_sample_video(lifter):
     extra_or_skip()
     path = media_or_skip(SAMPLE_VIDEO)
     info = video_info(path)
-    assert info == dict(fps=10.0, frames=795, image_size=(768, 576))
+    assert info == dict(fps=10.0, frames=795, image_size=(768, 576), rotation=0)
     frames = list(read_frames(path, SAMPLE_START, 0.3))
     assert len(frames) == 3 and frames[0].shape == (576, 768, 3) and frames[0].dtype == np.uint8
     detections, lifted = lift_video(path, lifter, SAMPLE_START, 1.0, SAMPLE_BOX, hypotheses=2, iterations=1,
@@ -519,7 +519,7 @@ def test_a_25_fps_video_of_a_large_person_without_a_box(tmp_path, lifter):
     for shift in range(10):  # the camera pans 2 px per frame
         writer.write(np.roll(photo, 2 * shift, axis=1))
     writer.release()
-    assert video_info(path) == dict(fps=25.0, frames=10, image_size=(548, 342))
+    assert video_info(path) == dict(fps=25.0, frames=10, image_size=(548, 342), rotation=0)
     assert video_info(path, fps=12.5)["fps"] == 12.5  # a header that lies can be overruled
     detections = detect_landmarks(path, seconds=None, progress=False)
     assert detections.frames == 10 and detections.found.all() and detections.fps == 25.0

@@ -7,9 +7,9 @@ Three steps, one function each::
     lifted = lift_track(track, load_pretrained())              # Lifter.lift per segment -> VideoLift
 
 or ``lift_video(path)`` for all three. ``Detections`` and ``VideoLift`` save to NPZ files and
-load back. Only ``detect_landmarks`` (and ``detect_image``, ``find_person``, ``read_frames``,
-``video_info``) need the optional extra, ``pip install "ddhpose_lite[video]"`` (``mediapipe==0.10.14``, whose
-wheel ships its pose models, so nothing is downloaded at run time; optional because its
+load back. Only ``detect_landmarks`` (and ``detect_image``, ``find_people``, ``choose_person``,
+``read_frames``, ``first_frame``, ``video_info``) need the optional extra,
+``pip install "ddhpose_lite[video]"`` (``mediapipe==0.10.14``, whose wheel ships its pose models, so nothing is downloaded at run time; optional because its
 dependencies, jax, opencv-contrib and matplotlib, are heavy). The rest runs on saved detections
 (``Detections.load``), e.g. ``SAMPLE_DETECTIONS``, those of the sample clip shipped in the package.
 
@@ -24,16 +24,20 @@ to the model's 50 fps (``mocap.resample``). Jitter: MediaPipe's own landmark fil
 then a light Gaussian in time (``SMOOTH``, 40 ms), as much as the lifter needs (the model was
 trained on detector-like noise, ``keypoints.detector_noise``; more only blurs fast motion).
 
-One module per stage: ``frames`` (the extra, the sample clip, reading video), ``detector``
-(MediaPipe Pose -> ``Detections``), ``track`` (-> ``VideoTrack`` at 50 fps), ``lift`` (->
+One module per stage: ``frames`` (the extra, the sample clip, reading video upright), ``people``
+(one person among several: boxes, the choice, the message), ``detector`` (MediaPipe Pose ->
+``Detections``; OpenCV's people detector), ``track`` (-> ``VideoTrack`` at 50 fps), ``lift`` (->
 ``VideoLift``), ``files`` (their NPZ format). Everything public is importable from
 ``ddhpose_lite.video`` directly.
 """
 from .frames import *  # noqa: F401,F403
+from .people import *  # noqa: F401,F403
 from .detector import *  # noqa: F401,F403
 from .track import *  # noqa: F401,F403
 from .lift import *  # noqa: F401,F403
 
 __all__ = ["VIDEO_EXTRA", "SAMPLE_VIDEO", "SAMPLE_START", "SAMPLE_BOX", "SAMPLE_DETECTIONS", "SMOOTH", "TYPICAL_HEIGHT",
            "Detections", "VideoTrack", "VideoLift", "require_video_extra", "video_info", "read_frames", "saved_upload",
-           "image_data_uri", "detect_image", "find_person", "detect_landmarks", "video_keypoints", "zoomed", "lift_track", "lift_video"]
+           "upright", "rotation_degrees", "describe_video", "first_frame", "as_boxes", "box_iou", "distinct_people", "pick_person",
+           "people_message", "image_data_uri", "detect_image", "find_people", "find_person", "choose_person",
+           "detect_landmarks", "video_keypoints", "zoomed", "lift_track", "lift_video"]

@@ -17,8 +17,10 @@ from tqdm.auto import tqdm
 from .._tensors import check_image_size, check_int, check_number
 from .files import _FORMAT, _load, _save
 from .frames import _cv2, _rgb, image_data_uri, read_frames, require_video_extra, video_info
+from .people import distinct_people, people_message, pick_person
 
-__all__ = ["SAMPLE_DETECTIONS", "Detections", "detect_image", "find_person", "detect_landmarks", "expected_frames"]
+__all__ = ["SAMPLE_DETECTIONS", "Detections", "detect_image", "find_people", "find_person", "choose_person",
+           "detect_landmarks", "expected_frames"]
 
 SAMPLE_DETECTIONS = Path(__file__).resolve().parents[1] / "assets" / "sample_video_detections.npz"
 """``detect_landmarks(SAMPLE_VIDEO, SAMPLE_START, 10, SAMPLE_BOX)`` saved (landmarks only, no
@@ -153,7 +155,8 @@ def expected_frames(info: dict, start: float = 0.0, seconds: float | None = None
 
 
 def detect_landmarks(path, start: float = 0.0, seconds: float | None = 10.0, box="auto", complexity: int = 1,
-                     progress: bool = True, picture_width: int = 768, fps: float | None = None) -> Detections:
+                     progress: bool = True, picture_width: int = 768, fps: float | None = None,
+                     rotation: int | None = None, person: int | None = None) -> Detections:
     """MediaPipe Pose (video mode, its landmark filter on) on every frame of a clip -> Detections.
 
     ``start``/``seconds``: the part of the video (None: to the end). ``box`` (x0, y0, x1, y1 px):
@@ -162,22 +165,26 @@ def detect_landmarks(path, start: float = 0.0, seconds: float | None = 10.0, box
     people who are small in the frame (a wide shot) are found. ``box=None``: the whole frame, where
     the detector finds the most prominent person. ``box="auto"`` (default): the whole frame if the
     detector finds someone in the first frame, else the person OpenCV's HOG people detector is
-    surest of (``find_person``). ``progress``: a progress bar (tqdm).
+    surest of (``find_person``). ``person``: the number of one of the people found in the first
+    frame, numbered left to right (``choose_person`` says who was found; ``viz.frame_preview``
+    numbers them on the picture). ``progress``: a progress bar (tqdm).
     ``picture_width``: the width of the per-frame JPEG pictures kept for figures (0: none).
-    ``fps``: the video's frame rate, if its header has none or a wrong one.
+    ``fps``: the video's frame rate, if its header has none or a wrong one. ``rotation``: degrees
+    clockwise that turn the stored frames upright, if the file's metadata is missing or wrong
+    (``video_info``); frames, landmarks and pictures are all upright.
     Cost: about 0.04 s per frame on one laptop CPU core (``complexity`` 1; 0 is faster, 2 better).
     """
     mp = require_video_extra()
     check_int(complexity, "complexity", 0, 2)
     check_int(picture_width, "picture_width", 0)
-    info = video_info(path, fps)
+    info = video_info(path, fps, rotation)
     w, h = info["image_size"]
-    if isinstance(box, str) and box == "auto":
-        first = next(read_frames(path, start, seconds, info["fps"]), None)
-        box = None if first is None or detect_image(first, complexity) is not None else find_person(first)
+    if person is not None or isinstance(box, str) and box == "auto":
+        first = next(read_frames(path, start, seconds, info["fps"], info["rotation"]), None)
+        box = None if first is None else choose_person(first, box, person, complexity)["box"]
     crop = None if box is None else _square(_box(box, w, h), w, h)
     landmarks, visibility, pictures = [], [], []
-    frames = read_frames(path, start, seconds, info["fps"])
+    frames = read_frames(path, start, seconds, info["fps"], info["rotation"])
     bar = tqdm(frames, total=expected_frames(info, start, seconds), desc="detecting", unit="frame",
                disable=not progress)
     with _quiet(), _started_pose(mp, False, complexity) as pose, bar:
@@ -203,20 +210,87 @@ def detect_landmarks(path, start: float = 0.0, seconds: float | None = 10.0, box
                       pictures if picture_width else None)
 
 
-def find_person(image):
-    """The person OpenCV's HOG people detector is surest of in an RGB image [h, w, 3] uint8, as a
-    box (x0, y0, x1, y1) in pixels, or None. For people too small for the pose detector in the
-    whole frame; about 0.3 s for a 768 x 576 image."""
+def find_people(image) -> tuple[np.ndarray, np.ndarray]:
+    """The people OpenCV's HOG people detector finds in an RGB image [h, w, 3] uint8: their boxes
+    [N, 4] (x0, y0, x1, y1 px), numbered left to right (by the box's centre), and how sure it is
+    of each [N]; a box that mostly covers a surer one is the same person again and is left out
+    (``distinct_people``). For people too small for the pose detector in the whole frame, and to
+    choose one among several (``choose_person``); about 0.3 s for a 768 x 576 image."""
     cv2 = _cv2()
     image = _rgb(image)
     hog = cv2.HOGDescriptor()
     hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
-    boxes, weights = hog.detectMultiScale(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), winStride=(4, 4), padding=(8, 8),
+    found, weights = hog.detectMultiScale(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), winStride=(4, 4), padding=(8, 8),
                                           scale=1.05)
-    if len(boxes) == 0:
+    boxes = np.array([(x, y, x + bw, y + bh) for x, y, bw, bh in np.reshape(found, (-1, 4))], dtype=np.float64)
+    boxes, scores = boxes.reshape(-1, 4), np.ravel(weights).astype(np.float64)
+    kept = distinct_people(boxes, scores)
+    boxes, scores = boxes[kept], scores[kept]
+    order = np.argsort((boxes[:, 0] + boxes[:, 2]) / 2, kind="stable")
+    return boxes[order], scores[order]
+
+
+def find_person(image):
+    """The person OpenCV's HOG people detector is surest of in an RGB image [h, w, 3] uint8, as a
+    box (x0, y0, x1, y1) in pixels, or None (``find_people`` finds them all)."""
+    boxes, scores = find_people(image)
+    if not len(boxes):
         return None
-    x, y, bw, bh = (int(v) for v in boxes[int(np.argmax(np.ravel(weights)))])
-    return x, y, x + bw, y + bh
+    return tuple(int(v) for v in boxes[pick_person(boxes, None, scores)])
+
+
+def choose_person(image, box="auto", person: int | None = None, complexity: int = 1) -> dict:
+    """Whom ``detect_landmarks`` follows from this first frame (RGB [h, w, 3] uint8), among the
+    people ``find_people`` finds there, and a message that says how many were found and which one:
+
+    - ``person`` (a number, as the preview numbers them, left to right): that person's box;
+    - ``box`` (x0, y0, x1, y1 px): that box, and which of the people found it overlaps most;
+    - ``box="auto"``: the whole frame if the pose detector sees someone there (the most prominent
+      person: the message says which of those found it is), else the person the people detector is
+      surest of;
+    - ``box=None``: the whole frame, nobody looked for.
+
+    Returns dict(box= what to follow: a box or None for the whole frame, people= the boxes found
+    [N, 4], chosen= the number of the one followed or None, message=)."""
+    if person is not None and not (box is None or isinstance(box, str) and box == "auto"):
+        raise ValueError(f"expected a box or a person number, not both, got box={box!r} and person={person!r}")
+    image = _rgb(image)
+    h, w = image.shape[:2]
+    if box is None and person is None:
+        return dict(box=None, people=np.zeros((0, 4)), chosen=None, message="The pose detector looks at the whole frame.")
+    if not (person is not None or isinstance(box, str) and box == "auto"):
+        box = _box(box, w, h)
+    people, scores = find_people(image)
+    if person is not None:
+        chosen = pick_person(people, person)
+        return dict(box=tuple(int(v) for v in people[chosen]), people=people, chosen=chosen,
+                    message=people_message(people, chosen, person))
+    if not isinstance(box, str):
+        chosen = _overlapping(people, box)
+        message = (people_message(people, chosen, box) if len(people)
+                   else "The people detector found nobody in the first frame: following what is inside the box.")
+        return dict(box=box, people=people, chosen=chosen, message=message)
+    seen = detect_image(image, complexity)
+    if seen is not None:
+        points = seen[0][np.isfinite(seen[0]).all(1)]
+        chosen = _overlapping(people, (*points.min(0), *points.max(0)))
+        message = people_message(people, chosen, "auto") if len(people) else \
+            "The pose detector sees someone in the whole frame, and follows them."
+        return dict(box=None, people=people, chosen=chosen, message=message)
+    if not len(people):
+        return dict(box=None, people=people, chosen=None,
+                    message="Nobody found in the first frame: the pose detector looks at the whole frame.")
+    chosen = pick_person(people, None, scores)
+    return dict(box=tuple(int(v) for v in people[chosen]), people=people, chosen=chosen,
+                message=people_message(people, chosen))
+
+
+def _overlapping(people: np.ndarray, box) -> int | None:
+    """The person whose box overlaps ``box`` most, or None if none does."""
+    try:
+        return pick_person(people, tuple(float(v) for v in box))
+    except ValueError:
+        return None
 
 
 def _box(box, w: int, h: int) -> tuple[int, int, int, int]:

@@ -1,6 +1,7 @@
 """Video in and out: the optional extra (MediaPipe, which brings OpenCV), the sample clip, reading a
-video's facts and frames, a frame as a JPEG ``data:`` URI for figures, and a file uploaded in a
-notebook. Everything here but ``saved_upload`` needs the extra (``require_video_extra``)."""
+video's facts and frames (upright: a phone clip's rotation metadata is applied), a frame as a JPEG
+``data:`` URI for figures, and a file uploaded in a notebook. Everything here but ``saved_upload``,
+``upright`` and ``rotation_degrees`` needs the extra (``require_video_extra``)."""
 from __future__ import annotations
 
 import base64
@@ -14,7 +15,8 @@ import numpy as np
 from .._tensors import check_number
 
 __all__ = ["VIDEO_EXTRA", "SAMPLE_VIDEO", "SAMPLE_START", "SAMPLE_BOX", "require_video_extra", "video_info",
-           "read_frames", "image_data_uri", "saved_upload"]
+           "read_frames", "image_data_uri", "saved_upload", "upright", "rotation_degrees", "describe_video",
+           "first_frame"]
 
 VIDEO_EXTRA = 'pip install "ddhpose_lite[video]"'
 """The command that installs the optional video extra (the MediaPipe detector)."""
@@ -62,21 +64,53 @@ def _cv2():
 # ---------------------------------------------------------------- reading video
 
 
-def video_info(path, fps: float | None = None) -> dict:
-    """``fps``, ``frames`` (as the file's header says) and ``image_size`` (w, h) of a video file.
-    ``fps``: the frame rate to use instead of the header's (some files carry none, or a wrong one)."""
+def rotation_degrees(value, source: str = "rotation") -> int:
+    """A rotation in degrees clockwise as 0, 90, 180 or 270 (-90 -> 270, 450 -> 90), or a
+    ValueError naming ``source`` when it is not a whole quarter turn."""
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    degrees = float(value) if number else math.nan
+    if not math.isfinite(degrees) or degrees % 90:
+        raise ValueError(f"expected {source} as a multiple of 90 degrees (0, 90, 180, 270), got {value!r}")
+    return int(degrees) % 360
+
+
+def upright(image, rotation: int) -> np.ndarray:
+    """A frame as the file stores it [h, w, ...] turned ``rotation`` degrees clockwise (0, 90, 180,
+    270; ``video_info``'s "rotation"), as a player shows it: the stored pixel in row r, column c
+    is then, for 90, in row c, column h - 1 - r; for 180, row h - 1 - r, column w - 1 - c; for 270,
+    row w - 1 - c, column r."""
+    image = np.asarray(image)
+    if image.ndim < 2:
+        raise ValueError(f"expected an image [h, w, ...], got {list(image.shape)}")
+    return np.ascontiguousarray(np.rot90(image, -rotation_degrees(rotation) // 90))
+
+
+def video_info(path, fps: float | None = None, rotation: int | None = None) -> dict:
+    """``fps``, ``frames`` (as the file's header says), ``image_size`` (w, h, upright: as the
+    frames of ``read_frames``) and ``rotation`` (degrees clockwise that turn the stored frames
+    upright: a phone's portrait clip stores landscape frames and says 90 or 270 in its metadata,
+    the MP4 display matrix or the older ``rotate`` tag) of a video file. ``fps``: the frame rate
+    to use instead of the header's (some files carry none, or a wrong one). ``rotation``: instead
+    of the file's metadata (a clip on its side without any)."""
     cv2 = _cv2()
     capture = _open(cv2, path)
     try:
         fps = capture.get(cv2.CAP_PROP_FPS) if fps is None else check_number(fps, "fps", low=0)
         size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
         frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        stored = capture.get(cv2.CAP_PROP_ORIENTATION_META)
     finally:
         capture.release()
     if not (fps and math.isfinite(fps) and fps > 0):
         raise ValueError(f"expected a video with a frame rate, got {fps!r} frames per second from {path}: "
                          "pass fps= if you know it")
-    return dict(fps=float(fps), frames=frames, image_size=size)
+    if rotation is None:
+        rotation = rotation_degrees(stored, f"the rotation in the metadata of {Path(path).name}")
+    else:
+        rotation = rotation_degrees(rotation)
+    if rotation in (90, 270):
+        size = size[::-1]
+    return dict(fps=float(fps), frames=frames, image_size=size, rotation=rotation)
 
 
 def _open(cv2, path):
@@ -86,18 +120,23 @@ def _open(cv2, path):
     capture = cv2.VideoCapture(str(path))
     if not capture.isOpened():
         raise ValueError(f"expected a video OpenCV can read (mp4, avi, mov, webm, ...), got {path.name}")
+    # the stored frames and sizes; ``upright`` turns them (OpenCV's own turning changed default and
+    # direction between versions: on before 4.11, off in 4.11, turned the wrong way in 4.6.0)
+    capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
     return capture
 
 
-def read_frames(path, start: float = 0.0, seconds: float | None = None, fps: float | None = None):
-    """The frames of a video as RGB uint8 arrays [h, w, 3], from ``start`` seconds on, for
-    ``seconds`` (None: to the end; ``fps`` as in ``video_info``). A generator: frames are decoded
-    one at a time."""
+def read_frames(path, start: float = 0.0, seconds: float | None = None, fps: float | None = None,
+                rotation: int | None = None):
+    """The frames of a video as RGB uint8 arrays [h, w, 3], upright (the file's rotation metadata
+    applied), from ``start`` seconds on, for ``seconds`` (None: to the end; ``fps`` and
+    ``rotation`` as in ``video_info``). A generator: frames are decoded one at a time."""
     check_number(start, "start", low=0)
     if seconds is not None:
         check_number(seconds, "seconds", low=0)
     cv2 = _cv2()
-    fps = video_info(path, fps)["fps"]
+    info = video_info(path, fps, rotation)
+    fps, rotation = info["fps"], info["rotation"]
     first = round(start * fps)
     stop = None if seconds is None else first + max(1, round(seconds * fps))
     capture = _open(cv2, path)
@@ -109,7 +148,7 @@ def read_frames(path, start: float = 0.0, seconds: float | None = None, fps: flo
             ok, frame = capture.read()
             if not ok:
                 break
-            yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+            yield upright(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), rotation)
             index += 1
     finally:
         capture.release()
@@ -145,3 +184,32 @@ def saved_upload(value, folder=None) -> Path | None:
     path = Path(tempfile.gettempdir() if folder is None else folder) / name
     path.write_bytes(content)
     return path
+
+
+def describe_video(path) -> str:
+    """One line about a video file for a person: its name and size, and with the extra its length,
+    frame rate, image size (upright) and the turn its rotation metadata asks for; what is wrong
+    where it cannot be read."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        return f"{path.name}: no such file"
+    text = f"{path.name}, {path.stat().st_size / 1e6:.1f} MB"
+    try:
+        info = video_info(path)
+    except ImportError:
+        return text + " (its length and frame rate need the video extra)"
+    except ValueError as error:
+        return f"{text}: {error}"
+    length = f"{info['frames'] / info['fps']:.1f} s" if info["frames"] > 0 else "length unknown"
+    w, h = info["image_size"]
+    turned = f", turned {info['rotation']}° clockwise as its metadata asks" if info["rotation"] else ""
+    return f"{text}, {length} at {info['fps']:g} fps, {w} x {h} px{turned}"
+
+
+def first_frame(path, start: float = 0.0, fps: float | None = None, rotation: int | None = None) -> np.ndarray:
+    """The frame at ``start`` seconds, upright, as RGB uint8 [h, w, 3] (``fps``, ``rotation`` as in
+    ``video_info``): the picture to choose a ``box`` on."""
+    image = next(read_frames(path, start, None, fps, rotation), None)
+    if image is None:
+        raise ValueError(f"expected a frame at {start:g} s in {Path(path).name}, got none (the clip is shorter)")
+    return image

@@ -116,8 +116,10 @@ def zoomed(keypoints: np.ndarray, height: float = TYPICAL_HEIGHT) -> np.ndarray:
 
 def lift_video(path, lifter: Lifter | None = None, start: float = 0.0, seconds: float | None = 10.0, box="auto",
                hypotheses: int = 5, iterations: int = 5, seed: int = 0,
-               progress: bool = True) -> tuple[Detections, VideoLift]:
-    """The whole path: ``detect_landmarks`` -> ``video_keypoints`` -> ``lift_track``."""
-    detections = detect_landmarks(path, start, seconds, box, progress=progress)
+               progress: bool = True, person: int | None = None,
+               rotation: int | None = None) -> tuple[Detections, VideoLift]:
+    """The whole path: ``detect_landmarks`` -> ``video_keypoints`` -> ``lift_track`` (``box``,
+    ``person``, ``rotation`` as in ``detect_landmarks``)."""
+    detections = detect_landmarks(path, start, seconds, box, progress=progress, person=person, rotation=rotation)
     lifted = lift_track(video_keypoints(detections), lifter, hypotheses, iterations, seed, progress=progress)
     return detections, lifted

@@ -21,7 +21,7 @@ from .core import (
 )
 from .poses import _animation_controls, _check_fps, _frame_names
 
-__all__ = ["keypoints_2d", "landmarks_to_joints"]
+__all__ = ["keypoints_2d", "landmarks_to_joints", "frame_preview"]
 
 # ---------------------------------------------------------------- 2D keypoints
 
@@ -150,3 +150,86 @@ def landmarks_to_joints(landmarks, joints, *, picture: str | None = None, image_
         w, h = _check_image_size(image_size)
         layout["images"] = [picture_behind(picture, 0, 0, w, h)]
     return go.Figure(data=data, layout=layout)
+
+
+# ---------------------------------------------------------------- a video's first frame, to choose a box on
+
+_PREVIEW_PLOT = (560, 440)  # the largest plot area of a preview (px): the image fits it, its aspect kept
+_PREVIEW_MARGIN = dict(l=60, r=12, t=78, b=48)
+_PREVIEW_MIN_WIDTH = 420  # px: a portrait clip's preview stays wide enough for its title and legend
+_LABEL_HEIGHT = 18  # px: a person's number on the picture
+_PEOPLE_COLOR, _CHOSEN_COLOR, _BOX_COLOR = "#56B4E9", "#E69F00", "#D55E00"
+
+
+def frame_preview(picture: str, image_size, *, picture_size=None, box=None, people=None, chosen: int | None = None,
+                  title: str | None = None) -> go.Figure:
+    """A video's frame with pixel axes, to read a ``box`` (x0, y0, x1, y1) off (lesson 08).
+
+    ``picture``: the frame as an image URL or ``data:`` URI (``video.image_data_uri``), of
+    ``picture_size`` (w, h) pixels if it was scaled down (default: ``image_size``, the video's).
+    It is drawn as an image trace over the whole ``image_size``: x right and y down in the video's
+    pixels, pixel i spanning i - 0.5 .. i + 0.5, and hovering reads x and y. ``box``: the box
+    setting, a dashed rectangle. ``people`` [N, 4]: the boxes of the people found, numbered #0 ..
+    on the picture; ``chosen``: the one followed, drawn in another colour. The figure keeps the
+    image's aspect within a plot area of at most 560 x 440 px (and is at least 420 px wide)."""
+    w, h = _check_image_size(image_size)
+    pw, ph = (w, h) if picture_size is None else _check_image_size(picture_size)
+    if not isinstance(picture, str) or not picture:
+        raise ValueError(f"expected picture as an image URL or data: URI, got {type(picture).__name__}")
+    empty = people is None or np.size(people) == 0
+    boxes = np.zeros((0, 4)) if empty else _checked(people, "people", [(None, 4)], "[N, 4]")
+    if chosen is not None and not (isinstance(chosen, (int, np.integer)) and 0 <= chosen < len(boxes)):
+        raise ValueError(f"expected chosen as a person number in 0..{len(boxes) - 1}, got {chosen!r}")
+    sx, sy = w / pw, h / ph
+    data = [dict(type="image", source=picture, x0=(sx - 1) / 2, y0=(sy - 1) / 2, dx=sx, dy=sy, name="frame",
+                 hovertemplate="x %{x:.0f} px, y %{y:.0f} px<extra></extra>")]
+    scale = min(_PREVIEW_PLOT[0] / w, _PREVIEW_PLOT[1] / h)  # screen px per video px
+    annotations = []
+    for name, color, width, chosen_only in (("people found", _PEOPLE_COLOR, 2, False), ("followed", _CHOSEN_COLOR, 3, True)):
+        kept = [i for i in range(len(boxes)) if (i == chosen) == chosen_only]
+        if kept:
+            data.append(_rectangles(boxes[kept], name, color, width, "solid"))
+    for i, (x, y) in enumerate(_label_places(boxes, scale, w - 0.5)):
+        annotations.append(dict(x=x, y=y, xref="x", yref="y", text=f"#{i}", showarrow=False, xanchor="left",
+                                yanchor="top", font=dict(size=12, color="white"), borderpad=1,
+                                bgcolor=_CHOSEN_COLOR if i == chosen else "#0072B2"))
+    if box is not None:
+        if isinstance(box, str):
+            raise ValueError(f"expected box as (x0, y0, x1, y1) pixels or None, got {box!r}")
+        data.append(_rectangles(_checked(box, "box", [(4,)], "(x0, y0, x1, y1)")[None], "box", _BOX_COLOR, 2, "dash"))
+    layout = base_layout(
+        max(round(w * scale) + _PREVIEW_MARGIN["l"] + _PREVIEW_MARGIN["r"], _PREVIEW_MIN_WIDTH),
+        round(h * scale) + _PREVIEW_MARGIN["t"] + _PREVIEW_MARGIN["b"], title or "The first frame: pick a box in pixels",
+        showlegend=len(data) > 1, annotations=annotations, margin=dict(_PREVIEW_MARGIN),
+        legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom", bgcolor="rgba(255,255,255,0)"),
+        xaxis=dict(range=[-0.5, w - 0.5], title="x (px)", showgrid=False, zeroline=False, constrain="domain",
+                   ticks="outside"),
+        yaxis=dict(range=[h - 0.5, -0.5], title="y (px, down)", showgrid=False, zeroline=False, scaleanchor="x",
+                   constrain="domain", ticks="outside"))
+    return go.Figure(data=data, layout=layout)
+
+
+def _rectangles(boxes: np.ndarray, name: str, color: str, width: int, dash: str) -> dict:
+    """Box outlines as one line trace, each closed and cut from the next by None."""
+    x: list = []
+    y: list = []
+    for x0, y0, x1, y1 in np.round(boxes, 1).tolist():
+        x += [x0, x1, x1, x0, x0, None]
+        y += [y0, y0, y1, y1, y0, None]
+    return dict(type="scatter", mode="lines", name=name, x=x, y=y, hoverinfo="skip",
+                line=dict(color=color, width=width, dash=dash))
+
+
+def _label_places(boxes: np.ndarray, scale: float, right: float) -> list[tuple[float, float]]:
+    """Where each box's number goes (its top-left corner, in video pixels, left of ``right`` by a
+    label's width), moved down by a label's height while it would cover an earlier one, so no two
+    numbers overlap on the screen (``scale``: screen px per video px; a label is taken as 30 x 18
+    screen px)."""
+    placed: list[tuple[float, float]] = []
+    step, wide = _LABEL_HEIGHT / scale, 30 / scale
+    for x0, y0, _, _ in boxes.tolist():
+        x0, y = min(x0, right - wide), y0
+        while any(abs(x0 - px) < wide and abs(y - py) < step for px, py in placed):
+            y += step
+        placed.append((round(x0, 1), round(y, 1)))
+    return placed
