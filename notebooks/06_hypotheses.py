@@ -129,6 +129,8 @@ print("P-Agg:        ", list(result.p_agg().shape))
 print("uncertainty:  ", list(result.uncertainty().shape), "(spread of the hypotheses per joint, metres)")
 print("reprojections:", list(result.reproject().shape), "(each hypothesis back in 2D)")
 print("DDIM times:   ", ddim_time_pairs(1000, 5))
+# the times by hand: T = 1000 steps in K = 5 jumps of T / K = 200, from t = 999 down to -1 (x̂₀ itself)
+assert ddim_time_pairs(1000, 5) == [(999 - 200 * k, 999 - 200 * (k + 1)) for k in range(5)], "DDIM times"
 
 # %% [markdown]
 # **Diffusion or a plain regressor?** The package ships a second model trained on the same data:
@@ -266,6 +268,18 @@ for name, pose in rows.items():
     print(f"{name:<20} {pose[0, 13, 0].item():9.3f} {pose[0, 10, 2].item():8.3f} "
           f"{1000 * metrics.mpjpe(pose, target[None]).item():10.1f}")
 print("spread (mm):", {H36M.names[j]: round(1000 * v, 1) for j, v in enumerate(toy.uncertainty()[0].tolist()) if v})
+
+# The same numbers by hand, from the definitions: only the wrist (true x = -0.2) and the head (true z = 0.5)
+# are off, so MPJPE = (wrist error + head error) / 17 joints; the spread is the mean distance to the mean.
+head_mean = (0.0 + 0.6 + 0.25) / 3
+picked = {"P-Agg": (0.0, head_mean), "J-Agg (weak persp.)": (-0.3, 0.0), "J-Best": (-0.3, 0.6), "P-Best": (0.0, 0.6)}
+for name, (wrist_x, head_z) in picked.items():
+    by_hand = (wrist_x, head_z, 1000 * (abs(wrist_x + 0.2) + abs(head_z - 0.5)) / 17)
+    got = (rows[name][0, 13, 0].item(), rows[name][0, 10, 2].item(), 1000 * metrics.mpjpe(rows[name], target[None]).item())
+    assert np.allclose(got, by_hand, atol=1e-4), f"{name}: {got}, by hand {by_hand}"
+spread_by_hand = {"Head": sum(abs(z - head_mean) for z in (0.0, 0.6, 0.25)) / 3, "LWrist": (0.3 + 0.0 + 0.3) / 3}
+for joint, value in spread_by_hand.items():
+    assert abs(toy.uncertainty()[0, H36M.index(joint)].item() - value) < 1e-6, f"spread of {joint}"
 
 # %% [markdown]
 # Read it joint by joint:
@@ -508,6 +522,19 @@ scores[0, [2, 4]] = 0.2  # the right eye and ear are hidden: the face is turned 
 h36m, confidence = coco_to_h36m(coco, scores, min_score=0.3)
 for j in (0, 7, 8, 9, 10, 13):
     print(f"{H36M.names[j]:<9} {h36m[0, j].tolist()}  confidence {confidence[0, j]:.1f}")
+
+
+# by hand: the midpoints of the named COCO points (the head: of the eye and ear that are seen); every point used
+# was seen with score 0.9, so every confidence is 0.9
+def mid(*names):
+    return np.mean([by_name[name] for name in names], axis=0)
+
+
+pelvis, thorax = mid("left_hip", "right_hip"), mid("left_shoulder", "right_shoulder")
+by_hand = {0: pelvis, 7: (pelvis + thorax) / 2, 8: thorax, 9: mid("nose"), 10: mid("left_eye", "left_ear"),
+           13: mid("left_wrist")}
+for j, xy in by_hand.items():
+    assert np.allclose(h36m[0, j], xy) and confidence[0, j] == np.float32(0.9), H36M.names[j]
 
 # %% [markdown]
 # With the right eye and ear below `min_score`, the head is the centre of the left eye and ear
