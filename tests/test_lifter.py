@@ -162,8 +162,8 @@ def test_shipped_checkpoint_lifts_a_synthetic_clip_sensibly(pretrained):
     untrained = lifter_module.Lifter(type(lifter.model)(lifter.model.config).eval())
     baseline = float((untrained.lift(seq.keypoints_2d[:60], hypotheses=2, iterations=1, seed=0).p_agg()
                       - seq.poses_3d[:60]).norm(dim=-1).mean())
-    # metres: the shipped model measured 0.124, the same model untrained 0.420
-    assert error < 0.16 and error < 0.4 * baseline
+    # metres: the shipped model measured 0.030, the same model untrained 0.466 (re-measure after a retrain)
+    assert error < 0.04 and error < 0.1 * baseline
 
 
 def test_pixels_with_image_size_equal_normalised_input(lifter):
@@ -287,7 +287,7 @@ def test_j_best_with_twenty_hypotheses_is_not_worse_than_one(pretrained):
     assert best_of_20 <= float((many.subset(1).j_best(truth) - truth).norm(dim=-1).mean())  # a superset: always
     assert best_of_20 <= float((one.j_best(truth) - truth).norm(dim=-1).mean())  # an independent single draw
     errors = many.errors(truth, seq.camera, seq.trajectory[:27])
-    assert errors["J-Best"] <= errors["P-Best"] <= errors["P-Agg"]  # measured 0.101, 0.120, 0.160 (seeded)
+    assert errors["J-Best"] <= errors["P-Best"] <= errors["P-Agg"]  # measured 0.080, 0.089, 0.099 (seeded)
 
 
 # ---------------------------------------------------------------- robustness
