@@ -36,7 +36,8 @@
 #
 # You will:
 # 1. follow the path from a video to 3D, one function per step;
-# 2. pick a video: the sample clip, or upload your own;
+# 2. pick a video (the sample clip, or your own, upright even when a phone stored it on its side),
+#    see its first frame with the people found in it, and choose whom to follow;
 # 3. run the detector and look at what it saw, joint by joint, over time;
 # 4. lift it and scrub frames and hypotheses over the video;
 # 5. find where the hypotheses disagree, and what the lift should not be trusted on;
@@ -81,6 +82,7 @@ from pathlib import Path
 
 import ipywidgets
 import numpy as np
+from IPython.display import display
 
 from ddhpose_lite import video, viz, widgets
 from ddhpose_lite.keypoints import MEDIAPIPE_NAMES, mediapipe_to_h36m
@@ -137,27 +139,28 @@ print("detector:", "MediaPipe Pose" if HAVE_DETECTOR else "not installed",
 # 10 fps). People are small in this wide shot, too small for the detector in the whole frame, so
 # we tell it where one man is in the first frame (`SAMPLE_BOX`) and it follows him with a crop.
 #
-# **Your own video:** upload a short clip (a few seconds, one person, whole body in view) with
-# the button below (the line under it says which file arrived, how long it is and at what frame
-# rate), then run the cells after it again. With `box="auto"` the detector looks at
-# the whole frame if it sees someone there, else it follows the person OpenCV's HOG people
-# detector is surest of; give a box yourself to pick another person. `seconds` keeps long videos
-# short.
+# **Your own video:** upload a short clip (a few seconds, whole body in view) with the button
+# below. The line under it says which file arrived, how long it is and at what frame rate, and
+# shows its first frame with the people found in it. Then run the cells after it again. A phone
+# clip filmed upright is stored on its side with a note to turn it (its *rotation metadata*);
+# every frame is turned upright before the detector sees it, and the line says by how much.
 
 # %%
-def describe_video(path: Path) -> str:
-    """The file's name and size, and with the extra its length, frame rate and image size."""
-    if not path.is_file():
-        return f"{path.name}: no such file"
-    text = f"{path.name}, {path.stat().st_size / 1e6:.1f} MB"
+def preview(path: Path, start: float, box="auto", person=None, rotation=None):
+    """Print whom the detector will follow and return (the frame at ``start`` with pixel axes and
+    the people found, numbered, the choice); (None, None) and why when the frame cannot be read."""
     try:
-        info = video.video_info(path)
-    except ImportError:
-        return text + " (its length and frame rate need the video extra)"
-    except ValueError as error:
-        return f"{text}: {error}"
-    return text + (f", {info['frames'] / info['fps']:.1f} s at {info['fps']:g} fps, "
-                   f"{info['image_size'][0]} x {info['image_size'][1]} px")
+        first = video.first_frame(path, start, rotation=rotation)
+    except (ImportError, ValueError, FileNotFoundError) as error:
+        print("no preview:", error)
+        return None, None
+    choice = video.choose_person(first, box if person is None else "auto", person)
+    print(choice["message"])
+    h, w = first.shape[:2]
+    figure = viz.frame_preview(video.image_data_uri(first, width=w), (w, h), people=choice["people"],
+                               box=None if isinstance(box, str) else box, chosen=choice["chosen"],
+                               title=f"The frame at {start:g} s: hover to read x, y in pixels")
+    return figure, choice
 
 
 upload = ipywidgets.FileUpload(accept="video/*", multiple=False, description="Upload a video",
@@ -166,11 +169,15 @@ received = ipywidgets.Output()
 
 
 def show_upload(change) -> None:
-    """Say which file arrived (the button is too narrow to show its name)."""
+    """Say which file arrived (the button is too narrow to show its name) and show its first frame."""
     received.clear_output()
     with received:
         saved = video.saved_upload(upload.value)
-        print("received:", describe_video(saved) if saved is not None else "nothing")
+        print("received:", video.describe_video(saved) if saved is not None else "nothing")
+        if saved is not None:
+            figure, _ = preview(saved, 0.0)
+            if figure is not None:
+                display(figure)
 
 
 upload.observe(show_upload, names="value")
@@ -178,12 +185,18 @@ ipywidgets.VBox([upload, received])
 
 # %% [markdown]
 # Or give your video by its path (easier for big phone videos than the browser's upload), and
-# which part of it to use. `BOX` is (x0, y0, x1, y1) in pixels around the person in the first
-# frame, or "auto".
+# which part of it to use. Whom to follow: `BOX` is (x0, y0, x1, y1) in pixels around the person
+# in the first frame (read the corners off the preview below by hovering), or "auto": the whole
+# frame if the detector sees someone there, else the person OpenCV's HOG people detector is surest
+# of. `PERSON`, a number from the preview (people are numbered left to right), picks that one
+# instead. `ROTATION` (degrees clockwise) turns a clip whose metadata is missing or wrong;
+# `None` trusts the file.
 
 # %%
 VIDEO_PATH = None  # e.g. "~/Videos/me.mp4", a file on the machine that runs this notebook
 START, SECONDS, BOX = 0.0, 10.0, "auto"
+PERSON = None  # e.g. 2: person #2 of the preview (wins over BOX)
+ROTATION = None  # e.g. 90: turn every frame a quarter clockwise, whatever the file says
 
 
 # %%
@@ -199,8 +212,20 @@ def chosen_video():
 
 
 path, start, seconds, box = chosen_video()
-print("video:", describe_video(path))
-print(f"used: from {start} s for up to {seconds} s (a shorter clip: all of it) · box: {box}")
+print("video:", video.describe_video(path))
+print(f"used: from {start} s for up to {seconds} s (a shorter clip: all of it) · box: {box} · person: {PERSON}"
+      + ("" if ROTATION is None else f" · turned {ROTATION}° clockwise"))
+
+# %% [markdown]
+# The first frame of the part you chose: x and y in the video's pixels (hover to read them), the
+# people OpenCV's people detector found there (blue, numbered), the box setting (dashed) and the
+# one the pose detector will follow (orange). To follow someone else, set `PERSON` to their number
+# or draw `BOX` around them in the settings cell, and run the cells from there again. (Without the
+# video extra there is no picture; the lesson goes on with the sample's saved detections.)
+
+# %%
+first_preview, choice = preview(path, start, box, PERSON, ROTATION)
+first_preview
 
 # %% [markdown]
 # ## 3 · What the detector saw
@@ -211,7 +236,8 @@ print(f"used: from {start} s for up to {seconds} s (a shorter clip: all of it) �
 
 # %%
 if HAVE_DETECTOR and path.exists():
-    detections = video.detect_landmarks(path, start, seconds, box)
+    detections = video.detect_landmarks(path, start, seconds, box if choice is None else choice["box"],
+                                        rotation=ROTATION)
 else:
     missing = ([] if HAVE_DETECTOR else [f"the detector (install it with {video.VIDEO_EXTRA}, then restart the kernel)"])
     missing += [] if path.exists() else [f"the video {path}" + ("" if path != video.SAMPLE_VIDEO else
