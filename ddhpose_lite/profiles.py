@@ -113,7 +113,7 @@ PROFILES = {
                         lr=2e-3, lr_decay=0.9, train_frames=2_000, val_frames=500),
     # a useful model on two CPU cores: the shipped DDHPose, started from the regression member trained with the
     # same recipe (tools/train_checkpoint.py runs both stages; docs/recipe.md says why, experiment by experiment)
-    "cpu": TrainConfig(model=_OURS, epochs=8, batch_size=32, lr=5e-4, lr_decay=0.9, train_frames=200_000,
+    "cpu": TrainConfig(model=_OURS, epochs=16, batch_size=32, lr=5e-4, lr_decay=0.9, train_frames=200_000,
                        val_frames=5_000, lr_schedule="onecycle", fresh_data=True, large_t=0.2, stride=27),
     # one consumer / Colab GPU in about an hour: our choices (bf16/fp16 autocast, gradient clipping)
     "gpu": TrainConfig(model=DenoiserConfig(frames=81, width=256, depth=6, heads=8, drop_path=0.1), epochs=60,
