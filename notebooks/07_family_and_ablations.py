@@ -493,21 +493,27 @@ from ddhpose_lite.lessons import lesson07 as exercises
 from ddhpose_lite.lessons import show_solution
 
 # %% [markdown]
-# **Exercise 1 (warm-up).** From the raw records `results["runs"]["ddhpose"]` (a list, one record
-# per seed; `record["single"]["captured"]["P-Agg"]["MPJPE"]` is in metres), compute DDHPose's
-# mean MPJPE over seeds on the captured test subjects **in millimetres**, and the sample standard
-# deviation over seeds (divide by n − 1). Answer with the pair `(mean_mm, std_mm)`.
+# **Exercise 1 (warm-up).** A paired difference the lesson does not print. From the raw records
+# `results["runs"][name]` (a list, one record per seed; `record["seed"]`, and
+# `record["single"]["captured"]["P-Agg"]["P-MPJPE"]` in metres), compute "bones out" minus
+# "ddhpose" seed by seed on the captured test subjects, in **P-MPJPE** and **millimetres**. Answer
+# with the pair `(mean_mm, spread_mm)`: the mean of those differences and their spread (largest
+# minus smallest). Is the mean difference larger than its spread?
 
 # %%
 answer_1 = None
-exercises.check_mean_std(answer_1)
+exercises.check_paired_difference(answer_1)
 
 # %% [markdown]
-# **Exercise 2 (core).** Write the GMM member's forward process by hand (DiffPose's Eq. 6, our
-# `diffusion.q_sample_shifted`), without the library:
-# `shifted_forward(x0, alpha_bar, mean, scale, eps)` returns
-# √ᾱ x₀ + (1 − √ᾱ) μ + √(1 − ᾱ) σ ⊙ ε for tensors of the same shape and a float ᾱ. The check
-# runs it on cases worked out on paper.
+# **Exercise 2 (core).** The GMM member starts its reverse process from a mixture component
+# N(μ, diag σ²) instead of N(0, I), so its forward process must end there. Write
+# `shifted_forward(x0, alpha_bar, mean, scale, eps)` (ε a standard normal draw; tensors of one
+# shape, ᾱ a float), without the library, so that:
+# (a) at ᾱ = 1 it returns x₀; (b) at ᾱ = 0 it is a draw from N(μ, σ²) made from ε;
+# (c) in between, x₀ is scaled by √ᾱ as in the plain process (paper Eq. 2), the noise has standard
+# deviation √(1 − ᾱ) σ, and μ fills the share of the signal that x₀ lost, so the mean moves in a
+# straight line from x₀ to μ. The check runs it on cases worked out on paper; afterwards compare it
+# with DiffPose's Eq. 6 (`diffusion.q_sample_shifted`).
 
 
 # %%

@@ -4,16 +4,35 @@ from __future__ import annotations
 
 import torch
 
-from ddhpose_lite.ablations import load_results, table_rows
+import pytest
+
+from ddhpose_lite.ablations import load_results, paired
 from ddhpose_lite.diffusion import Schedule, q_sample_shifted
+from ddhpose_lite.lessons import lesson07 as exercises
 from ddhpose_lite.lessons import solutions
 from ddhpose_lite.starts import GaussianMixture
 
 
-def test_exercise_1_matches_the_table_of_the_shipped_results():
-    mean, std = solutions.ddhpose_captured_mean_std()
-    row = next(r for r in table_rows(load_results(), "Table 4", "captured") if r["variant"] == "ddhpose")
-    assert abs(mean - row["mean"]) < 1e-9 and abs(std - row["std"]) < 1e-9
+def test_exercise_1_matches_the_librarys_paired_comparison():
+    mean, spread = solutions.bones_out_paired_p_mpjpe()
+    library = paired(load_results(), "bones out", split="captured", metric="P-MPJPE")
+    assert abs(mean - library["mean"]) < 1e-9 and abs(spread - library["spread"]) < 1e-9
+    assert spread > 0  # two or more seeds that differ: the check cannot pass with a zero spread
+
+
+@pytest.mark.parametrize("mistake, says", [
+    ("mpjpe", "that is the MPJPE difference; the exercise asks for P-MPJPE"),
+    ("metres", "(metres → millimetres?)"),
+    ("spread", "the spread is the largest per-seed difference minus the smallest"),
+], ids=["mpjpe", "metres", "spread"])
+def test_exercise_1_check_names_the_mistake(mistake, says):
+    mean, spread = solutions.bones_out_paired_p_mpjpe()
+    mpjpe = paired(load_results(), "bones out", split="captured", metric="MPJPE")
+    answer = {"mpjpe": (mpjpe["mean"], mpjpe["spread"]), "metres": (mean / 1000, spread / 1000),
+              "spread": (mean, spread + 1)}[mistake]
+    verdict = exercises.check_paired_difference.verdict(answer)
+    assert verdict.status == "wrong" and says in verdict.message
+    assert exercises.check_paired_difference.verdict((mean, spread)).correct
 
 
 def test_exercise_2_is_the_shifted_forward_process():

@@ -279,12 +279,14 @@ def medoid_aggregation(hypotheses):
 # Lesson 07 · The family and the ablations
 
 
-def ddhpose_captured_mean_std():
-    """DDHPose's MPJPE on the captured test subjects in the shipped results: mean and sample std over seeds (mm)."""
-    values = [1000 * record["single"]["captured"]["P-Agg"]["MPJPE"] for record in load_results()["runs"]["ddhpose"]]
-    n = len(values)
-    mean = sum(values) / n
-    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+def bones_out_paired_p_mpjpe():
+    """"bones out" minus DDHPose, P-MPJPE on the captured test subjects, seed by seed (same seed, same data):
+    the mean of the differences and their spread, max − min (mm)."""
+    runs = load_results()["runs"]
+    errors = {name: {r["seed"]: 1000 * r["single"]["captured"]["P-Agg"]["P-MPJPE"] for r in runs[name]}
+              for name in ("bones out", "ddhpose")}
+    differences = [errors["bones out"][seed] - errors["ddhpose"][seed] for seed in sorted(errors["ddhpose"])]
+    return sum(differences) / len(differences), max(differences) - min(differences)
 
 
 def shifted_forward(x0, alpha_bar, mean, scale, eps):
