@@ -22,22 +22,16 @@ import torch
 from ddhpose_lite import load_pretrained, metrics
 from ddhpose_lite.camera import normalize_screen, project
 from ddhpose_lite.datasets import mocap_sequences
+from ddhpose_lite.keypoints import moved_hips
 from ddhpose_lite.skeleton import H36M
 
-PELVIS, RHIP, LHIP, THORAX = (H36M.index(n) for n in ("Pelvis", "RHip", "LHip", "Thorax"))
+PELVIS, RHIP, LHIP = (H36M.index(n) for n in ("Pelvis", "RHip", "LHip"))
 RSHOULDER, LSHOULDER = H36M.index("RShoulder"), H36M.index("LShoulder")
 
 
-def unit(v: torch.Tensor) -> torch.Tensor:
-    return v / v.norm(dim=-1, keepdim=True).clamp_min(1e-9)
-
-
-def moved_hips(sequence, out: float, up: float) -> torch.Tensor:
+def keypoints_with_moved_hips(sequence, out: float, up: float) -> torch.Tensor:
     """The sequence's 2D keypoints with both hips moved in 3D (metres) and the pelvis re-derived."""
-    points = sequence.poses_3d.double() + sequence.trajectory.double()[:, None]  # camera frame
-    spine = unit(points[:, THORAX] - points[:, PELVIS])
-    for hip in (RHIP, LHIP):
-        points[:, hip] += out * unit(points[:, hip] - points[:, PELVIS]) + up * spine
+    points = moved_hips(sequence.poses_3d.double() + sequence.trajectory.double()[:, None], out, up)  # camera frame
     camera = sequence.camera
     screen = normalize_screen(project(points, camera), camera.res_w, camera.res_h)
     keypoints = sequence.keypoints_2d.double().clone()
@@ -76,14 +70,14 @@ def main() -> None:
     lifter = load_pretrained()
     sequences = mocap_sequences("test", seed=0)[:args.sequences]
     frames = sum(len(s) for s in sequences)
-    unchanged = moved_hips(sequences[0], 0.0, 0.0)
+    unchanged = keypoints_with_moved_hips(sequences[0], 0.0, 0.0)
     assert torch.allclose(unchanged, sequences[0].keypoints_2d, atol=2e-3), "the projection does not reproduce the data"
     print(f"{len(sequences)} captured test sequences, {frames} frames; H = {args.hypotheses}, K = {args.iterations}")
     results = {}
     for out, up in itertools.product((-0.04, 0.0, 0.04), (-0.05, 0.0, 0.05, 0.10)):
         total = torch.zeros(2, dtype=torch.float64)
         for sequence in sequences:
-            pose = lifter.lift(moved_hips(sequence, out, up), args.hypotheses, args.iterations, seed=0).p_agg()
+            pose = lifter.lift(keypoints_with_moved_hips(sequence, out, up), args.hypotheses, args.iterations, seed=0).p_agg()
             total += len(sequence) * torch.tensor([float(metrics.mpjpe(pose, sequence.poses_3d)),
                                                    float(metrics.p_mpjpe(pose, sequence.poses_3d))])
         results[out, up] = (1000 * total / frames).tolist()

@@ -212,6 +212,28 @@ _JOINT_NOISE = torch.tensor(
 )
 
 
+def moved_hips(points, out, up, skeleton: Skeleton = H36M) -> torch.Tensor:
+    """3D joints [F, J, 3] (metres, any frame) with both hips moved ``out`` metres along pelvis → hip
+    and ``up`` metres along pelvis → thorax, per frame (floats, or tensors of F values). A 2D
+    detector's hips are clicked on the body's surface, not at motion capture's hip-joint centres
+    (``benchmarks/hip_offset.py`` measures what that costs a lifter). Other joints are unchanged."""
+    points = torch.as_tensor(points).double().clone()
+    j = skeleton.num_joints
+    if points.ndim != 3 or points.shape[1:] != (j, 3):
+        raise ValueError(f"expected points of shape [F, {j}, 3], got {list(points.shape)}")
+    pelvis, thorax = skeleton.index("Pelvis"), skeleton.index("Thorax")
+    out = torch.as_tensor(out, dtype=torch.float64).reshape(-1, 1)
+    up = torch.as_tensor(up, dtype=torch.float64).reshape(-1, 1)
+    spine = _unit(points[:, thorax] - points[:, pelvis])
+    for hip in (skeleton.index("RHip"), skeleton.index("LHip")):
+        points[:, hip] += out * _unit(points[:, hip] - points[:, pelvis]) + up * spine
+    return points
+
+
+def _unit(v: torch.Tensor) -> torch.Tensor:
+    return v / v.norm(dim=-1, keepdim=True).clamp_min(1e-9)
+
+
 def detector_noise(pixels, sigma: float, outliers: float = 0.0, seed=0, skeleton: Skeleton = H36M):
     """Detector-like errors added to clean pixels [F, J, 2] (same kind out): Gaussian noise
     (sigma px, scaled per joint and per sequence) with half of its variance temporally correlated

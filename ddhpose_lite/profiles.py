@@ -42,6 +42,7 @@ class TrainConfig:
     val_frames: int = 5_000
     noise_2d: float = 3.0  # px, detector-like
     outliers: float = 0.002
+    hip_jitter: float = 0.0  # metres: 2D hips moved as a detector's (``datasets.film``; ours, docs/recipe.md)
     stride: int = 0  # window stride; 0: frames // 2
     method: str = "ddhpose"  # a member of the family (FAMILY); checkpoints without one are DDHPose
     base_checkpoint: str = ""  # "refine": the regression checkpoint it refines
@@ -77,6 +78,8 @@ class TrainConfig:
             raise UserInputError(f"expected warmup in (0, 1), got {self.warmup!r}")
         if not 0 <= self.large_t <= 1:
             raise UserInputError(f"expected large_t in [0, 1], got {self.large_t!r}")
+        if not 0 <= self.hip_jitter < 0.5:
+            raise UserInputError(f"expected hip_jitter in metres in [0, 0.5), got {self.hip_jitter!r}")
         if self.fresh_data and self.data not in DATA_SOURCES:
             raise UserInputError(f"expected embedded data {DATA_SOURCES} for fresh_data (files have a fixed size), "
                                  f"got {self.data!r}")

@@ -87,7 +87,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 RUN_OPTIONS = (("epochs", int), ("batch_size", int), ("lr", float), ("lr_decay", float), ("seed", int),
                ("train_frames", int), ("val_frames", int), ("grad_clip", float), ("warmup", float),
-               ("large_t", float), ("noise_2d", float), ("stride", int))
+               ("large_t", float), ("noise_2d", float), ("stride", int), ("hip_jitter", float))
 """TrainConfig fields the command line can override (``--batch-size`` etc.)."""
 
 MODEL_OPTIONS = (("frames", int), ("width", int), ("depth", int), ("heads", int), ("dropout", float),

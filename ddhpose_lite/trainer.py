@@ -121,10 +121,12 @@ class Trainer:
                 raise ValueError(f"expected train_sequences for data {config.data!r} (files: load them, or use "
                                  f"`python -m ddhpose_lite.train --data {config.data}`), got None")
             train_sequences = embedded_sequences(config.data, "train", config.train_frames, config.seed,
-                                                 noise_2d=config.noise_2d, outliers=config.outliers)
+                                                 noise_2d=config.noise_2d, outliers=config.outliers,
+                                                 hip_jitter=config.hip_jitter)
         if val_sequences is None:  # fresh draws of the training population; never the test split
             val_sequences = (embedded_sequences(config.data, "train", config.val_frames, config.seed + 10_000,
-                                                noise_2d=config.noise_2d, outliers=config.outliers)
+                                                noise_2d=config.noise_2d, outliers=config.outliers,
+                                                hip_jitter=config.hip_jitter)
                              if config.data in DATA_SOURCES else [])
         self.stride = stride
         self.train_data = ClipDataset(train_sequences, frames, stride)
@@ -168,7 +170,8 @@ class Trainer:
             return self.train_data
         config = self.config
         sequences = embedded_sequences(config.data, "train", config.train_frames, config.seed + FRESH_SEED + epoch,
-                                       noise_2d=config.noise_2d, outliers=config.outliers)
+                                       noise_2d=config.noise_2d, outliers=config.outliers,
+                                       hip_jitter=config.hip_jitter)
         return ClipDataset(sequences, config.model.frames, self.stride)
 
     def _batches(self, epoch: int, data: ClipDataset | None = None):

@@ -8,8 +8,11 @@ import pytest
 import torch
 
 from conftest import DETECTOR_JOINT_WEIGHTS
+from ddhpose_lite._tensors import numpy_rng
 from ddhpose_lite.camera import normalize_screen, project, world_to_camera
 from ddhpose_lite.datasets import ClipDataset, Sequence, film, sliding_windows, synthetic_sequences, window_starts
+from ddhpose_lite.keypoints import moved_hips
+from ddhpose_lite.skeleton import H36M
 from ddhpose_lite.synthetic import generate_motion, sample_subject
 
 
@@ -166,3 +169,51 @@ def test_people_are_filmed_anywhere_in_the_frame_and_inside_it():
         centres.append((clean.amin((0, 1)) + clean.amax((0, 1)))[0] / 2)
     centres = torch.stack(centres)
     assert float(centres.max() - centres.min()) > 0.5  # box centres spread across the image, not all centred
+
+
+# ------------------------------------------------------------------ hips where a detector puts them
+
+
+def test_moved_hips_by_hand():
+    """Pelvis at the origin, hips at ±0.1 m on x, thorax 0.5 m up on z: 2 cm out moves the hips to
+    ±0.12 m, 5 cm up adds 0.05 m on z; per-frame amounts apply frame by frame; nothing else moves."""
+    pose = torch.zeros(2, 17, 3, dtype=torch.float64)
+    pose[:, H36M.index("RHip"), 0], pose[:, H36M.index("LHip"), 0] = -0.1, 0.1
+    pose[:, H36M.index("Thorax"), 2] = 0.5
+    pose[:, H36M.index("Head"), 2] = 0.7
+    moved = moved_hips(pose, torch.tensor([0.02, -0.02]), torch.tensor([0.05, 0.0]))
+    torch.testing.assert_close(moved[0, H36M.index("RHip")], torch.tensor([-0.12, 0.0, 0.05], dtype=torch.float64))
+    torch.testing.assert_close(moved[0, H36M.index("LHip")], torch.tensor([0.12, 0.0, 0.05], dtype=torch.float64))
+    torch.testing.assert_close(moved[1, H36M.index("LHip")], torch.tensor([0.08, 0.0, 0.0], dtype=torch.float64))
+    others = [j for j in range(17) if j not in (H36M.index("RHip"), H36M.index("LHip"))]
+    assert torch.equal(moved[:, others], pose[:, others])
+    assert torch.equal(moved_hips(pose, 0.0, 0.0), pose)
+
+
+def test_moved_hips_refuses_a_wrong_shape():
+    with pytest.raises(ValueError, match=re.escape("expected points of shape [F, 17, 3], got [17, 3]")):
+        moved_hips(torch.zeros(17, 3), 0.0, 0.0)
+
+
+def test_hip_jitter_moves_only_the_2d_hips_and_puts_the_pelvis_between_them():
+    """One draw (out, up) ~ N(0, σ²) per sequence from the film seed's stream 5: the 3D stays true, every
+    other 2D joint is unchanged, the 2D hips are the projections of hips moved by that draw, the pelvis
+    their midpoint."""
+    world = small("test")[0].extra["poses_world"]
+    plain, jittered = film(world, 7), film(world, 7, hip_jitter=0.05)
+    out, up = numpy_rng(7, 5).normal(0.0, 0.05, 2)
+    hips, pelvis = [H36M.index("RHip"), H36M.index("LHip")], H36M.index("Pelvis")
+    others = [j for j in range(17) if j not in hips + [pelvis]]
+    assert torch.equal(plain.poses_3d, jittered.poses_3d) and plain.camera == jittered.camera
+    assert torch.equal(plain.keypoints_2d[:, others], jittered.keypoints_2d[:, others])
+    camera_points = world_to_camera(world.double(), plain.camera)
+    expected = normalize_screen(project(moved_hips(camera_points, out, up), plain.camera), *plain.image_size)
+    torch.testing.assert_close(jittered.keypoints_2d[:, hips], expected[:, hips].float(), atol=1e-5, rtol=0)
+    torch.testing.assert_close(jittered.keypoints_2d[:, pelvis], expected[:, hips].mean(1).float(), atol=1e-5, rtol=0)
+    assert float((jittered.keypoints_2d[:, hips] - plain.keypoints_2d[:, hips]).abs().max()) > 1e-3
+
+
+def test_hip_jitter_zero_is_the_plain_film_and_a_negative_one_is_refused():
+    assert all(torch.equal(a.keypoints_2d, b.keypoints_2d) for a, b in zip(small("test"), small("test", hip_jitter=0.0)))
+    with pytest.raises(ValueError, match=re.escape("expected hip_jitter as a finite number >= 0, got -0.01")):
+        small("test", hip_jitter=-0.01)

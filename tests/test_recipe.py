@@ -27,6 +27,7 @@ from ddhpose_lite.objective import draw_timesteps
 from ddhpose_lite.profiles import PROFILES, baseline_model, family_config
 from ddhpose_lite.sampling import method_of
 from ddhpose_lite.train import config_from_args, main, parse_args
+from ddhpose_lite.skeleton import H36M
 from ddhpose_lite.trainer import FRESH_SEED, Trainer, initialise_from
 
 
@@ -84,6 +85,29 @@ def test_onecycle_warms_up_peaks_and_ends_low(sequences):
 
 
 # ------------------------------------------------------------------ fresh data and exact resume
+
+
+def test_hip_jitter_reaches_every_draw_of_the_trainer_and_only_the_2d_hips(tmp_path):
+    """``--hip-jitter`` sets ``TrainConfig.hip_jitter``; the trainer's first draw, its validation and
+    its fresh draws all move the 2D hips and pelvis (``datasets.film``), nothing else."""
+    assert config_from_args(parse_args(["--hip-jitter", "0.03", "--out", "x"])).hip_jitter == 0.03
+    base = dataclasses.replace(PROFILES["tiny"], epochs=2, train_frames=400, val_frames=60, fresh_data=True)
+    plain, jittered = Trainer(base), Trainer(dataclasses.replace(base, hip_jitter=0.05))
+    hips = [H36M.index("Pelvis"), H36M.index("RHip"), H36M.index("LHip")]
+    others = [j for j in range(17) if j not in hips]
+    rows = torch.arange(8)
+    for a, b in ((plain.train_data, jittered.train_data), (plain.val_data, jittered.val_data),
+                 (plain._epoch_data(1), jittered._epoch_data(1))):
+        x, y = a.batch(rows), b.batch(rows)
+        assert torch.equal(x["poses_3d"], y["poses_3d"])
+        assert torch.equal(x["keypoints_2d"][..., others, :], y["keypoints_2d"][..., others, :])
+        assert not torch.equal(x["keypoints_2d"][..., hips, :], y["keypoints_2d"][..., hips, :])
+
+
+@pytest.mark.parametrize("value", [-0.01, 0.5])
+def test_hip_jitter_out_of_range_is_refused(value):
+    with pytest.raises(UserInputError, match=re.escape(f"expected hip_jitter in metres in [0, 0.5), got {value}")):
+        dataclasses.replace(PROFILES["tiny"], hip_jitter=value)
 
 
 def test_fresh_data_draws_a_new_population_each_epoch_and_resumes_exactly(tmp_path):

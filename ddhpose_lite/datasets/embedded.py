@@ -15,7 +15,8 @@ import torch
 
 from .._tensors import check_int, check_number, numpy_rng, single_thread
 from ..camera import normalize_screen, project, random_camera, turned, world_to_camera
-from ..keypoints import detector_noise
+from ..keypoints import detector_noise, moved_hips
+from ..skeleton import H36M
 from ..mocap import load_clips, retarget
 from ..synthetic import ACTIONS, TEST_SUBJECTS, TRAIN_SUBJECTS, sample_subject, synthetic_motion
 from .clips import Sequence
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 
 def film(poses_world, seed, *, subject_height: float | None = None, noise_2d: float = 0.0,
-         outliers: float = 0.0, distortion: bool = False, **sequence_fields) -> Sequence:
+         outliers: float = 0.0, distortion: bool = False, hip_jitter: float = 0.0, **sequence_fields) -> Sequence:
     """World poses [F, 17, 3] (metres, z-up) seen by one random camera -> a ``Sequence``.
 
     The camera is aimed at the area the pelvis moves in and placed so a person of
@@ -43,9 +44,13 @@ def film(poses_world, seed, *, subject_height: float | None = None, noise_2d: fl
     person lands anywhere in the frame (``_placed_anywhere``). ``seed`` (int) fixes
     the camera and, on a separate stream, the 2D noise: ``noise_2d`` px (1 sigma; 2-5 px is
     CPN-like on 1000 px images), ``outliers`` the probability per joint and frame of a gross
-    error. ``sequence_fields`` (subject, action, extra) go into the Sequence.
+    error. ``hip_jitter`` (metres, 1 sigma; ours, docs/recipe.md): the 2D hips of the whole sequence
+    are those of hips moved out and up by one draw each (``keypoints.moved_hips``) and the 2D pelvis
+    their midpoint, as a detector's; the 3D poses keep the true hips. ``sequence_fields`` (subject,
+    action, extra) go into the Sequence.
     """
     noise_2d = check_number(noise_2d, "noise_2d", low=0)
+    hip_jitter = check_number(hip_jitter, "hip_jitter", low=0)
     outliers = check_number(outliers, "outliers", low=0, high=1)
     world = poses_world.double()
     pelvis = world[:, 0, :2]
@@ -57,7 +62,13 @@ def film(poses_world, seed, *, subject_height: float | None = None, noise_2d: fl
                            extent=extent, distortion=distortion)
     camera = _placed_anywhere(camera, world, numpy_rng(seed, 3))
     poses_camera = world_to_camera(world, camera)
-    pixels = detector_noise(project(poses_camera, camera), noise_2d, outliers, numpy_rng(seed, 2))
+    pixels = project(poses_camera, camera)
+    if hip_jitter:
+        out, up = numpy_rng(seed, 5).normal(0.0, hip_jitter, 2)
+        hips = [H36M.index("RHip"), H36M.index("LHip")]
+        pixels[:, hips] = project(moved_hips(poses_camera, out, up), camera)[:, hips]
+        pixels[:, H36M.index("Pelvis")] = pixels[:, hips].mean(1)
+    pixels = detector_noise(pixels, noise_2d, outliers, numpy_rng(seed, 2))
     root = poses_camera[:, :1]
     return Sequence(
         keypoints_2d=normalize_screen(pixels, camera.res_w, camera.res_h).float(),
@@ -84,7 +95,8 @@ def _placed_anywhere(camera, world, rng):
 
 
 def synthetic_sequences(split: str = "train", frames: int = 50_000, seed: int = 0, *, noise_2d: float = 0.0,
-                        outliers: float = 0.0, distortion: bool = False, **motion_options) -> list[Sequence]:
+                        outliers: float = 0.0, distortion: bool = False, hip_jitter: float = 0.0,
+                        **motion_options) -> list[Sequence]:
     """The embedded procedural dataset: ``synthetic_motion(split, frames, seed)`` filmed by a
     random camera per sequence (``film``). ``extra`` holds the per-frame action ``labels``
     (indices into ``synthetic.ACTIONS``), the subject id and the world poses."""
@@ -94,7 +106,7 @@ def synthetic_sequences(split: str = "train", frames: int = 50_000, seed: int = 
         for motion in motions:
             sequences.append(film(
                 motion.poses_world, motion.seed, subject_height=motion.subject.height, noise_2d=noise_2d,
-                outliers=outliers, distortion=distortion, subject=f"synthetic-{motion.subject.id}",
+                outliers=outliers, distortion=distortion, hip_jitter=hip_jitter, subject=f"synthetic-{motion.subject.id}",
                 action="+".join(motion.action_names),
                 extra={"labels": motion.labels, "actions": ACTIONS, "poses_world": motion.poses_world},
             ))
@@ -103,7 +115,7 @@ def synthetic_sequences(split: str = "train", frames: int = 50_000, seed: int = 
 
 
 def mocap_sequences(split: str = "train", seed: int = 0, *, frames: int | None = None, noise_2d: float = 0.0,
-                    outliers: float = 0.0, distortion: bool = False) -> list[Sequence]:
+                    outliers: float = 0.0, distortion: bool = False, hip_jitter: float = 0.0) -> list[Sequence]:
     """The shipped captured clips of ``split`` (CMU subjects; ``mocap.load_clips``), each on a
     random body and seen by its own random camera (``film``).
 
@@ -127,7 +139,7 @@ def mocap_sequences(split: str = "train", seed: int = 0, *, frames: int | None =
                 world = retarget(clip.poses_world[:take], body.bone_lengths)
                 sequences.append(film(
                     world, int(rng.integers(2**62)), subject_height=body.height, noise_2d=noise_2d,
-                    outliers=outliers, distortion=distortion, subject=f"cmu-{clip.subject}",
+                    outliers=outliers, distortion=distortion, hip_jitter=hip_jitter, subject=f"cmu-{clip.subject}",
                     action=clip.description, extra={"poses_world": world, "clip": clip.name, "body": body.id},
                 ))
                 filmed += take
