@@ -20,24 +20,11 @@ import numpy as np
 import torch
 
 from ddhpose_lite import load_pretrained, metrics
-from ddhpose_lite.camera import normalize_screen, project
-from ddhpose_lite.datasets import mocap_sequences
-from ddhpose_lite.keypoints import moved_hips
+from ddhpose_lite.datasets import mocap_sequences, with_moved_hips
 from ddhpose_lite.skeleton import H36M
 
-PELVIS, RHIP, LHIP = (H36M.index(n) for n in ("Pelvis", "RHip", "LHip"))
+RHIP, LHIP = H36M.index("RHip"), H36M.index("LHip")
 RSHOULDER, LSHOULDER = H36M.index("RShoulder"), H36M.index("LShoulder")
-
-
-def keypoints_with_moved_hips(sequence, out: float, up: float) -> torch.Tensor:
-    """The sequence's 2D keypoints with both hips moved in 3D (metres) and the pelvis re-derived."""
-    points = moved_hips(sequence.poses_3d.double() + sequence.trajectory.double()[:, None], out, up)  # camera frame
-    camera = sequence.camera
-    screen = normalize_screen(project(points, camera), camera.res_w, camera.res_h)
-    keypoints = sequence.keypoints_2d.double().clone()
-    keypoints[:, [RHIP, LHIP]] = screen[:, [RHIP, LHIP]]
-    keypoints[:, PELVIS] = screen[:, [RHIP, LHIP]].mean(1)
-    return keypoints.float()
 
 
 def photo_ratios() -> list[tuple[str, float]]:
@@ -70,14 +57,14 @@ def main() -> None:
     lifter = load_pretrained()
     sequences = mocap_sequences("test", seed=0)[:args.sequences]
     frames = sum(len(s) for s in sequences)
-    unchanged = keypoints_with_moved_hips(sequences[0], 0.0, 0.0)
+    unchanged = with_moved_hips(sequences[0], 0.0, 0.0).keypoints_2d
     assert torch.allclose(unchanged, sequences[0].keypoints_2d, atol=2e-3), "the projection does not reproduce the data"
     print(f"{len(sequences)} captured test sequences, {frames} frames; H = {args.hypotheses}, K = {args.iterations}")
     results = {}
     for out, up in itertools.product((-0.04, 0.0, 0.04), (-0.05, 0.0, 0.05, 0.10)):
         total = torch.zeros(2, dtype=torch.float64)
         for sequence in sequences:
-            pose = lifter.lift(keypoints_with_moved_hips(sequence, out, up), args.hypotheses, args.iterations, seed=0).p_agg()
+            pose = lifter.lift(with_moved_hips(sequence, out, up).keypoints_2d, args.hypotheses, args.iterations, seed=0).p_agg()
             total += len(sequence) * torch.tensor([float(metrics.mpjpe(pose, sequence.poses_3d)),
                                                    float(metrics.p_mpjpe(pose, sequence.poses_3d))])
         results[out, up] = (1000 * total / frames).tolist()

@@ -58,7 +58,8 @@ def test_seed_spread_benchmark_runs_and_reports_every_row(tiny_run):
 
 def test_recipe_validation_prints_both_halves_per_setting(tiny_run):
     out = subprocess.run([sys.executable, "tools/recipe_validate.py", str(tiny_run), "--frames", "60",
-                          "--settings", "1x1", "2x2"], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                         check=True).stdout
-    rows = re.findall(r"H=(\d) K=(\d)  mocap +\d+\.\d / +\d+\.\d  synthetic +\d+\.\d / +\d+\.\d", out)
+                          "--settings", "1x1", "2x2", "--hips-up", "0.05"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    rows = re.findall(r"H=(\d) K=(\d)  mocap +\d+\.\d / +\d+\.\d  synthetic +\d+\.\d / +\d+\.\d  "
+                      r"tilted +\S+ / +\S+  hips\+5cm +\d+\.\d / +\d+\.\d", out)
     assert rows == [("1", "1"), ("2", "2")], out

@@ -10,7 +10,8 @@ import torch
 from conftest import DETECTOR_JOINT_WEIGHTS
 from ddhpose_lite._tensors import numpy_rng
 from ddhpose_lite.camera import normalize_screen, project, world_to_camera
-from ddhpose_lite.datasets import ClipDataset, Sequence, film, sliding_windows, synthetic_sequences, window_starts
+from ddhpose_lite.datasets import (ClipDataset, Sequence, film, sliding_windows, synthetic_sequences, window_starts,
+                                   with_moved_hips)
 from ddhpose_lite.keypoints import moved_hips
 from ddhpose_lite.skeleton import H36M
 from ddhpose_lite.synthetic import generate_motion, sample_subject
@@ -217,3 +218,17 @@ def test_hip_jitter_zero_is_the_plain_film_and_a_negative_one_is_refused():
     assert all(torch.equal(a.keypoints_2d, b.keypoints_2d) for a, b in zip(small("test"), small("test", hip_jitter=0.0)))
     with pytest.raises(ValueError, match=re.escape("expected hip_jitter as a finite number >= 0, got -0.01")):
         small("test", hip_jitter=-0.01)
+
+
+def test_with_moved_hips_agrees_with_film_and_needs_a_camera():
+    """Moving the hips of a filmed sequence afterwards gives film's hip_jitter for the same draw
+    (both without 2D noise); a sequence without its camera is refused."""
+    world = small("test")[0].extra["poses_world"]
+    out, up = numpy_rng(7, 5).normal(0.0, 0.05, 2)
+    afterwards, jittered = with_moved_hips(film(world, 7), out, up), film(world, 7, hip_jitter=0.05)
+    torch.testing.assert_close(afterwards.keypoints_2d, jittered.keypoints_2d, atol=1e-5, rtol=0)
+    assert torch.equal(afterwards.poses_3d, jittered.poses_3d)
+    bare = Sequence(keypoints_2d=afterwards.keypoints_2d, poses_3d=afterwards.poses_3d)
+    with pytest.raises(ValueError, match=re.escape("expected a filmed sequence with its camera and trajectory, "
+                                                   "got camera NoneType and trajectory NoneType")):
+        with_moved_hips(bare, 0.0, 0.05)

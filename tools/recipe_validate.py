@@ -8,14 +8,16 @@ every H x K setting; the sequences are the data mix's training subjects and acti
 seed 30_000 (the trainer validates with seed + 10_000 and trains with seed and seed + 20_000 + e).
 Prints MPJPE / P-MPJPE in mm per checkpoint and setting, for the captured and the procedural half,
 and for the frames of both halves whose torso is tilted more than 45 degrees (the training
-population's counterpart of the evaluation's stress split).
+population's counterpart of the evaluation's stress split). ``--hips-up M`` adds a column: both
+halves with the 2D hips where a detector may put them, M metres up the spine
+(``datasets.with_moved_hips``; ``benchmarks/hip_offset.py`` does the same on the test people).
 """
 from __future__ import annotations
 
 import argparse
 import time
 
-from ddhpose_lite.datasets import embedded_sequences
+from ddhpose_lite.datasets import embedded_sequences, with_moved_hips
 from ddhpose_lite.evaluate import STRESS_TILT, Evaluation, evaluate
 from ddhpose_lite.lifter import load_pretrained
 
@@ -34,11 +36,16 @@ def errors(evaluation: Evaluation) -> tuple[float, float]:
     return 1000 * row["MPJPE"], 1000 * row["P-MPJPE"]
 
 
-def columns(lifter, halves, hypotheses: int, iterations: int) -> list[tuple[str, float, float]]:
-    """(column, MPJPE, P-MPJPE): each half, then the tilted frames of both (``STRESS_TILT``)."""
+def columns(lifter, halves, hypotheses: int, iterations: int, hips_up: float = 0.0) -> list[tuple[str, float, float]]:
+    """(column, MPJPE, P-MPJPE): each half, the tilted frames of both (``STRESS_TILT``), and with
+    ``hips_up`` both halves with the 2D hips moved that far up."""
     evaluations = {name: evaluate(lifter, seqs, hypotheses, iterations, seed=0) for name, seqs in halves}
     tilted = Evaluation([r for e in evaluations.values() for r in e.by_tilt(STRESS_TILT, 181).records])
-    return [(name, *errors(e)) for name, e in {**evaluations, "tilted": tilted}.items()]
+    out = {**evaluations, "tilted": tilted}
+    if hips_up:
+        moved = [with_moved_hips(s, 0.0, hips_up) for _, seqs in halves for s in seqs]
+        out[f"hips+{100 * hips_up:.0f}cm"] = evaluate(lifter, moved, hypotheses, iterations, seed=0)
+    return [(name, *errors(e)) for name, e in out.items()]
 
 
 def main() -> None:
@@ -46,6 +53,7 @@ def main() -> None:
     parser.add_argument("checkpoints", nargs="+")
     parser.add_argument("--frames", type=int, default=8000, help="frames per half of the mix")
     parser.add_argument("--settings", nargs="+", default=["1x1", "5x5"], help="HxK settings")
+    parser.add_argument("--hips-up", type=float, default=0.0, help="also lift with the 2D hips moved up (metres)")
     args = parser.parse_args()
     halves = validation_sequences(args.frames)
     for path in args.checkpoints:
@@ -53,7 +61,7 @@ def main() -> None:
         for setting in args.settings:
             h, k = (int(v) for v in setting.split("x"))
             start = time.perf_counter()
-            row = [f"{name} {m:6.1f} / {p:5.1f}" for name, m, p in columns(lifter, halves, h, k)]
+            row = [f"{name} {m:6.1f} / {p:5.1f}" for name, m, p in columns(lifter, halves, h, k, args.hips_up)]
             print(f"{path}  H={h} K={k}  " + "  ".join(row) + f"  ({time.perf_counter() - start:.0f} s)", flush=True)
 
 

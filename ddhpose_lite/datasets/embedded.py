@@ -9,6 +9,7 @@ keypoints in normalised screen coordinates with detector-like noise (``keypoints
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import torch
@@ -21,7 +22,7 @@ from ..mocap import load_clips, retarget
 from ..synthetic import ACTIONS, TEST_SUBJECTS, TRAIN_SUBJECTS, sample_subject, synthetic_motion
 from .clips import Sequence
 
-__all__ = ["film", "synthetic_sequences", "mocap_sequences", "mixed_sequences", "embedded_sequences",
+__all__ = ["film", "with_moved_hips", "synthetic_sequences", "mocap_sequences", "mixed_sequences", "embedded_sequences",
            "DATA_SOURCES", "CAPTURED_SHARE"]
 
 DATA_SOURCES = ("synthetic", "mocap", "mix")
@@ -75,6 +76,23 @@ def film(poses_world, seed, *, subject_height: float | None = None, noise_2d: fl
         poses_3d=(poses_camera - root).float(), camera=camera, trajectory=root[:, 0].float(),
         image_size=(camera.res_w, camera.res_h), **sequence_fields,
     )
+
+
+def with_moved_hips(sequence: Sequence, out: float, up: float) -> Sequence:
+    """A filmed sequence whose 2D hips are the clean projections of hips moved ``out`` and ``up``
+    metres (``keypoints.moved_hips``) and whose 2D pelvis is their midpoint, as a detector's; the 3D
+    and every other 2D joint stay. Needs the sequence's camera and trajectory (``film`` keeps both)."""
+    if sequence.camera is None or sequence.trajectory is None:
+        raise ValueError("expected a filmed sequence with its camera and trajectory, got "
+                         f"camera {type(sequence.camera).__name__} and trajectory {type(sequence.trajectory).__name__}")
+    points = moved_hips(sequence.poses_3d.double() + sequence.trajectory.double()[:, None], out, up)
+    camera = sequence.camera
+    screen = normalize_screen(project(points, camera), camera.res_w, camera.res_h)
+    hips = [H36M.index("RHip"), H36M.index("LHip")]
+    keypoints = sequence.keypoints_2d.clone()
+    keypoints[:, hips] = screen[:, hips].to(keypoints.dtype)
+    keypoints[:, H36M.index("Pelvis")] = keypoints[:, hips].mean(1)
+    return dataclasses.replace(sequence, keypoints_2d=keypoints)
 
 
 def _placed_anywhere(camera, world, rng):
