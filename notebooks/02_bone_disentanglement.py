@@ -134,7 +134,7 @@ viz.pose_gallery(real, columns=4, title="Captured motion (CMU), one body")
 
 # %%
 snapshots = {action: distinctive(generate_motion(action, 100, subject, seed=i)) for i, action in enumerate(ACTIONS)}
-viz.pose_gallery(snapshots, columns=6, height=760, title=f"{len(ACTIONS)} generated actions, one subject")
+viz.pose_gallery(snapshots, columns=8, height=560, title=f"{len(ACTIONS)} generated actions, one subject")
 
 # %% [markdown]
 # **How much of the space of poses does each source cover?** One telling number is the **torso

@@ -204,6 +204,27 @@ def test_attention_skeleton_bad_input(capture, weights, joint, options, message)
         viz.attention_skeleton(prediction[0, 0], weights(maps), joint, **options)
 
 
+def eye_distance(scene, frame: str) -> float:
+    """How many times the usual distance (``viz.core._EYES``) a 3D scene is seen from."""
+    from ddhpose_lite.viz.core import _EYES
+    eye = scene.camera.eye
+    return float(np.linalg.norm([eye.x, eye.y, eye.z]) / np.linalg.norm(list(_EYES[frame].values())))
+
+
+def test_attention_scenes_are_seen_from_far_enough_for_their_axis_labels(capture):
+    """Lesson 04 (issue 27): the attention skeleton (from the usual distance) was cut at its left and
+    bottom edges, the explorer's right panel (from 1.2 x, 220 px wide) at its left, right and bottom
+    edges. Measured in Chromium (tests/helpers/figure_labels.scene_edges): from 1.3 x and 1.65 x
+    nothing reaches the scenes' edges."""
+    maps, prediction = capture
+    for coordinates, pose in (("camera", prediction[0, 5]), ("world", viz.to_display(prediction[0, 5], "camera"))):
+        fig = viz.attention_skeleton(pose, maps.spatial[2][5, 0], "LElbow", coordinates=coordinates)
+        assert eye_distance(fig.layout.scene, coordinates) == pytest.approx(1.3, abs=0.01)
+    for fig in (viz.attention_explorer_figure(maps, 1, 0, "LElbow", 2, prediction[0]),
+                viz.attention_browser(maps, prediction[0], joint=LELBOW, frame=2)):
+        assert eye_distance(fig.layout.scene, "camera") == pytest.approx(1.65, abs=0.01)
+
+
 # ---------------------------------------------------------------- explorer figure and kernel-free browser
 
 

@@ -133,6 +133,25 @@ def test_noising_explorer_bad_input(pose, schedule, bones, ts, message):
         viz.noising_explorer(bones(path), path.joints, ts, schedule.alpha_bar)
 
 
+def test_both_scenes_are_seen_from_far_enough_for_their_axis_labels(pose, schedule, oracle_run):
+    """Lesson 03 (issue 27): from 1.35 x the usual distance the two scenes (about 300 px wide) of the
+    timestep scrubber lost the z axis title off their left edge, and those of the noising explorer
+    and the DDIM trajectory were cut at the left and bottom edges. Measured in Chromium
+    (tests/helpers/figure_labels.scene_edges and screenshots): from 1.8 x every tick label and
+    title is inside."""
+    from ddhpose_lite.viz.core import _EYES
+    path = forward_path(pose, [0, 500], schedule, seed=0)
+    trajectory, x0_poses, xt_poses = oracle_run
+    figures = [viz.noising_view(path.bones_pose[1], path.joints[1], schedule.alpha_bar, 500, reference=pose),
+               viz.noising_explorer(path.bones_pose, path.joints, path.t, schedule.alpha_bar, reference=pose),
+               viz.ddim_trajectory(x0_poses, xt_poses, trajectory.times, schedule.alpha_bar, truth=pose)]
+    usual = np.linalg.norm(list(_EYES["world"].values()))
+    for fig in figures:
+        for scene in (fig.layout.scene, fig.layout.scene2):
+            eye = scene.camera.eye
+            assert np.linalg.norm([eye.x, eye.y, eye.z]) / usual == pytest.approx(1.8, abs=0.01)
+
+
 # ---------------------------------------------------------------- DDIM trajectory
 
 

@@ -14,6 +14,7 @@ from conftest import FIGURE_WIDTH, sizes_by_joint
 from ddhpose_lite import viz
 from ddhpose_lite.bones import compose, disentangle, rest_pose
 from ddhpose_lite.skeleton import H36M
+from ddhpose_lite.viz.core import _EYES
 
 HEAD, RANKLE, LSHOULDER, LELBOW, LWRIST, RWRIST = 10, 3, 11, 12, 13, 16
 RHIP, LHIP = 1, 4
@@ -37,6 +38,12 @@ def trace_named(fig: go.Figure, name: str):
     matches = [t for t in fig.data if t.name == name]
     assert len(matches) == 1, [t.name for t in fig.data]
     return matches[0]
+
+
+def eye_distance(scene, frame: str) -> float:
+    """How many times the usual distance (``viz.core._EYES``) a 3D scene is seen from."""
+    eye = scene.camera.eye
+    return float(np.linalg.norm([eye.x, eye.y, eye.z]) / np.linalg.norm(list(_EYES[frame].values())))
 
 
 def points_of(trace) -> set[tuple[float, ...]]:
@@ -323,6 +330,19 @@ def points(trace) -> np.ndarray:
     return np.array([p for p in zip(trace.x, trace.y, trace.z) if p[0] is not None], dtype=float)
 
 
+def test_3d_skeletons_are_seen_from_far_enough_for_their_axis_labels(pose, arm_raised):
+    """Lesson 01 (issue 27): seen from the usual distance, the x and y axes (tick labels and titles)
+    at the bottom of the skeleton, the joint explorer, the joint picker (340 x 440) and the mirror
+    figure were cut by 13 to 46 px. Measured in Chromium (tests/helpers/figure_labels.scene_edges):
+    from 1.25 x nothing reaches the scene's edges."""
+    figures = [viz.skeleton_3d(pose), viz.skeleton_3d(pose, width=340, height=440), viz.joint_explorer(pose),
+               viz.skeletons_3d({"a": arm_raised, "b": pose})]
+    for fig in figures:
+        assert eye_distance(fig.layout.scene, "world") == pytest.approx(1.25, abs=0.01)
+    upright = viz.skeleton_3d(world_to_camera(pose), frame="camera")
+    assert eye_distance(upright.layout.scene, "camera") == pytest.approx(1.25, abs=0.01)
+
+
 # ---------------------------------------------------------------- pose_gallery
 
 
@@ -444,6 +464,40 @@ def test_perturbation_explorer_camera_frame_draws_upright():
     fig = viz.perturbation_explorer(pose, steps_for(pose, (0.02,)), frame="camera")
     head, ankle = fig.data[1].z[10], fig.data[1].z[3]
     assert head > ankle
+
+
+def test_gallery_is_seen_from_where_its_grid_fills_the_view():
+    """Lesson 02 (issue 27): from a fixed eye at y = 1.1 the names over the top row of a 6 x 6
+    gallery were cut at the scene's top edge, while a wide gallery left its sides empty. The eye is
+    now where the grid's box (largest side 1) fits the view, 1.05 times farther: plotly's vertical
+    field of view is 45 degrees, so a side s fills the view's height from s / (2 tan 22.5°) and its
+    width from that times height / width. Measured in Chromium (tests/helpers/figure_labels.scene_edges):
+    6 x 6 at 760 x 760, 8 x 4 at 760 x 560, 4 x 2 at 760 x 620 and 12 x 1 at 760 x 300 fit."""
+    fit = 1 / (2 * math.tan(math.pi / 8))
+    for count, columns, height in ((31, 6, 760), (31, 8, 560), (8, 4, 620), (12, 12, 300), (10, 2, 620)):
+        fig = viz.pose_gallery({f"pose {i}": rest_pose() for i in range(count)}, columns=columns, height=height,
+                               title="a gallery")
+        layout, ratio, eye = fig.layout, fig.layout.scene.aspectratio, fig.layout.scene.camera.eye
+        view_w = layout.width - layout.margin.l - layout.margin.r
+        view_h = layout.height - layout.margin.t - layout.margin.b
+        assert max(ratio.x, ratio.y, ratio.z) == 1.0
+        assert (eye.x, eye.y) == (0.0, pytest.approx(1.05 * fit * max(ratio.z, ratio.x * view_h / view_w), abs=1e-3))
+        assert eye.z == pytest.approx(0.18 * eye.y, abs=1e-3)  # a little from above
+    tall, wide = (viz.pose_gallery({f"pose {i}": rest_pose() for i in range(count)}, columns=columns)
+                  for count, columns in ((10, 2), (12, 12)))
+    assert tall.layout.scene.aspectratio.z == 1.0 and wide.layout.scene.aspectratio.x == 1.0
+
+
+def test_perturbation_explorer_is_seen_from_far_enough_for_its_axis_labels():
+    """Lesson 02 (issue 27): seen from the usual distance the noise explorer's x and depth axes were
+    cut at the bottom and right edges of its scene (camera frame, the left half of 820 px). Measured
+    in Chromium (tests/helpers/figure_labels.scene_edges): from 1.25 x nothing reaches its edges,
+    with one step (the interact version) or several (the slider)."""
+    pose = rest_pose()
+    for frame, shown in (("world", pose), ("camera", world_to_camera(pose))):
+        for steps in (steps_for(shown, (0.02,)), steps_for(shown)):
+            fig = viz.perturbation_explorer(shown, steps, frame=frame)
+            assert eye_distance(fig.layout.scene, frame) == pytest.approx(1.25, abs=0.01)
 
 
 @pytest.mark.parametrize("steps, message", [

@@ -369,4 +369,7 @@ def attention_skeleton(pose: PoseLike, weights, joint, skeleton: Skeleton = H36M
     row = _attention_row(weights, j, skeleton)
     data = _attention_skeleton_traces(points, row, j, skeleton, colorbar=dict(title=dict(text="weight", side="right")))
     title = title or f"where {skeleton.names[j]} looks (its attention row)"
-    return go.Figure(data=data, layout=base_layout(width, height, title, scene=_scene(points, coordinates)))
+    # seen from 1.3 times the usual distance: the axes' tick labels and titles stay inside the scene
+    # (issue 27: from 1.0 the left and bottom axes were cut)
+    return go.Figure(data=data, layout=base_layout(width, height, title,
+                                                   scene=_scene(points, coordinates, distance=1.3)))

@@ -209,7 +209,9 @@ def attention_figure(arrays: AttentionArrays, state: Mapping, *, decimals: int =
     tx["tickfont"] = ty["tickfont"] = dict(size=8)
     tx["anchor"], ty["anchor"] = "y2", "x2"
     sy["constraintoward"] = ty["constraintoward"] = "top"  # the maps right under their colour bars
-    scene = _scene(arrays.points.reshape(-1, 3), arrays.coordinates, distance=1.2)  # axis titles inside
+    # seen from 1.65 times the usual distance: tick labels and axis titles inside the right panel
+    # (issue 27: from 1.2 its left, right and bottom axes were cut)
+    scene = _scene(arrays.points.reshape(-1, 3), arrays.coordinates, distance=1.65)
     scene["domain"] = dict(x=[0.7, 1.0], y=[0.0, 1.0])
     layout = base_layout(width, height, title or update.layout["title.text"], xaxis=sx, yaxis=sy, xaxis2=tx,
                          yaxis2=ty, scene=scene, shapes=update.layout["shapes"])

@@ -170,7 +170,9 @@ def _pair_figure(update: FigureUpdate, curve: np.ndarray, subplot_titles: Sequen
                                  hoverinfo="x+y"), 1, 3)
     fig.update_layout(base_layout(width, height, "title"))
     apply_update(fig, update)
-    scene = _scene(scene_points, "world", distance=1.35)  # the whole box, axis titles included
+    # the whole box, tick labels and axis titles included, in scenes 300 px wide: from 1.35 the z
+    # title fell outside the left edge and the x axis was cut at the bottom (issue 27)
+    scene = _scene(scene_points, "world", distance=1.8)
     fig.update_layout(scene=scene, scene2=scene, margin=dict(t=70))
     fig.update_xaxes(title_text="t", zeroline=False, gridcolor="#eee", row=1, col=3)
     fig.update_yaxes(title_text="ᾱ<sub>t</sub>", range=[-0.03, 1.08], zeroline=False, gridcolor="#eee",

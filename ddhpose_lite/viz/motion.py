@@ -97,11 +97,27 @@ def pose_gallery(poses: Mapping[str, PoseLike], skeleton: Skeleton = H36M, *, co
     data.append(dict(type="scatter3d", mode="text", name="labels", text=names, hoverinfo="skip",
                      textfont=dict(size=12), **_coords(tops, range(len(placed)), 3)))
     scene = _scene(np.concatenate([everything, tops]), "world")
-    scene["camera"] = dict(eye=dict(x=0.0, y=1.1, z=0.2), up=dict(x=0, y=0, z=1))
     for axis in ("xaxis", "yaxis", "zaxis"):
         scene[axis] = dict(range=scene[axis]["range"], visible=False)
     layout = base_layout(width, height, title, scene=scene, annotations=[_level_key(skeleton)])
+    scene["camera"] = _gallery_camera(scene["aspectratio"], layout)
     return go.Figure(data=data, layout=layout)
+
+
+_GALLERY_ROOM = 1.05  # how much farther than where the box would touch the view's edges
+
+
+def _gallery_camera(ratio: Mapping[str, float], layout: Mapping) -> dict:
+    """Seen from in front, slightly above, from where the grid's box (its largest side 1) just fits
+    the view: plotly's vertical field of view is 45 degrees, so a box side s fills the view's height
+    from 1.2 s and its width from 1.2 s times the view's height / width. The grid fills the figure's
+    width or its height, and the names over the top row stay inside (issue 27: from a fixed y = 1.1
+    a gallery of 6 x 6 lost them at the top, one of 4 x 2 left a quarter of its width empty)."""
+    margin = layout["margin"]
+    view_w, view_h = layout["width"] - margin["l"] - margin["r"], layout["height"] - margin["t"] - margin["b"]
+    fit = max(ratio["z"], ratio["x"] * view_h / view_w) / (2 * math.tan(math.pi / 8))
+    distance = round(_GALLERY_ROOM * fit, 3)
+    return dict(eye=dict(x=0.0, y=distance, z=round(0.18 * distance, 3)), up=dict(x=0, y=0, z=1))
 
 
 def _bone_label(skeleton: Skeleton, bone) -> tuple[int, str]:
@@ -200,7 +216,9 @@ def perturbation_explorer(clean: PoseLike, steps: Mapping[str, tuple], skeleton:
                          line=dict(color=palette[i % len(palette)], width=2), marker=dict(size=7)))
     top = max(float(v.max()) for step in values.values() for v in step.values())
     top = float(ymax) if ymax is not None else 1.1 * top if top > 0 else 1.0
-    scene = _scene(np.stack([clean_points] + [poses[label] for label in labels]), frame)
+    # seen from 1.25 times the usual distance: the axes' tick labels and titles stay inside the left
+    # half (issue 27: from 1.0 the x and depth axes were cut at the bottom and right edges)
+    scene = _scene(np.stack([clean_points] + [poses[label] for label in labels]), frame, distance=1.25)
     scene["domain"] = dict(x=[0.0, 0.5], y=[0.0, 1.0])
     ticks = [f"<span style='color:{level_color(k)}'>level {k}</span>" for k in range(n)]
     layout = base_layout(

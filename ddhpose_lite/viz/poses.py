@@ -103,7 +103,9 @@ def skeletons_3d(poses: Mapping[str, PoseLike], skeleton: Skeleton = H36M, *, fr
         data += _pose_traces(points[name], skeleton, name, styles[name], alphas[name], overlay, 3)
     if highlight is not None:
         data.append(_highlight_trace_3d(points[names[0]], skeleton, highlight))
-    layout = base_layout(width, height, title, scene=_scene(np.stack(list(points.values())), frame),
+    # seen from 1.25 times the usual distance: the axes' tick labels and titles stay inside the scene
+    # (issue 27: from 1.0 the bottom axes of lesson 01's skeletons were cut, by up to 46 px)
+    layout = base_layout(width, height, title, scene=_scene(np.stack(list(points.values())), frame, distance=1.25),
                          showlegend=overlay)
     if overlay:
         layout["legend"] = dict(x=0.99, y=0.99, xanchor="right", bgcolor="rgba(255,255,255,0.6)")

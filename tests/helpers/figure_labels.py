@@ -174,10 +174,37 @@ EDGE_INK = r"""async ([png, background, strip]) => {
 }"""
 
 
+PLACE = r"""el => {
+  // [top of el, is el wholly inside the visible part of its scroller (the notebook) or the window?]
+  const r = el.getBoundingClientRect();
+  let p = el.parentElement;
+  while (p && !(p.scrollHeight > p.clientHeight + 1 && /(auto|scroll)/.test(getComputedStyle(p).overflowY))) p = p.parentElement;
+  const top = p ? p.getBoundingClientRect().top + p.clientTop : 0, bottom = p ? top + p.clientHeight : innerHeight;
+  return [r.top, r.top >= top && r.bottom <= bottom];
+}"""
+
+
+def centre(page, handle, tries: int = 10) -> bool:
+    """Scroll ``handle`` to the middle of its scroller (the notebook) and wait until it stays there;
+    whether it is then wholly visible. Scrolled only just into view, a scene could end a fraction of
+    a pixel past the visible area, and its screenshot's last rows then show the border there; and
+    JupyterLab's windowed notebook draws the cells it scrolls past, which moves it again."""
+    top = None
+    for _ in range(tries):
+        handle.evaluate("el => el.scrollIntoView({block: 'center', inline: 'nearest'})")
+        page.wait_for_timeout(250)
+        now, inside = handle.evaluate(PLACE)
+        if now == top:
+            return inside
+        top = now
+    return False
+
+
 def scene_edges(page, element, strip: int = 2) -> dict[str, dict[str, int]]:
     """{"<figure title> / <scene id>": {edge: how many pixels ``strip`` px deep along it are not
-    background}} for every 3D scene of every plotly figure in ``element`` (scrolled into view for
-    the screenshot). A scene that fits has none; a cut axis, tick label or title leaves a few."""
+    background}} for every 3D scene of every plotly figure in ``element`` (scrolled to the middle of
+    the view for the screenshot). A scene that fits has none; a cut axis, tick label or title leaves
+    a few. A scene taller than the view is reported with its edges cut: the page shows it cut too."""
     found = {}
     for figure in element.evaluate(LABEL_BOXES):
         for scene in figure["scenes"]:
@@ -187,16 +214,19 @@ def scene_edges(page, element, strip: int = 2) -> dict[str, dict[str, int]]:
                 [figure["index"], scene["id"]]).as_element()
             if handle is None:
                 continue
-            handle.scroll_into_view_if_needed()
             # only the WebGL drawing: the SVG over it (legend, title, annotations, sliders, hover) hidden
             overlays = ".js-plotly-plot .infolayer, .js-plotly-plot .menulayer, .js-plotly-plot .hoverlayer"
             hide = ("(root, [selector, value]) => (root.closest('.js-plotly-plot') ?? root).querySelectorAll(selector)"
                     ".forEach(el => { el.style.visibility = value; })")
-            handle.evaluate(hide, [overlays.replace(".js-plotly-plot ", ""), "hidden"])
-            try:
-                png = handle.screenshot(animations="disabled")
-            finally:
-                handle.evaluate(hide, [overlays.replace(".js-plotly-plot ", ""), ""])
+            for _ in range(3):  # again if the notebook moved the scene while it was shot
+                placed = centre(page, handle)
+                handle.evaluate(hide, [overlays.replace(".js-plotly-plot ", ""), "hidden"])
+                try:
+                    png = handle.screenshot(animations="disabled")
+                finally:
+                    handle.evaluate(hide, [overlays.replace(".js-plotly-plot ", ""), ""])
+                if placed and handle.evaluate(PLACE)[1]:
+                    break
             found[f"{figure['title'] or 'figure #' + str(figure['index'] + 1)} / {scene['id']}"] = page.evaluate(
                 EDGE_INK, [base64.b64encode(png).decode(), [255, 255, 255], strip])
     return found
