@@ -15,6 +15,7 @@ from ddhpose_lite import viz
 from ddhpose_lite.bones import compose, disentangle, rest_pose
 from ddhpose_lite.skeleton import H36M
 from ddhpose_lite.viz.core import _EYES
+from ddhpose_lite.viz.motion import wrapped
 
 HEAD, RANKLE, LSHOULDER, LELBOW, LWRIST, RWRIST = 10, 3, 11, 12, 13, 16
 RHIP, LHIP = 1, 4
@@ -363,7 +364,7 @@ def test_gallery_places_poses_on_a_grid_and_faces_them_front():
     fig = viz.pose_gallery(poses, columns=2, spacing=1.5)
     joints = points(fig.data[-2]).reshape(3, 17, 3)
     heights = [float(p[:, 2].max() - p[:, 2].min()) for p in joints]
-    row_height = max(heights) + 0.45
+    row_height = max(heights) + 0.75
     expected_roots = [(0.0, 0.0, 1.0), (-1.5, 0.0, 1.0), (0.0, 0.0, 1.0 - row_height)]
     np.testing.assert_allclose(joints[:, 0], expected_roots, atol=2e-3)
     for pose in joints:  # each faces +y: hips along +x, right hip on +x
@@ -528,3 +529,25 @@ def test_coverage_bars_one_bar_group_per_dataset_in_percent():
 def test_coverage_bars_bad_input(histograms, edges, message):
     with pytest.raises(ValueError, match=message):
         viz.coverage_bars(histograms, edges)
+
+
+@pytest.mark.parametrize("label, characters, expected", [
+    ("jumping_jacks", 10, "jumping<br>jacks"),
+    ("look_around", 11, "look_around"),
+    ("01_08: basketball - backwar", 20, "01_08: basketball -<br>backwar"),
+    ("handstand", 4, "handstand"),  # one word longer than a line stays whole
+    ("a b c d", 3, "a b<br>c d"),
+    ("walk ", 10, "walk "),
+], ids=["underscore", "fits", "spaces", "long-word", "several", "trailing"])
+def test_gallery_labels_wrap_at_spaces_and_underscores(label, characters, expected):
+    assert wrapped(label, characters) == expected
+
+
+def test_gallery_wraps_names_to_the_column_width():
+    """760 px over 8 columns at 9 px per character: 10 characters a line; 4 poses fill 4 columns: 21."""
+    names = ("jumping_jacks", "reach_high", "look_around", "walk", "a", "b", "c", "d")
+    fig = viz.pose_gallery({name: rest_pose() for name in names}, columns=8)
+    assert list(fig.data[-1].text) == ["jumping<br>jacks", "reach_high", "look<br>around", "walk", "a", "b", "c", "d"]
+    few = viz.pose_gallery({name: rest_pose() for name in names[:4]}, columns=8)
+    assert list(few.data[-1].text) == list(names[:4])
+    assert fig.data[-1].textposition == "top center"

@@ -3,6 +3,7 @@ perturbed lengths and directions, and the coverage of datasets (torso tilt) as g
 from __future__ import annotations
 
 import math
+import re
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -73,7 +74,7 @@ def pose_gallery(poses: Mapping[str, PoseLike], skeleton: Skeleton = H36M, *, co
     for name, pose in poses.items():
         points = _check_pose(pose, skeleton, f"pose {name!r}")
         arrays.append(_facing_front(points, skeleton) if face_front else points)
-    row_height = max(float(p[:, 2].max() - p[:, 2].min()) for p in arrays) + 0.45
+    row_height = max(float(p[:, 2].max() - p[:, 2].min()) for p in arrays) + _LABEL_ROOM
     placed = []
     for i, points in enumerate(arrays):
         row, col = divmod(i, int(columns))
@@ -93,15 +94,35 @@ def pose_gallery(poses: Mapping[str, PoseLike], skeleton: Skeleton = H36M, *, co
         text=[f"{name}: {_joint_label(skeleton, k)}" for name in names for k in range(j)],
         hoverinfo="text",
     ))
-    tops = np.array([[p[0, 0], p[0, 1], p[:, 2].max() + 0.2] for p in placed])
-    data.append(dict(type="scatter3d", mode="text", name="labels", text=names, hoverinfo="skip",
-                     textfont=dict(size=12), **_coords(tops, range(len(placed)), 3)))
+    tops = np.array([[p[0, 0], p[0, 1], p[:, 2].max() + 0.15] for p in placed])
+    characters = max(6, int(width / min(int(columns), len(names)) / _LABEL_CHARACTER_PX))
+    data.append(dict(type="scatter3d", mode="text", name="labels", text=[wrapped(n, characters) for n in names],
+                     hoverinfo="skip", textposition="top center", textfont=dict(size=12),
+                     **_coords(tops, range(len(placed)), 3)))
     scene = _scene(np.concatenate([everything, tops]), "world")
     for axis in ("xaxis", "yaxis", "zaxis"):
         scene[axis] = dict(range=scene[axis]["range"], visible=False)
     layout = base_layout(width, height, title, scene=scene, annotations=[_level_key(skeleton)])
     scene["camera"] = _gallery_camera(scene["aspectratio"], layout)
     return go.Figure(data=data, layout=layout)
+
+
+_LABEL_ROOM = 0.75  # metres between a row's tallest pose and the next row: room for two lines of name
+_LABEL_CHARACTER_PX = 9.0  # one character of 12 px text, with room between columns
+
+
+def wrapped(label: str, characters: int) -> str:
+    """``label`` broken into lines of at most ``characters`` (plotly's ``<br>``) at spaces and
+    underscores (dropped at a break), so a gallery's names stay within their column; a longer word
+    stays whole."""
+    lines, line = [], ""
+    for piece in re.findall(r"[^ _]+[ _]*", label):
+        if line and len((line + piece).rstrip(" _")) > characters:
+            lines.append(line.rstrip(" _"))
+            line = ""
+        line += piece
+    lines.append(line)
+    return "<br>".join(lines)
 
 
 _GALLERY_ROOM = 1.05  # how much farther than where the box would touch the view's edges
