@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ddhpose_lite"
 LAYERS = (
     ("_tensors", "errors"),
     ("skeleton", "bvh"),
-    ("bones", "camera"),
+    ("bones", "camera", "model_config"),
     ("diffusion", "keypoints", "synthetic", "mocap", "model", "starts"),
     ("datasets", "baseline"),
     ("metrics", "sampling", "checkpoint", "memory", "objective"),
