@@ -48,7 +48,7 @@ importable from here too)::
     retarget(poses_world, lengths) -> Tensor [F, 17, 3]
     convert_clip(text, variant, fps, source) -> [(first, stop, Tensor [F50, 17, 3])]
     load_clips(split="train") -> list[Clip]               # the shipped asset
-    TRAIN_SUBJECTS, TEST_SUBJECTS, ACKNOWLEDGEMENT, TERMS
+    TRAIN_SUBJECTS, TEST_SUBJECTS, HOLDOUT_SUBJECTS, ACKNOWLEDGEMENT, TERMS
 """
 from __future__ import annotations
 
@@ -77,6 +77,7 @@ __all__ = [
     "FPS",
     "REFERENCE_LENGTHS",
     "TERMS",
+    "HOLDOUT_SUBJECTS",
     "TEST_SUBJECTS",
     "TRAIN_SUBJECTS",
     "VARIANTS",
@@ -122,6 +123,11 @@ grab and reaches on tiptoe (subject 13 does the same in training: a pure new-per
 of the asset's) and three of the four skeleton variants (mb, daz, max)."""
 TRAIN_SUBJECTS = (1, 3, 5, 6, 7, 8, 9, 10, 12, 13, 16)
 """The other 11 subjects of the archive."""
+HOLDOUT_SUBJECTS = (1, 9)
+"""Training subjects a recipe experiment can hold out to validate on people it never saw without
+reading the test split (``TrainConfig.holdout``; docs/recipe.md): 1 climbs and jumps on a
+playground, 9 runs and navigates; 4,648 frames, 21 % of the captured training frames. Split
+"fit" is the training subjects without them, "holdout" these two."""
 
 REFERENCE_LENGTHS = H36M_BONE_LENGTHS
 """Bone lengths (m, bone k at index k-1) of the body every shipped clip is retargeted to."""
@@ -414,7 +420,7 @@ def convert_clip(text: str, variant, fps: float | None = None,
 # --------------------------------------------------------------------------------------------
 # The shipped asset
 # --------------------------------------------------------------------------------------------
-SPLITS = ("train", "test", "all")
+SPLITS = ("train", "test", "all", "fit", "holdout")
 
 
 @dataclass(frozen=True, eq=False)
@@ -459,7 +465,8 @@ _PER_FRAME = {"poses_mm"}
 
 def load_clips(split: str = "train", path=ASSET) -> list[Clip]:
     """The shipped CMU clips of a split: "train" (``TRAIN_SUBJECTS``), "test"
-    (``TEST_SUBJECTS``, never trained on) or "all". Poses are on the reference body; give a
+    (``TEST_SUBJECTS``, never trained on), "all", or for recipe experiments "fit" and "holdout"
+    (the training subjects without and with only ``HOLDOUT_SUBJECTS``). Poses are on the reference body; give a
     clip another body with ``retarget(clip.poses_world, lengths)``."""
     if split not in SPLITS:
         raise ValueError(f"expected split among {', '.join(SPLITS)}, got {split!r}")
@@ -467,7 +474,9 @@ def load_clips(split: str = "train", path=ASSET) -> list[Clip]:
         raise ValueError(f"expected the mocap asset at {path}, got no file "
                          f"(rebuild it with tools/build_mocap_asset.py)")
     data = _asset(str(path))
-    subjects = {"train": TRAIN_SUBJECTS, "test": TEST_SUBJECTS, "all": TRAIN_SUBJECTS + TEST_SUBJECTS}[split]
+    subjects = {"train": TRAIN_SUBJECTS, "test": TEST_SUBJECTS, "all": TRAIN_SUBJECTS + TEST_SUBJECTS,
+                "fit": tuple(s for s in TRAIN_SUBJECTS if s not in HOLDOUT_SUBJECTS),
+                "holdout": HOLDOUT_SUBJECTS}[split]
     offsets, scale = data["clip_offsets"], float(data["metres_per_unit"])
     clips = []
     for c, subject in enumerate(data["subject"].tolist()):

@@ -43,6 +43,8 @@ class TrainConfig:
     noise_2d: float = 3.0  # px, detector-like
     outliers: float = 0.002
     hip_jitter: float = 0.0  # metres: 2D hips moved as a detector's (``datasets.film``; ours, docs/recipe.md)
+    speed_jitter: float = 0.0  # captured clips played at a speed in [1 - S, 1 + S] (``datasets.mocap_sequences``)
+    holdout: bool = False  # recipe experiments: train without ``mocap.HOLDOUT_SUBJECTS`` (data split "fit")
     stride: int = 0  # window stride; 0: frames // 2
     method: str = "ddhpose"  # a member of the family (FAMILY); checkpoints without one are DDHPose
     base_checkpoint: str = ""  # "refine": the regression checkpoint it refines
@@ -80,6 +82,11 @@ class TrainConfig:
             raise UserInputError(f"expected large_t in [0, 1], got {self.large_t!r}")
         if not 0 <= self.hip_jitter < 0.5:
             raise UserInputError(f"expected hip_jitter in metres in [0, 0.5), got {self.hip_jitter!r}")
+        if not 0 <= self.speed_jitter < 0.9:
+            raise UserInputError(f"expected speed_jitter in [0, 0.9), got {self.speed_jitter!r}")
+        if (self.speed_jitter or self.holdout) and self.data not in ("mocap", "mix"):
+            raise UserInputError(f"expected data 'mocap' or 'mix' (captured clips) for speed_jitter and holdout, "
+                                 f"got {self.data!r}")
         if self.fresh_data and self.data not in DATA_SOURCES:
             raise UserInputError(f"expected embedded data {DATA_SOURCES} for fresh_data (files have a fixed size), "
                                  f"got {self.data!r}")

@@ -70,6 +70,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--lr-schedule", choices=LR_SCHEDULES, help="exponential (per epoch) or onecycle (per step)")
     parser.add_argument("--fresh-data", action="store_true", default=None,
                         help="embedded data: a new draw of --train-frames every epoch")
+    parser.add_argument("--holdout", action="store_true", default=None,
+                        help="recipe experiments: train without the held-out CMU subjects (docs/recipe.md)")
     parser.add_argument("--init-from", help="start from this checkpoint's weights (same backbone; docs/recipe.md)")
     parser.add_argument("--relative-2d", action="store_true", default=None,
                         help="each joint's token also gets its 2D offset from the root (docs/recipe.md)")
@@ -87,7 +89,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 RUN_OPTIONS = (("epochs", int), ("batch_size", int), ("lr", float), ("lr_decay", float), ("seed", int),
                ("train_frames", int), ("val_frames", int), ("grad_clip", float), ("warmup", float),
-               ("large_t", float), ("noise_2d", float), ("stride", int), ("hip_jitter", float))
+               ("large_t", float), ("noise_2d", float), ("stride", int), ("hip_jitter", float),
+               ("speed_jitter", float))
 """TrainConfig fields the command line can override (``--batch-size`` etc.)."""
 
 MODEL_OPTIONS = (("frames", int), ("width", int), ("depth", int), ("heads", int), ("dropout", float),
@@ -103,7 +106,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     config = PROFILES[args.profile]
     if getattr(args, "method", None) is not None:
         config = family_config(args.method, config, base_checkpoint=getattr(args, "base", None) or "")
-    names = [name for name, _ in RUN_OPTIONS] + ["amp", "data", "lr_schedule", "fresh_data", "init_from"]
+    names = [name for name, _ in RUN_OPTIONS] + ["amp", "data", "lr_schedule", "fresh_data", "init_from", "holdout"]
     overrides = {name: getattr(args, name, None) for name in names}
     if overrides["data"] not in (None, *DATA_SOURCES) and overrides["fresh_data"] is None:
         overrides["fresh_data"] = False  # files have a fixed size: the profile's fresh draws do not apply

@@ -39,6 +39,15 @@ seed + 10_000, epoch 0 the seed itself)."""
 __all__ = ["Trainer", "fit_prior", "resolve_amp", "default_device", "initialise_from"]
 
 
+def embedded_draw(config: TrainConfig, frames: int, seed: int) -> list:
+    """``frames`` frames of the embedded training population of ``config.data``, filmed as the
+    config says (split "fit" with ``holdout``: without ``mocap.HOLDOUT_SUBJECTS``)."""
+    jitter = {"speed_jitter": config.speed_jitter} if config.speed_jitter else {}
+    return embedded_sequences(config.data, "fit" if config.holdout else "train", frames, seed,
+                              noise_2d=config.noise_2d, outliers=config.outliers, hip_jitter=config.hip_jitter,
+                              **jitter)
+
+
 def fit_prior(config: TrainConfig, dataset: ClipDataset, device=None, max_frames: int = 20_000):
     """The start distribution a member needs, fitted on training windows (None for the others).
 
@@ -120,13 +129,9 @@ class Trainer:
             if config.data not in DATA_SOURCES:
                 raise ValueError(f"expected train_sequences for data {config.data!r} (files: load them, or use "
                                  f"`python -m ddhpose_lite.train --data {config.data}`), got None")
-            train_sequences = embedded_sequences(config.data, "train", config.train_frames, config.seed,
-                                                 noise_2d=config.noise_2d, outliers=config.outliers,
-                                                 hip_jitter=config.hip_jitter)
+            train_sequences = embedded_draw(config, config.train_frames, config.seed)
         if val_sequences is None:  # fresh draws of the training population; never the test split
-            val_sequences = (embedded_sequences(config.data, "train", config.val_frames, config.seed + 10_000,
-                                                noise_2d=config.noise_2d, outliers=config.outliers,
-                                                hip_jitter=config.hip_jitter)
+            val_sequences = (embedded_draw(config, config.val_frames, config.seed + 10_000)
                              if config.data in DATA_SOURCES else [])
         self.stride = stride
         self.train_data = ClipDataset(train_sequences, frames, stride)
@@ -169,9 +174,7 @@ class Trainer:
         if not self.config.fresh_data or epoch == 0:
             return self.train_data
         config = self.config
-        sequences = embedded_sequences(config.data, "train", config.train_frames, config.seed + FRESH_SEED + epoch,
-                                       noise_2d=config.noise_2d, outliers=config.outliers,
-                                       hip_jitter=config.hip_jitter)
+        sequences = embedded_draw(config, config.train_frames, config.seed + FRESH_SEED + epoch)
         return ClipDataset(sequences, config.model.frames, self.stride)
 
     def _batches(self, epoch: int, data: ClipDataset | None = None):

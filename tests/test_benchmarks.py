@@ -63,3 +63,16 @@ def test_recipe_validation_prints_both_halves_per_setting(tiny_run):
     rows = re.findall(r"H=(\d) K=(\d)  mocap +\d+\.\d / +\d+\.\d  synthetic +\d+\.\d / +\d+\.\d  "
                       r"tilted +\S+ / +\S+  hips\+5cm +\d+\.\d / +\d+\.\d", out)
     assert rows == [("1", "1"), ("2", "2")], out
+
+
+def test_recipe_validation_with_holdout_adds_the_held_out_subjects():
+    """``--holdout``: the captured half is split "fit", and a held-out column lifts subjects 1 and 9 only."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("recipe_validate", ROOT / "tools" / "recipe_validate.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    groups = dict(tool.validation_sequences(300, holdout=True))
+    assert list(groups) == ["mocap", "synthetic", "held-out"]
+    assert {s.subject for s in groups["held-out"]} == {"cmu-1", "cmu-9"}
+    assert not {"cmu-1", "cmu-9"} & {s.subject for s in groups["mocap"]}
+    assert {"cmu-1", "cmu-9"} & {s.subject for s in dict(tool.validation_sequences(3000))["mocap"]}

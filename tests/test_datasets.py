@@ -232,3 +232,36 @@ def test_with_moved_hips_agrees_with_film_and_needs_a_camera():
     with pytest.raises(ValueError, match=re.escape("expected a filmed sequence with its camera and trajectory, "
                                                    "got camera NoneType and trajectory NoneType")):
         with_moved_hips(bare, 0.0, 0.05)
+
+
+def test_speed_jitter_plays_each_captured_clip_at_a_drawn_speed():
+    """Each clip is resampled to speed v ~ U(1 - S, 1 + S) (the seeded stream of the clip order), then
+    gets its body: the filmed world poses are retarget(resample(clip, 50 v, 50)); S = 0 is the plain draw."""
+    from ddhpose_lite.datasets import mocap_sequences
+    from ddhpose_lite.mocap import FPS, load_clips, resample, retarget
+    from ddhpose_lite.synthetic import TRAIN_SUBJECTS, sample_subject
+    jittered = mocap_sequences("holdout", 3, speed_jitter=0.3)
+    clips = load_clips("holdout")
+    rng = numpy_rng(3, 4, 29)
+    order = rng.permutation(len(clips))
+    speeds = []
+    for sequence, index in zip(jittered, order):
+        clip = clips[int(index)]
+        speed = rng.uniform(0.7, 1.3)
+        body = sample_subject(int(rng.choice(TRAIN_SUBJECTS)), 3)
+        rng.integers(2**62)
+        expected = retarget(resample(clip.poses_world, FPS * speed, FPS), body.bone_lengths)
+        assert sequence.extra["clip"] == clip.name and len(sequence) == int((clip.num_frames - 1) / speed) + 1
+        torch.testing.assert_close(sequence.extra["poses_world"], expected)
+        speeds.append(speed)
+    assert len(jittered) == len(clips) and min(speeds) < 0.9 and max(speeds) > 1.1
+    plain = mocap_sequences("holdout", 3)
+    assert [len(s) for s in plain] == [clips[int(i)].num_frames for i in numpy_rng(3, 4, 29).permutation(len(clips))]
+    assert all(torch.equal(a.keypoints_2d, b.keypoints_2d) for a, b in zip(plain, mocap_sequences("holdout", 3, speed_jitter=0)))
+
+
+@pytest.mark.parametrize("value", [-0.1, 0.95])
+def test_speed_jitter_out_of_range_is_refused(value):
+    from ddhpose_lite.datasets import mocap_sequences
+    with pytest.raises(ValueError, match=re.escape(f"expected speed_jitter as a finite number in [0, 0.9], got {value}")):
+        mocap_sequences("holdout", 0, frames=10, speed_jitter=value)

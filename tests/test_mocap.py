@@ -349,6 +349,16 @@ def test_subject_split_is_disjoint_and_covers_every_subject():
     assert subjects == set(mocap.TRAIN_SUBJECTS) | set(mocap.TEST_SUBJECTS)
 
 
+def test_fit_and_holdout_split_the_training_clips_by_subject():
+    """Recipe experiments hold subjects 1 and 9 out: "fit" and "holdout" partition "train" by subject."""
+    train, fit, holdout = ({(c.name, c.part): c for c in mocap.load_clips(s)} for s in ("train", "fit", "holdout"))
+    assert mocap.HOLDOUT_SUBJECTS == (1, 9) and set(mocap.HOLDOUT_SUBJECTS) < set(mocap.TRAIN_SUBJECTS)
+    assert fit.keys() | holdout.keys() == train.keys() and not fit.keys() & holdout.keys()
+    assert {c.subject for c in holdout.values()} == {1, 9}
+    assert {c.subject for c in fit.values()} == set(mocap.TRAIN_SUBJECTS) - {1, 9}
+    assert sum(c.num_frames for c in holdout.values()) == 4648
+
+
 @needs_archive
 def test_asset_subjects_are_the_archives():
     assert {int(r["subject"]) for r in index_rows().values()} == {c.subject for c in mocap.load_clips("all")}

@@ -22,6 +22,7 @@ from ddhpose_lite.baseline import BaselineMLP, build_model
 from ddhpose_lite.checkpoint import load_checkpoint, save_checkpoint
 from ddhpose_lite.errors import UserInputError
 from ddhpose_lite.lifter import load_pretrained
+from ddhpose_lite.mocap import load_clips
 from ddhpose_lite.model import DenoiserConfig, HSTDenoiser
 from ddhpose_lite.objective import draw_timesteps
 from ddhpose_lite.profiles import PROFILES, baseline_model, family_config
@@ -335,3 +336,30 @@ def test_baseline_trains_lifts_and_evaluates_through_the_clis(tmp_path, capsys):
     assert result.poses.shape == (2, 3, 30, 17, 3) and float(result.poses.std(1).max()) == 0
     evaluate.main(["--checkpoint", str(tmp_path / "last.pt"), "--data", "synthetic", "--frames", "200"])
     assert "MPJPE" in capsys.readouterr().out
+
+
+def test_holdout_and_speed_jitter_reach_every_draw_of_the_trainer():
+    """``--holdout`` trains and validates without the held-out CMU subjects (split "fit");
+    ``--speed-jitter`` plays the captured clips of every draw at jittered speeds."""
+    args = config_from_args(parse_args(["--holdout", "--speed-jitter", "0.2", "--out", "x"]))
+    assert args.holdout and args.speed_jitter == 0.2
+    base = dataclasses.replace(PROFILES["tiny"], train_frames=3000, val_frames=600, fresh_data=True)
+    plain, changed = Trainer(base), Trainer(dataclasses.replace(base, holdout=True, speed_jitter=0.2))
+    for a, b in ((plain.train_data, changed.train_data), (plain.val_data, changed.val_data),
+                 (plain._epoch_data(1), changed._epoch_data(1))):
+        captured = [s for s in b.sequences if s.subject.startswith("cmu-")]
+        assert captured and not {"cmu-1", "cmu-9"} & {s.subject for s in captured}
+        assert {"cmu-1", "cmu-9"} & {s.subject for s in a.sequences}
+        clips = {c.name: c.num_frames for c in load_clips("train")}
+        assert any(len(s) != clips[s.extra["clip"]] for s in captured[:-1])  # the last one is cut to fit
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"speed_jitter": 0.9}, "expected speed_jitter in [0, 0.9), got 0.9"),
+    ({"speed_jitter": -0.1}, "expected speed_jitter in [0, 0.9), got -0.1"),
+    ({"holdout": True, "data": "synthetic"},
+     "expected data 'mocap' or 'mix' (captured clips) for speed_jitter and holdout, got 'synthetic'"),
+])
+def test_speed_jitter_and_holdout_bad_values_are_refused(change, message):
+    with pytest.raises(UserInputError, match=re.escape(message)):
+        dataclasses.replace(PROFILES["tiny"], **change)

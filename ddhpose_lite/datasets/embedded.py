@@ -18,7 +18,7 @@ from .._tensors import check_int, check_number, numpy_rng, single_thread
 from ..camera import normalize_screen, project, random_camera, turned, world_to_camera
 from ..keypoints import detector_noise, moved_hips
 from ..skeleton import H36M
-from ..mocap import load_clips, retarget
+from ..mocap import FPS, load_clips, resample, retarget
 from ..synthetic import ACTIONS, TEST_SUBJECTS, TRAIN_SUBJECTS, sample_subject, synthetic_motion
 from .clips import Sequence
 
@@ -112,13 +112,17 @@ def _placed_anywhere(camera, world, rng):
     return moved if inside else camera
 
 
+PROCEDURAL_SPLIT = {"fit": "train", "holdout": "train"}
+"""The procedural population of the captured-only splits of recipe experiments (``mocap.SPLITS``)."""
+
+
 def synthetic_sequences(split: str = "train", frames: int = 50_000, seed: int = 0, *, noise_2d: float = 0.0,
                         outliers: float = 0.0, distortion: bool = False, hip_jitter: float = 0.0,
                         **motion_options) -> list[Sequence]:
     """The embedded procedural dataset: ``synthetic_motion(split, frames, seed)`` filmed by a
     random camera per sequence (``film``). ``extra`` holds the per-frame action ``labels``
     (indices into ``synthetic.ACTIONS``), the subject id and the world poses."""
-    motions = synthetic_motion(split, frames, seed, **motion_options)
+    motions = synthetic_motion(PROCEDURAL_SPLIT.get(split, split), frames, seed, **motion_options)
     sequences = []
     with single_thread():
         for motion in motions:
@@ -133,7 +137,8 @@ def synthetic_sequences(split: str = "train", frames: int = 50_000, seed: int = 
 
 
 def mocap_sequences(split: str = "train", seed: int = 0, *, frames: int | None = None, noise_2d: float = 0.0,
-                    outliers: float = 0.0, distortion: bool = False, hip_jitter: float = 0.0) -> list[Sequence]:
+                    outliers: float = 0.0, distortion: bool = False, hip_jitter: float = 0.0,
+                    speed_jitter: float = 0.0) -> list[Sequence]:
     """The shipped captured clips of ``split`` (CMU subjects; ``mocap.load_clips``), each on a
     random body and seen by its own random camera (``film``).
 
@@ -141,20 +146,25 @@ def mocap_sequences(split: str = "train", seed: int = 0, *, frames: int | None =
     with train or test subject ids), so neither the capture's proportions nor a test body is
     learned. ``frames`` (default: every clip once) takes the clips in a seeded random order and
     cycles through them, each pass with new bodies and cameras, until that many frames are
-    filmed (the last clip is cut to fit).
+    filmed (the last clip is cut to fit). ``speed_jitter`` S (ours, docs/recipe.md): each clip is
+    played at a speed drawn uniformly from [1 - S, 1 + S] (``mocap.resample``), before its body.
+    Splits "fit" and "holdout" (recipe experiments, ``mocap.HOLDOUT_SUBJECTS``) take training bodies.
     """
     clips = load_clips(split)
-    bodies = TRAIN_SUBJECTS if split == "train" else TEST_SUBJECTS
+    speed_jitter = check_number(speed_jitter, "speed_jitter", low=0, high=0.9)
+    bodies = TEST_SUBJECTS if split == "test" else TRAIN_SUBJECTS
     total = sum(c.num_frames for c in clips) if frames is None else check_int(frames, "frames", low=1)
-    rng = numpy_rng(seed, 3 if split == "train" else 4, 29)
+    rng = numpy_rng(seed, 3 if split in ("train", "fit") else 4, 29)
     sequences, filmed = [], 0
     with single_thread():
         while filmed < total:
             for index in rng.permutation(len(clips)):
-                clip = clips[int(index)]
-                take = min(clip.num_frames, total - filmed)
+                clip, poses = clips[int(index)], clips[int(index)].poses_world
+                if speed_jitter:
+                    poses = resample(poses, FPS * rng.uniform(1 - speed_jitter, 1 + speed_jitter), FPS)
+                take = min(len(poses), total - filmed)
                 body = sample_subject(int(rng.choice(bodies)), seed)
-                world = retarget(clip.poses_world[:take], body.bone_lengths)
+                world = retarget(poses[:take], body.bone_lengths)
                 sequences.append(film(
                     world, int(rng.integers(2**62)), subject_height=body.height, noise_2d=noise_2d,
                     outliers=outliers, distortion=distortion, hip_jitter=hip_jitter, subject=f"cmu-{clip.subject}",
@@ -163,18 +173,22 @@ def mocap_sequences(split: str = "train", seed: int = 0, *, frames: int | None =
                 filmed += take
                 if filmed >= total:
                     break
+            if frames is None:  # every clip once, at whatever speed it was played
+                break
     log.debug("mocap %s split: %d sequences, %d frames", split, len(sequences), filmed)
     return sequences
 
 
 def mixed_sequences(split: str = "train", frames: int = 50_000, seed: int = 0, *,
-                    captured: float = CAPTURED_SHARE, **film_options) -> list[Sequence]:
-    """``frames`` frames of both: ``captured`` of them from ``mocap_sequences`` and the rest
-    from ``synthetic_sequences`` of the same split, filmed alike (``film_options``)."""
+                    captured: float = CAPTURED_SHARE, speed_jitter: float = 0.0, **film_options) -> list[Sequence]:
+    """``frames`` frames of both: ``captured`` of them from ``mocap_sequences`` (its clips played at
+    a jittered speed with ``speed_jitter``) and the rest from ``synthetic_sequences`` of the same
+    split, filmed alike (``film_options``)."""
     check_number(captured, "captured", low=0, high=1)
     check_int(frames, "frames", low=1)
     from_capture = round(captured * frames)
-    out = mocap_sequences(split, seed, frames=from_capture, **film_options) if from_capture else []
+    out = (mocap_sequences(split, seed, frames=from_capture, speed_jitter=speed_jitter, **film_options)
+           if from_capture else [])
     if frames - from_capture:
         out += synthetic_sequences(split, frames - from_capture, seed, **film_options)
     return out
