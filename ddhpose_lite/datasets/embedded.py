@@ -152,7 +152,7 @@ def mocap_sequences(split: str = "train", seed: int = 0, *, frames: int | None =
     """
     clips = load_clips(split)
     speed_jitter = check_number(speed_jitter, "speed_jitter", low=0, high=0.9)
-    bodies = TEST_SUBJECTS if split == "test" else TRAIN_SUBJECTS
+    bodies = {"test": TEST_SUBJECTS, "all": TRAIN_SUBJECTS + TEST_SUBJECTS}.get(split, TRAIN_SUBJECTS)
     total = sum(c.num_frames for c in clips) if frames is None else check_int(frames, "frames", low=1)
     rng = numpy_rng(seed, 3 if split in ("train", "fit") else 4, 29)
     sequences, filmed = [], 0
