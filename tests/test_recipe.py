@@ -53,11 +53,14 @@ def test_large_t_sets_the_share_of_late_timesteps(share):
         assert int(t.min()) == 900 and int(t.max()) == 999
 
 
-def test_large_t_refuses_a_share_outside_0_1():
-    with pytest.raises(ValueError, match=r"large_t in \[0, 1\], got 1.5"):
-        draw_timesteps(4, 1000, torch.Generator(), large_t=1.5)
-    with pytest.raises(ValueError, match=r"large_t in \[0, 1\], got -0.1"):
-        tiny_config(large_t=-0.1)
+@pytest.mark.parametrize("refused, message", [
+    pytest.param(lambda: draw_timesteps(4, 1000, torch.Generator(), large_t=1.5), r"large_t in \[0, 1\], got 1.5",
+                 id="draw_timesteps-1.5"),
+    pytest.param(lambda: tiny_config(large_t=-0.1), r"large_t in \[0, 1\], got -0.1", id="config-minus-0.1"),
+])
+def test_large_t_refuses_a_share_outside_0_1(refused, message):
+    with pytest.raises(ValueError, match=message):
+        refused()
 
 
 # ------------------------------------------------------------------ learning-rate schedule
@@ -301,10 +304,18 @@ def test_baseline_is_the_residual_mlp_per_frame():
     changed[:, 3] += 0.2
     moved = (model(changed) - out).abs().amax((-1, -2))
     assert moved[:, 3].min() > 0 and moved[:, [0, 1, 2, 4]].max() == 0
-    with pytest.raises(ValueError, match=r"expected keypoints_2d of shape \[B, F, 17, 2\], got \[2, 5, 16, 2\]"):
-        model(kp[:, :, 1:])
-    with pytest.raises(ValueError, match="noisy_input='none' for the mlp baseline, got 'bones'"):
-        DenoiserConfig(architecture="mlp")
+
+
+@pytest.mark.parametrize("refused, message", [
+    pytest.param(lambda: build_model(baseline_model(DenoiserConfig(width=8))).eval()(
+                     torch.randn(2, 5, 17, 2)[:, :, 1:]),
+                 r"expected keypoints_2d of shape \[B, F, 17, 2\], got \[2, 5, 16, 2\]", id="16-joints"),
+    pytest.param(lambda: DenoiserConfig(architecture="mlp"), "noisy_input='none' for the mlp baseline, got 'bones'",
+                 id="mlp-with-bone-noise"),
+])
+def test_baseline_refuses_bad_input(refused, message):
+    with pytest.raises(ValueError, match=message):
+        refused()
 
 
 def test_baseline_member_takes_as_many_frames_per_step_and_cli_overrides_win():

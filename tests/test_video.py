@@ -240,15 +240,17 @@ def test_a_barely_visible_joint_is_filled_in_for_a_short_while_and_a_guess_beyon
     np.testing.assert_allclose(track.keypoints[:, wrist_h36m, 0], 135 + 2 * at, atol=1e-4)  # kept, not moved
 
 
-def test_nothing_usable_says_so():
-    nobody = walking_detections(frames=10)
-    nobody.landmarks[:] = np.nan
-    with pytest.raises(ValueError, match="expected a person seen for at least 0.2 s in walk.mp4, got 0 of 10"):
-        video_keypoints(nobody)
-    blip = walking_detections(frames=10)
-    blip.landmarks[np.arange(10) != 4] = np.nan  # one frame with a person, 0.1 s
-    with pytest.raises(ValueError, match="got 1 of 10 frames with one, in shorter pieces"):
-        video_keypoints(blip)
+@pytest.mark.parametrize("blank, message", [
+    pytest.param(np.full(10, True), "expected a person seen for at least 0.2 s in walk.mp4, got 0 of 10",
+                 id="nobody"),
+    pytest.param(np.arange(10) != 4, "got 1 of 10 frames with one, in shorter pieces",
+                 id="one-frame-0.1-s"),  # one frame with a person, 0.1 s
+])
+def test_nothing_usable_says_so(blank, message):
+    detections = walking_detections(frames=10)
+    detections.landmarks[blank] = np.nan
+    with pytest.raises(ValueError, match=message):
+        video_keypoints(detections)
 
 
 @pytest.mark.parametrize("landmarks, visibility, fps, image_size, pictures, message", [
@@ -269,14 +271,20 @@ def test_detections_refuse_bad_input(landmarks, visibility, fps, image_size, pic
         Detections(np.zeros(landmarks), np.ones(visibility), fps, image_size, **extra)
 
 
-def test_detections_and_lifts_save_and_load_back(tmp_path, lifter):
+@pytest.fixture(scope="module")
+def walking_lift(lifter):
+    """12 frames of the walking person, one of them unseen, and their lift (computed once)."""
     detections = walking_detections(frames=12)
     detections.landmarks[3] = np.nan
+    return detections, lift_track(video_keypoints(detections), lifter, hypotheses=2, iterations=2)
+
+
+def test_detections_and_lifts_save_and_load_back(tmp_path, walking_lift):
+    detections, lifted = walking_lift
     back = Detections.load(detections.save(tmp_path / "detections.npz"))
     np.testing.assert_array_equal(back.landmarks, detections.landmarks)
     np.testing.assert_array_equal(back.visibility, detections.visibility)
     assert (back.fps, back.image_size, back.start, back.source) == (10.0, (640, 480), 0.0, "walk.mp4")
-    lifted = lift_track(video_keypoints(detections), lifter, hypotheses=2, iterations=2)
     path = lifted.save(tmp_path / "lift.npz")
     loaded = VideoLift.load(path)
     np.testing.assert_array_equal(loaded.poses, lifted.poses)
@@ -287,11 +295,21 @@ def test_detections_and_lifts_save_and_load_back(tmp_path, lifter):
         np.testing.assert_allclose(raw["hypotheses"], lifted.poses[-1])
         np.testing.assert_allclose(raw["aggregate"], lifted.poses[-1].mean(0), atol=1e-6)
         assert raw["keypoints_2d"].shape == (lifted.track.frames, 17, 2)
-    with pytest.raises(ValueError, match="expected a lift file of format ddhpose_lite.video/1, got 'detections'"):
-        VideoLift.load(tmp_path / "detections.npz")
-    with pytest.raises(ValueError, match="expected a file name ending in .npz, got 'lift.json'"):
-        lifted.save(tmp_path / "lift.json")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["detections.npz", "lift.npz"]  # no partial files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["detections.npz", "lift.npz"]
+
+
+@pytest.mark.parametrize("refused, message", [
+    pytest.param(lambda lifted, folder: VideoLift.load(folder / "detections.npz"),
+                 "expected a lift file of format ddhpose_lite.video/1, got 'detections'", id="detections-as-a-lift"),
+    pytest.param(lambda lifted, folder: lifted.save(folder / "lift.json"),
+                 "expected a file name ending in .npz, got 'lift.json'", id="saved-as-json"),
+])
+def test_lift_files_refuse_what_is_not_a_lift(tmp_path, walking_lift, refused, message):
+    detections, lifted = walking_lift
+    detections.save(tmp_path / "detections.npz")
+    with pytest.raises(ValueError, match=message):
+        refused(lifted, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["detections.npz"]  # no partial files left
 
 
 @pytest.fixture(scope="module")
@@ -361,10 +379,20 @@ def test_the_shipped_sample_detections():
     assert (track.keypoints[:, head, 1] < track.keypoints[:, ankle, 1]).all()  # upright the whole time
 
 
-def test_a_video_backdrop_is_drawn_behind_the_2d_panel():
+BACKDROPS = ["data:image/jpeg;base64,AAA", "data:image/jpeg;base64,BBB", "data:image/jpeg;base64,CCC"]
+"""One picture per frame of the three-frame backdrop example."""
+
+
+def backdrop_example() -> tuple[np.ndarray, np.ndarray]:
+    """Poses [1, 2, 3, 17, 3] and 2D keypoints [3, 17, 2] of three frames, random."""
     poses = np.random.default_rng(0).normal(0, 0.2, size=(1, 2, 3, 17, 3))
     kp = np.random.default_rng(1).uniform(-0.5, 0.5, size=(3, 17, 2))
-    pictures = ["data:image/jpeg;base64,AAA", "data:image/jpeg;base64,BBB", "data:image/jpeg;base64,CCC"]
+    return poses, kp
+
+
+def test_a_video_backdrop_is_drawn_behind_the_2d_panel():
+    poses, kp = backdrop_example()
+    pictures = list(BACKDROPS)
     figure = viz.hypothesis_view(poses, kp, backgrounds=pictures, image_size=(640, 480), frame=1)
     (image,) = figure.layout.images
     assert image.source == pictures[1] and (image.xref, image.yref, image.layer) == ("x", "y", "below")
@@ -374,10 +402,18 @@ def test_a_video_backdrop_is_drawn_behind_the_2d_panel():
                                    dict(frame=2))
     assert update.layout["images"][0]["source"] == pictures[2]
     assert viz.hypothesis_view(poses, kp).layout.images == ()
-    with pytest.raises(ValueError, match=r"backgrounds as 3 picture URLs \(one per frame\), got 2"):
-        viz.hypothesis_view(poses, kp, backgrounds=pictures[:2], image_size=(640, 480))
-    with pytest.raises(ValueError, match="expected image_size \\(width, height\\) with backgrounds, got None"):
-        viz.hypothesis_view(poses, kp, backgrounds=pictures)
+
+
+@pytest.mark.parametrize("backdrop, message", [
+    pytest.param(dict(backgrounds=BACKDROPS[:2], image_size=(640, 480)),
+                 r"backgrounds as 3 picture URLs \(one per frame\), got 2", id="2-pictures-3-frames"),
+    pytest.param(dict(backgrounds=BACKDROPS), "expected image_size \\(width, height\\) with backgrounds, got None",
+                 id="no-image-size"),
+])
+def test_a_video_backdrop_refuses_pictures_it_cannot_place(backdrop, message):
+    poses, kp = backdrop_example()
+    with pytest.raises(ValueError, match=message):
+        viz.hypothesis_view(poses, kp, **backdrop)
 
 
 # ---------------------------------------------------------------- with the extra: the real detector on real media
@@ -438,17 +474,33 @@ def test_the_whole_path_on_a_second_of_the_sample_video(lifter):
     assert (0.25 < thigh).all() and (thigh < 0.6).all()  # a grown-up's thigh (Human3.6M: about 0.45 m)
 
 
-def test_reading_video_refuses_what_it_cannot_read(tmp_path):
-    extra_or_skip()
-    with pytest.raises(FileNotFoundError, match="expected a video file, got '.*nothing.mp4', which does not exist"):
-        video_info(tmp_path / "nothing.mp4")
-    text = tmp_path / "notes.mp4"
+def a_missing_video(folder: Path):
+    return lambda: video_info(folder / "nothing.mp4")
+
+
+def text_as_a_video(folder: Path):
+    text = folder / "notes.mp4"
     text.write_text("not a video")
-    with pytest.raises(ValueError, match="expected a video OpenCV can read .*, got notes.mp4"):
-        video_info(text)
+    return lambda: video_info(text)
+
+
+def a_box_outside_the_sample_video(folder: Path):
     path = media_or_skip(SAMPLE_VIDEO)
-    with pytest.raises(ValueError, match=r"box as \(x0, y0, x1, y1\) pixels inside the 768 x 576 image"):
-        detect_landmarks(path, 0, 0.1, box=(700, 100, 800, 200), progress=False)
+    return lambda: detect_landmarks(path, 0, 0.1, box=(700, 100, 800, 200), progress=False)
+
+
+@pytest.mark.parametrize("prepare, error, message", [
+    pytest.param(a_missing_video, FileNotFoundError,
+                 "expected a video file, got '.*nothing.mp4', which does not exist", id="missing-file"),
+    pytest.param(text_as_a_video, ValueError, "expected a video OpenCV can read .*, got notes.mp4", id="text-file"),
+    pytest.param(a_box_outside_the_sample_video, ValueError,
+                 r"box as \(x0, y0, x1, y1\) pixels inside the 768 x 576 image", id="box-outside-the-image"),
+])
+def test_reading_video_refuses_what_it_cannot_read(tmp_path, prepare, error, message):
+    extra_or_skip()
+    read = prepare(tmp_path)
+    with pytest.raises(error, match=message):
+        read()
 
 
 def test_a_joint_timeline_leaves_time_that_was_not_lifted_blank():
@@ -460,10 +512,16 @@ def test_a_joint_timeline_leaves_time_that_was_not_lifted_blank():
     assert z.shape == (17, 5) and np.isnan(z[:, 2]).all()
     np.testing.assert_allclose(z[:, [0, 1, 3, 4]], values.T)
     assert list(heatmap.y) == list(H36M.names) and figure.layout.xaxis.title.text == "time (s)"
-    with pytest.raises(ValueError, match=r"values"):
-        viz.joint_timeline(values[:, :16])
-    with pytest.raises(ValueError, match=r"times"):
-        viz.joint_timeline(values, np.zeros(3))
+
+
+@pytest.mark.parametrize("arguments, message", [
+    pytest.param(lambda values: (values[:, :16],), r"values", id="16-joints"),
+    pytest.param(lambda values: (values, np.zeros(3)), r"times", id="3-times-for-4-frames"),
+])
+def test_a_joint_timeline_refuses_values_or_times_of_the_wrong_shape(arguments, message):
+    values = np.arange(4 * 17, dtype=np.float64).reshape(4, 17)
+    with pytest.raises(ValueError, match=message):
+        viz.joint_timeline(*arguments(values))
 
 
 def test_smoothing_in_time_keeps_steady_motion_and_damps_jitter():
@@ -480,10 +538,17 @@ def test_smoothing_in_time_keeps_steady_motion_and_damps_jitter():
     out = smooth_in_time(torch.from_numpy(noise).float(), 2.0)
     assert isinstance(out, torch.Tensor) and out.dtype == torch.float32
     np.testing.assert_allclose(smooth_in_time(noise[:1], 2.0), noise[:1])  # one frame: nothing to smooth
-    with pytest.raises(ValueError, match=r"keypoints of shape \[F, J, C\] with F >= 1, got \[17, 2\]"):
-        smooth_in_time(noise[0], 1.0)
-    with pytest.raises(ValueError, match="sigma as a finite number >= 0, got -1"):
-        smooth_in_time(noise, -1)
+
+
+@pytest.mark.parametrize("keypoints, sigma, message", [
+    pytest.param(lambda noise: noise[0], 1.0, r"keypoints of shape \[F, J, C\] with F >= 1, got \[17, 2\]",
+                 id="no-frame-axis"),
+    pytest.param(lambda noise: noise, -1, "sigma as a finite number >= 0, got -1", id="negative-sigma"),
+])
+def test_smoothing_in_time_refuses_keypoints_or_sigma_it_cannot_use(keypoints, sigma, message):
+    noise = np.random.default_rng(0).normal(size=(2000, 17, 2))
+    with pytest.raises(ValueError, match=message):
+        smooth_in_time(keypoints(noise), sigma)
 
 
 def test_a_track_is_smoothed_by_40_ms_unless_asked_not_to():
@@ -503,10 +568,15 @@ def test_an_upload_is_saved_under_its_own_name(tmp_path):
     value = ({"name": "../../clip.mp4", "type": "video/mp4", "size": 3, "content": memoryview(b"abc")},)
     path = saved_upload(value, tmp_path)
     assert path == tmp_path / "clip.mp4" and path.read_bytes() == b"abc"  # never outside the folder
-    with pytest.raises(ValueError, match="expected a FileUpload value"):
-        saved_upload(({"content": b"abc"},), tmp_path)
-    with pytest.raises(ValueError, match="expected an uploaded file with a name"):
-        saved_upload(({"name": "", "content": b"abc"},), tmp_path)
+
+
+@pytest.mark.parametrize("value, message", [
+    pytest.param(({"content": b"abc"},), "expected a FileUpload value", id="no-name-key"),
+    pytest.param(({"name": "", "content": b"abc"},), "expected an uploaded file with a name", id="empty-name"),
+])
+def test_an_upload_refuses_what_is_not_a_named_file(tmp_path, value, message):
+    with pytest.raises(ValueError, match=message):
+        saved_upload(value, tmp_path)
 
 
 def test_a_25_fps_video_of_a_large_person_without_a_box(tmp_path, lifter):
@@ -575,10 +645,18 @@ def test_the_landmarks_to_joints_picture():
     (image,) = figure.layout.images
     assert (image.x, image.y, image.sizex, image.sizey, image.layer) == (0, 0, 640, 480, "below")
     assert figure.layout.yaxis.range[0] > figure.layout.yaxis.range[1]  # y down
-    with pytest.raises(ValueError, match="expected image_size \\(width, height\\) with a picture, got None"):
-        viz.landmarks_to_joints(landmarks, joints[0], picture="data:image/png;base64,AAA")
-    with pytest.raises(ValueError, match=r"joints"):
-        viz.landmarks_to_joints(landmarks, joints[0, :16])
+
+
+@pytest.mark.parametrize("joint_count, options, message", [
+    pytest.param(17, dict(picture="data:image/png;base64,AAA"),
+                 "expected image_size \\(width, height\\) with a picture, got None", id="picture-without-image-size"),
+    pytest.param(16, {}, r"joints", id="16-joints"),
+])
+def test_the_landmarks_to_joints_picture_refuses_what_it_cannot_draw(joint_count, options, message):
+    landmarks = landmark_hand_example()[0].astype(np.float64)
+    joints, _ = mediapipe_to_h36m(landmarks[None])
+    with pytest.raises(ValueError, match=message):
+        viz.landmarks_to_joints(landmarks, joints[0, :joint_count], **options)
 
 
 @pytest.mark.parametrize("info, start, seconds, expected", [

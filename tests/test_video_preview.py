@@ -69,11 +69,13 @@ def test_upright_moves_each_pixel_where_its_docstring_says(rotation):
     np.testing.assert_array_equal(upright(turned, -rotation), stored)  # turning back gives the stored frame
 
 
-def test_upright_refuses_what_is_not_an_image():
-    with pytest.raises(ValueError, match=r"expected an image \[h, w, \.\.\.\], got \[5\]"):
-        upright(np.zeros(5), 90)
-    with pytest.raises(ValueError, match="expected rotation as a multiple of 90 degrees .*, got 30"):
-        upright(STORED, 30)
+@pytest.mark.parametrize("image, rotation, message", [
+    pytest.param(np.zeros(5), 90, r"expected an image \[h, w, \.\.\.\], got \[5\]", id="1d-array"),
+    pytest.param(STORED, 30, "expected rotation as a multiple of 90 degrees .*, got 30", id="30-degrees"),
+])
+def test_upright_refuses_what_is_not_an_image(image, rotation, message):
+    with pytest.raises(ValueError, match=message):
+        upright(image, rotation)
 
 
 # ---------------------------------------------------------------- one person among several (no detector)
@@ -150,15 +152,23 @@ def test_distinct_people_drop_a_box_that_mostly_holds_a_surer_one(boxes, scores,
     assert kept.dtype == np.int64 and kept.tolist() == expected
 
 
-def test_distinct_people_threshold_and_bad_input():
-    pair = [(0, 0, 10, 10), (5, 0, 15, 10)]  # half of each inside the other
-    assert distinct_people(pair, [2, 1], overlap=0.6).tolist() == [0, 1]
-    assert distinct_people(pair, [2, 1], overlap=0.4).tolist() == [0]
-    assert distinct_people(pair, [2, 1], overlap=0.5).tolist() == [0, 1]  # exactly the threshold: kept
-    with pytest.raises(ValueError, match=r"expected scores as 2 finite numbers \(one per box\), got \[1\.0\]"):
-        distinct_people(pair, [1])
-    with pytest.raises(ValueError, match=r"expected overlap as a fraction in \(0, 1\], got 0"):
-        distinct_people(pair, [1, 2], overlap=0)
+PAIR = [(0, 0, 10, 10), (5, 0, 15, 10)]
+"""Two boxes, half of each inside the other."""
+
+
+def test_distinct_people_threshold():
+    assert distinct_people(PAIR, [2, 1], overlap=0.6).tolist() == [0, 1]
+    assert distinct_people(PAIR, [2, 1], overlap=0.4).tolist() == [0]
+    assert distinct_people(PAIR, [2, 1], overlap=0.5).tolist() == [0, 1]  # exactly the threshold: kept
+
+
+@pytest.mark.parametrize("scores, options, message", [
+    pytest.param([1], {}, r"expected scores as 2 finite numbers \(one per box\), got \[1\.0\]", id="one-score"),
+    pytest.param([1, 2], dict(overlap=0), r"expected overlap as a fraction in \(0, 1\], got 0", id="overlap-0"),
+])
+def test_distinct_people_refuse_bad_input(scores, options, message):
+    with pytest.raises(ValueError, match=message):
+        distinct_people(PAIR, scores, **options)
 
 
 def test_as_boxes_gives_float_arrays_n_by_4():
@@ -194,11 +204,17 @@ def test_people_message_says_how_many_which_one_and_how_to_pick_another(boxes, c
     assert people_message(boxes, chosen, choice) == expected
 
 
-def test_people_message_refuses_a_person_that_is_not_there():
-    with pytest.raises(ValueError, match=r"expected chosen as a person number in 0\.\.2 or None, got 3"):
-        people_message(THREE, 3)
-    with pytest.raises(ValueError, match=r"expected a person followed \(chosen\) for choice=1, got None"):
-        people_message(THREE, None, 1)  # a number asked for is always followed
+@pytest.mark.parametrize("arguments, message", [
+    pytest.param((THREE, 3), r"expected chosen as a person number in 0\.\.2 or None, got 3", id="chosen-3-of-3"),
+    pytest.param((THREE, None, 1), r"expected a person followed \(chosen\) for choice=1, got None",
+                 id="number-asked-not-followed"),  # a number asked for is always followed
+])
+def test_people_message_refuses_a_person_that_is_not_there(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        people_message(*arguments)
+
+
+def test_people_message_says_where():
     assert people_message(THREE[:1], 0, where="frame 12").startswith("1 person found in frame 12 ")
 
 
@@ -368,21 +384,27 @@ def test_choose_person_when_nobody_is_found(fake_detectors):
         choose_person(FRAME, person=0)
 
 
-def test_choose_person_refuses_with_what_was_expected(fake_detectors):
+def test_choose_person_with_no_box_looks_at_the_whole_frame(fake_detectors):
     whole = choose_person(FRAME, None)
     assert whole["box"] is None and whole["message"] == "The pose detector looks at the whole frame."
     assert fake_detectors["calls"] == []  # nothing looked for
-    with pytest.raises(ValueError, match=r"expected a person number in 0\.\.2 \(3 people found\), got 5"):
-        choose_person(FRAME, person=5)
-    with pytest.raises(ValueError, match=r"expected a box or a person number, not both, got box=\(1, 2, 3, 4\) "
-                                         r"and person=1"):
-        choose_person(FRAME, (1, 2, 3, 4), person=1)
-    with pytest.raises(ValueError, match=r"expected box as \(x0, y0, x1, y1\) pixels inside the 320 x 240 image"):
-        choose_person(FRAME, (300, 0, 400, 50))
-    with pytest.raises(ValueError, match=r"expected box as .*, got 'left'"):
-        choose_person(FRAME, "left")
-    with pytest.raises(ValueError, match=r"expected an RGB image \[h, w, 3\] of uint8, got float64 \[240, 320, 3\]"):
-        choose_person(FRAME.astype(float), person=0)
+
+
+@pytest.mark.parametrize("arguments, options, message", [
+    pytest.param((FRAME,), dict(person=5), r"expected a person number in 0\.\.2 \(3 people found\), got 5",
+                 id="number-5-of-3"),
+    pytest.param((FRAME, (1, 2, 3, 4)), dict(person=1),
+                 r"expected a box or a person number, not both, got box=\(1, 2, 3, 4\) and person=1",
+                 id="box-and-number"),
+    pytest.param((FRAME, (300, 0, 400, 50)), {},
+                 r"expected box as \(x0, y0, x1, y1\) pixels inside the 320 x 240 image", id="box-outside-the-image"),
+    pytest.param((FRAME, "left"), {}, r"expected box as .*, got 'left'", id="box-as-text"),
+    pytest.param((FRAME.astype(float),), dict(person=0),
+                 r"expected an RGB image \[h, w, 3\] of uint8, got float64 \[240, 320, 3\]", id="float-image"),
+])
+def test_choose_person_refuses_with_what_was_expected(fake_detectors, arguments, options, message):
+    with pytest.raises(ValueError, match=message):
+        choose_person(*arguments, **options)
 
 
 # ---------------------------------------------------------------- with the extra: clips written here, the real detectors
@@ -458,10 +480,21 @@ def test_a_rotation_can_be_given_when_the_metadata_is_missing_or_wrong(tmp_path)
     np.testing.assert_array_equal(next(read_frames(plain, rotation=90)), upright(next(read_frames(plain)), 90))
     turned = write_clip(tmp_path / "turned.mp4", [stored] * 3, rotation=90)
     assert video_info(turned, rotation=0) == dict(fps=10.0, frames=3, image_size=(64, 48), rotation=0)  # as stored
-    with pytest.raises(ValueError, match="expected rotation as a multiple of 90 degrees .*, got 45"):
-        video_info(plain, rotation=45)
-    with pytest.raises(ValueError, match=r"expected a frame at 9 s in side\.mp4, got none \(the clip is shorter\)"):
-        first_frame(plain, 9.0)
+
+
+@pytest.mark.parametrize("refused, message", [
+    pytest.param(lambda plain: video_info(plain, rotation=45),
+                 "expected rotation as a multiple of 90 degrees .*, got 45", id="rotation-45"),
+    pytest.param(lambda plain: first_frame(plain, 9.0),
+                 r"expected a frame at 9 s in side\.mp4, got none \(the clip is shorter\)", id="past-the-end"),
+])
+def test_a_clip_refuses_a_rotation_or_a_time_it_cannot_give(tmp_path, refused, message):
+    extra_or_skip()
+    stored = np.zeros((48, 64, 3), np.uint8)
+    stored[4:12, 4:12] = 255
+    plain = write_clip(tmp_path / "side.mp4", [stored] * 3)
+    with pytest.raises(ValueError, match=message):
+        refused(plain)
 
 
 def test_a_portrait_phone_clip_gives_an_upright_person(tmp_path):
