@@ -94,6 +94,12 @@ for j, name in enumerate(H36M.names):
     parent_name = H36M.names[parent] if parent >= 0 else "-"
     side = "left" if j in H36M.joints_left else "right" if j in H36M.joints_right else "middle"
     print(f"{j:>3}  {name:<10} {parent_name:<10} {H36M.levels[j]:>5}  {side}")
+# the levels by hand: 0 for the pelvis, the parent's level + 1 for every other joint (parents come first)
+levels_by_hand = [0] * 17
+for j in range(1, 17):
+    assert H36M.parents[j] < j, f"parent of {H36M.names[j]} comes first"
+    levels_by_hand[j] = levels_by_hand[H36M.parents[j]] + 1
+assert list(H36M.levels) == levels_by_hand, f"levels {list(H36M.levels)}, by hand {levels_by_hand}"
 
 # %% [markdown]
 # Two things to notice:
@@ -206,6 +212,9 @@ print("chain of LElbow:   ", H36M.chain_of(H36M.index("LElbow")))
 print(len(H36M.triplets), "triplets (parent, joint, child):")
 for p, j, c in H36M.triplets:
     print(f"  ({p:>2}, {j:>2}, {c:>2})  {H36M.names[p]} → {H36M.names[j]} → {H36M.names[c]}")
+# by hand: one triplet per bone whose upper joint is not the pelvis, so 16 bones - 3 from the pelvis = 13
+triplets_by_hand = [(H36M.parents[j], j, c) for j in range(1, 17) for c in range(17) if H36M.parents[c] == j]
+assert sorted(H36M.triplets) == sorted(triplets_by_hand) and len(triplets_by_hand) == 16 - 3, "triplets by hand"
 
 # %% [markdown]
 # **What HRST does with them (Algorithm 1).** In the spatial attention, `A[a][b] = q_a·k_b/√d`
@@ -314,6 +323,9 @@ viz.skeletons_3d({"left forearm forward": reaching, "mirrored": mirror(reaching)
 print("H36M slot          <- MPI-INF-3DHP joint")
 for slot, mpi_index in enumerate(MPI_INF_3DHP_TO_H36M):
     print(f"{slot:>2} {H36M.names[slot]:<15} <- {mpi_index:>2} {MPI_INF_3DHP_NAMES[mpi_index]}")
+# a round trip: the two index lists undo each other, and each is a permutation of 0..16
+assert sorted(MPI_INF_3DHP_TO_H36M) == list(range(17)), "MPI -> H36M is a permutation"
+assert all(H36M_TO_MPI_INF_3DHP[MPI_INF_3DHP_TO_H36M[slot]] == slot for slot in range(17)), "round trip of the orders"
 
 # %% [markdown]
 # Joints are matched by their role in the tree, not by name: MPI's `head` fills the H36M

@@ -146,12 +146,23 @@ viz.pose_gallery(snapshots, columns=8, height=560, title=f"{len(ACTIONS)} genera
 
 # %%
 # NBVAL_CHECK_OUTPUT
-generated = coverage(synthetic_sequences("test", 5000, seed=0))
-real_motion = coverage([film(clip.poses_world, seed=i, extra={"poses_world": clip.poses_world})
-                        for i, clip in enumerate(captured.values())])
+test_split = synthetic_sequences("test", 5000, seed=0)
+filmed = [film(clip.poses_world, seed=i, extra={"poses_world": clip.poses_world})
+          for i, clip in enumerate(captured.values())]
+generated, real_motion = coverage(test_split), coverage(filmed)
 for name, c in (("generated (test split)", generated), ("captured (all CMU clips)", real_motion)):
     print(f"{name:<25} tilt > 45°: {100 * c['beyond_45']:4.1f} %, > 90°: {100 * c['beyond_90']:4.1f} %, "
           f"knee bent > 90°: {100 * sum(c['knee_histogram'][ANGLE_EDGES.index(90.0):]):4.1f} %")
+# The same shares by hand, without angles: with v = thorax - pelvis, the tilt passes 45° when v_z < |v| / √2
+# and 90° when v_z < 0; a knee bends past 90° when thigh · shin < 0.
+for sequences, c in ((test_split, generated), (filmed, real_motion)):
+    world = torch.cat([torch.as_tensor(s.extra["poses_world"]).double() for s in sequences])
+    v = world[:, 8] - world[:, 0]
+    legs = [((world[:, k] - world[:, h]) * (world[:, a] - world[:, k])).sum(-1) for h, k, a in ((1, 2, 3), (4, 5, 6))]
+    by_hand = [float((v[:, 2] < v.norm(dim=-1) / 2**0.5).double().mean()), float((v[:, 2] < 0).double().mean()),
+               float((torch.stack(legs) < 0).double().mean())]
+    printed = [c["beyond_45"], c["beyond_90"], sum(c["knee_histogram"][ANGLE_EDGES.index(90.0):])]
+    assert np.allclose(printed, by_hand, rtol=0, atol=1e-6), f"tilt and knee shares {printed}, by hand {by_hand}"
 
 # %%
 viz.coverage_bars({"generated": generated["tilt_histogram"], "captured (CMU)": real_motion["tilt_histogram"]},
@@ -224,6 +235,10 @@ _, rest_direction = disentangle(rest_pose())  # z up, pelvis at the origin
 for k in (2, 5):  # the thighs: bone 2 ends at RKnee, bone 5 at LKnee
     print(f"bone {k} ({H36M.names[H36M.parents[k]]} → {H36M.names[k]}): direction z = "
           f"{rest_direction[k - 1, 2]:+.2f} (points down, from parent to child)")
+    # Eq. 1 by hand: the rest pose's knee hangs straight below its hip, so d = (y_c - y_p) / l = (0, 0, -1)
+    thigh = rest_pose()[k] - rest_pose()[H36M.parents[k]]
+    assert torch.allclose(rest_direction[k - 1], thigh / thigh.norm(), atol=1e-6), f"bone {k} by Eq. 1"
+    assert torch.allclose(rest_direction[k - 1], torch.tensor([0.0, 0.0, -1.0]), atol=1e-6), f"bone {k} points down"
 
 # %% [markdown]
 # `disentangle` does this for all 16 bones at once. The lengths belong to the person, so they
@@ -238,6 +253,11 @@ for k, (p, c) in enumerate(H36M.bones, start=1):
     print(f"{k:>2} {H36M.names[p] + ' → ' + H36M.names[c]:<19} {H36M.levels[c]:>5} "
           f"{100 * length[k - 1, 0]:>12.1f} {100 * H36M_BONE_LENGTHS[k - 1] * scale:>22.1f}")
 print("every direction has norm 1:", bool(torch.allclose(direction.norm(dim=-1), torch.ones(16))))
+# Round trip: the generator built the clip from the subject's 16 lengths, and disentangle reads them back;
+# by Eq. 1 each is also the distance between the bone's two joints.
+assert torch.allclose(length.double(), subject.bone_lengths.double(), atol=1e-5), "lengths = the subject's"
+by_eq1 = torch.stack([(pose[c] - pose[p]).norm() for p, c in H36M.bones])
+assert torch.allclose(length[:, 0], by_eq1, atol=1e-6), "lengths by Eq. 1"
 
 # %% [markdown]
 # **Counting numbers.** 17 joints are 51 numbers; with the pelvis fixed at the origin, 48. Bones
@@ -420,6 +440,15 @@ print("mean joint error (mm) by level  " + "".join(f"{f'L{k}':>4}" for k in rang
 for where, errors in per_level.items():
     print(f"  noise on {where:<21}" + "".join(f"{10 * e:>4.0f}" for e in errors.tolist())
           + f"{errors[3] / errors[1]:>8.1f}{errors[5] / errors[1]:>7.1f}")
+# What can be derived: the calibration puts level 1 at 2 cm (to 1e-5 of it); a joint moved by σ·ε, ε ~ N(0, I₃),
+# moves σ·E|ε| = σ·√(8/π) on average, at every level; a level-1 joint whose bone length gets σ·ε (ε ~ N(0, 1))
+# moves σ·E|ε| = σ·√(2/π). So σ = 2 cm / √(8/π) and 2 cm / √(2/π), up to sampling: 3000 level-1 joints
+# (1000 poses × 3) put the mean of |ε| within about 0.8 % (joints) and 1.4 % (lengths), one standard error.
+for where, errors in per_level.items():
+    assert errors[0] == 0 and abs(errors[1].item() - 2.0) < 1e-4, f"noise on {where}: pelvis fixed, level 1 at 2 cm"
+assert abs(calibrate("joints") / (0.02 / np.sqrt(8 / np.pi)) - 1) < 0.03, "σ for joints = 2 cm / √(8/π)"
+assert abs(calibrate("lengths") / (0.02 / np.sqrt(2 / np.pi)) - 1) < 0.05, "σ for lengths = 2 cm / √(2/π)"
+assert (per_level["joints"][1:] / 2.0 - 1).abs().max() < 0.03, "noise on joints: levels 1 to 5 at 2 cm (ratio 1)"
 
 # %%
 viz.line_by_level({f"noise on {where}": errors for where, errors in per_level.items()},

@@ -165,6 +165,20 @@ print("   t   ᾱ_t linear   ᾱ_t cosine")
 for t in (0, 250, 500, 750, 999):
     print(f"{t:>4}   {linear.alpha_bar[t].item():10.4f}   {schedule.alpha_bar[t].item():10.4f}")
 print("last three cosine betas:", [round(b, 4) for b in schedule.betas[-3:].tolist()])
+# By hand. Cosine: ᾱ_t = f(t + 1)/f(0) (t counts from 0), f(u) = cos²((u/T + s)/(1 + s) · π/2), s = 0.008,
+# and β_t = 1 - f(t + 1)/f(t), clipped at 0.999. Linear: ᾱ_t = ∏_{s≤t} (1 - β_s), β rising from 1e-4 to 0.02.
+f = lambda u: math.cos((u / 1000 + 0.008) / 1.008 * math.pi / 2) ** 2  # noqa: E731
+betas_by_hand = [min(1 - f(t + 1) / f(t), 0.999) for t in (997, 998, 999)]
+assert np.allclose(schedule.betas[-3:].tolist(), betas_by_hand, rtol=1e-9), "last three cosine betas"
+for t in (0, 250, 500, 750):
+    assert abs(schedule.alpha_bar[t].item() - f(t + 1) / f(0)) < 1e-12, f"cosine ᾱ_{t}"
+assert abs(schedule.alpha_bar[999].item() - f(999) / f(0) * (1 - 0.999)) < 1e-12, "cosine ᾱ_999 (β clipped)"
+linear_by_hand, product = {}, 1.0
+for t in range(1000):
+    product *= 1 - (1e-4 + (0.02 - 1e-4) * t / 999)
+    linear_by_hand[t] = product
+for t in (0, 250, 500, 750, 999):
+    assert abs(linear.alpha_bar[t].item() - linear_by_hand[t]) < 1e-12, f"linear ᾱ_{t}"
 
 # %%
 viz.schedule_curves({"linear": linear, "cosine": schedule}, t=500,
@@ -187,6 +201,10 @@ print(f"{'':>6} {'almost clean':>13} {'interesting':>12} {'almost pure noise':>1
 for name, s in (("linear", linear), ("cosine", schedule)):
     clean, noise = (s.snr >= 100).sum().item(), (s.snr <= 0.01).sum().item()
     print(f"{name:>6} {clean:>13} {s.T - clean - noise:>12} {f'{noise} ({noise / s.T:.0%})':>18}")
+    # by hand from ᾱ (the cell above): SNR ≥ 100 means ᾱ ≥ 100/101, SNR ≤ 1/100 means ᾱ ≤ 1/101
+    by_hand = list(linear_by_hand.values()) if name == "linear" else [f(t + 1) / f(0) for t in range(1000)]
+    assert clean == sum(a >= 100 / 101 for a in by_hand), f"{name}: almost clean steps"
+    assert noise == sum(a <= 1 / 101 for a in by_hand), f"{name}: almost pure noise steps"
 
 # %% [markdown]
 # The linear schedule loses about a third of its steps to almost pure noise, the cosine one
@@ -353,6 +371,8 @@ for t in (50, 100, 200):
 # NBVAL_CHECK_OUTPUT
 for K in (1, 5, 10):
     print(f"K = {K:>2}:", ddim_time_pairs(1000, K))
+    # by hand: K jumps of T / K from t = 999 down to -1 (x̂₀ itself)
+    assert ddim_time_pairs(1000, K) == [(999 - 1000 // K * k, 999 - 1000 // K * (k + 1)) for k in range(K)], f"K = {K}"
 
 # %% [markdown]
 # At each jump a denoiser looks at x_t and predicts the clean x̂₀. DDIM (paper Eq. 4) then
@@ -515,6 +535,18 @@ for k, (t, share) in enumerate(seen):
     state = (clipped.xt[k].abs() > 1.1).float().mean().item()
     print(f"t = {t:>3}: x_t beyond ±1.1 in {state:4.0%} of entries; the network's copy clipped in {share:4.0%}")
 print("final error with the clamp:", f"{(clipped.sample - x0).abs().max().item():.1e}")
+# By hand: with the oracle, x_t = √ᾱ_t x₀ + √(1 - ᾱ_t) ε at every step (η = 1 only renews ε), so an entry with
+# clean value m lies beyond ±1.1 with probability Φ((-1.1 - m)/σ) + 1 - Φ((1.1 - m)/σ), σ = √(1 - ᾱ_t):
+# at t = 999, ᾱ ≈ 0 and that is 2(1 - Φ(1.1)) = 27 %. 200 × 64 entries: one standard error is at most 0.45 points.
+Phi = lambda z: 0.5 * (1 + torch.erf(z / math.sqrt(2)))  # noqa: E731  (the standard normal CDF)
+for k, (t, share) in enumerate(seen):
+    a = schedule.alpha_bar[t].item()
+    mean, sd = math.sqrt(a) * x0.double(), math.sqrt(1 - a)
+    expected = (Phi((-1.1 - mean) / sd) + 1 - Phi((1.1 - mean) / sd)).mean().item()
+    state = (clipped.xt[k].abs() > 1.1).float().mean().item()
+    assert abs(state - expected) < 0.015 and share == state, f"t = {t}: {state:.3f}, {share:.3f}, expected {expected:.3f}"
+# the oracle returns x₀ itself (every entry within ±1.1, so the clamp leaves it alone), and the last jump returns x̂₀
+assert x0.abs().max() < 1.1 and torch.equal(clipped.sample, x0.expand_as(clipped.sample)), "the oracle lands on x₀"
 
 # %% [markdown]
 # - **The root slot.** The official bone tensors have 17 slots. The root's is zero in the clean
@@ -584,6 +616,17 @@ for t, t_next in ddim_time_pairs(1000, 5):
     print(f"4. {t:>3} → {t_next:>3}: σ_t = {sigma_paper:.4f}, in ddim_step(η = 1) {sigma_code:.4f}; {share}")
 # 5. W iterations = K DDIM steps
 print("5. W = K = 5 iterations:", len(ddim_time_pairs(1000, 5)), "(t, t') pairs, each one call of the denoiser")
+# the printed checks, as asserts: only the last β clips (f(1000) = cos²(π/2) = 0, so β_999 = 1 before the clip);
+# ᾱ at t' = -1 is the empty product; the code's σ_t is the formula's
+assert same and [t for t in range(T) if 1 - f(t + 1) / f(t) >= 0.999] == [T - 1] and clipped_steps == 1, "check 1"
+assert schedule.alpha_bar_at(-1, x0).eq(1).all() and bool(correlation.abs() < 0.02), "checks 2 and 3"
+for t, t_next in ddim_time_pairs(1000, 5):
+    a_t, a_next = schedule.alpha_bar_at(t, unit).item(), schedule.alpha_bar_at(t_next, unit).item()
+    sigma_paper = math.sqrt((1 - a_next) / (1 - a_t)) * math.sqrt(1 - a_t / a_next)
+    sigma_code = (ddim_step(unit, 0.5 * unit, t, t_next, schedule, eta=1.0, noise=unit)
+                  - ddim_step(unit, 0.5 * unit, t, t_next, schedule, eta=1.0, noise=0 * unit)).mean().item()
+    assert abs(sigma_code - sigma_paper) < 1e-9, f"check 4: σ_{t} in ddim_step {sigma_code}, formula {sigma_paper}"
+assert len(ddim_time_pairs(1000, 5)) == 5, "check 5"
 
 # %% [markdown]
 # ## Summary
