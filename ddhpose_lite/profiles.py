@@ -124,7 +124,7 @@ PROFILES = {
     # a useful model on two CPU cores: the shipped DDHPose, started from the regression member trained with the
     # same recipe (tools/train_checkpoint.py runs both stages; docs/recipe.md says why, experiment by experiment)
     "cpu": TrainConfig(model=_OURS, epochs=16, batch_size=32, lr=5e-4, lr_decay=0.9, train_frames=200_000,
-                       val_frames=5_000, lr_schedule="onecycle", fresh_data=True, large_t=0.2, stride=27),
+                       val_frames=5_000, lr_schedule="onecycle", fresh_data=True, large_t=0.5, stride=27),
     # one consumer / Colab GPU in about an hour: our choices (bf16/fp16 autocast, gradient clipping)
     "gpu": TrainConfig(model=DenoiserConfig(frames=81, width=256, depth=6, heads=8, drop_path=0.1), epochs=60,
                        batch_size=32, lr=2e-4, lr_decay=0.97, grad_clip=1.0, train_frames=300_000,
@@ -216,6 +216,7 @@ def family_config(method: str, base: TrainConfig | None = None, **changes) -> Tr
 
 def baseline_model(transformer: DenoiserConfig) -> DenoiserConfig:
     """The MLP baseline beside a transformer config: 8x its width (64 -> 512; Martinez et al. use 1024),
-    two residual blocks, one frame, the same skeleton and dropout."""
+    two residual blocks, one frame, the same skeleton and dropout (the tokens' 2D options do not apply)."""
     return dataclasses.replace(transformer, architecture="mlp", noisy_input="none", frames=1,
-                               width=8 * transformer.width, depth=2, heads=1)
+                               width=8 * transformer.width, depth=2, heads=1, relative_2d=False,
+                               whole_pose_2d=False, whole_pose_hidden=0)

@@ -135,3 +135,21 @@ def test_shipped_baseline_is_the_baseline_member_of_the_same_data():
     assert lifter.method == "baseline" and next(lifter.model.parameters()).dtype == torch.float32
     with pytest.raises(FileNotFoundError, match="expected a checkpoint file at .*missing.pt"):
         load_pretrained(path.with_name("missing.pt"))
+
+
+@pytest.mark.parametrize("stage", ["baseline", "ddhpose"])
+def test_train_checkpoint_stages_reproduce_the_shipped_configs(stage):
+    """tools/train_checkpoint.py's command line of each shipped stage, read through today's profiles,
+    gives exactly the config stored in the shipped checkpoint (only where the regression stage lies differs):
+    a profile change that would silently retrain something else fails here."""
+    import importlib.util
+    from pathlib import Path
+    from ddhpose_lite.train import config_from_args, parse_args
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("train_checkpoint", root / "tools" / "train_checkpoint.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    runs = Path("runs")
+    command = config_from_args(parse_args(tool.stage_command(stage, runs)))
+    shipped = TrainConfig.from_dict(load_checkpoint(PRETRAINED[tool.SHIPPED[stage]])["config"])
+    assert dataclasses.replace(command, init_from="") == dataclasses.replace(shipped, init_from="")

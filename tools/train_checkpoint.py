@@ -11,7 +11,7 @@ The recipe (docs/recipe.md says why, experiment by experiment) runs three comman
 2. the regression member (DDHPose's backbone without diffusion) with the cpu profile's recipe: one-cycle
    learning rate, a fresh draw of the training population every epoch;
 3. DDHPose, started from stage 2's weights (`--init-from`: x̂_0 starts as the regression answer),
-   with a fifth of its clips at t >= 0.9 T (`--large-t 0.2`, the cpu profile's).
+   with half of its clips at t >= 0.9 T (`--large-t 0.5`, the cpu profile's).
 
 Each stage's epoch count was chosen on validation of fresh draws of the training population, never
 the test split. Training is deterministic on one kind of CPU (two runs give bit-identical weights;
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 STAGES = {
     "baseline": ["--profile", "cpu", "--method", "baseline", "--batch-size", "512", "--lr", "1e-3", "--epochs", "30",
-                 "--large-t", "0"],
+                 "--large-t", "0", "--stride", "0", "--train-frames", "100000"],  # stride 0: every frame
     "regression": ["--profile", "cpu", "--method", "regression", "--lr", "1e-3", "--epochs", "8", "--large-t", "0"],
     "ddhpose": ["--profile", "cpu"],  # + --init-from the regression stage
 }

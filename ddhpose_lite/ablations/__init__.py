@@ -12,7 +12,7 @@ learning rate per step, a fresh draw of the training population (``embedded_sequ
 "train", ...)``) every epoch, batch 32. The deterministic members (the regression member, the
 MLP baseline) train from scratch; every diffusion variant then starts from the same seed's
 regression run with its own backbone switches (``TrainConfig.init_from``: x̂₀ starts as the
-regression answer) and trains with a fifth of its clips at t >= 0.9 T. Each variant runs with
+regression answer) and trains with half of its clips at t >= 0.9 T. Each variant runs with
 3 seeds and is evaluated on the procedural test split and the captured test subjects; table rows
 are MPJPE at H = K = 1 (P-Agg, test-time flip), the family table adds H = K = 5 (P-Agg, J-Best),
 the hypotheses' spread and the seconds per lift.
