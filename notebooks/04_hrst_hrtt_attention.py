@@ -345,6 +345,23 @@ print(f"Spine→Thorax: A = {a78:+.2f}, A[Pelvis][Spine] = {a07:+.2f}")
 print(f"  from the original map (one average):  {algorithm_1[7, 8]:+.4f}")
 print(f"  in place, chain by chain (three):      {official[7, 8]:+.4f} = A/8 + 7/8·A[Pelvis][Spine] = "
       f"{a78 / 8 + 7 * a07 / 8:+.4f}")
+# By hand, walking the chains' windows (g, p, j) as the in-place loop does: an entry comes out as Algorithm 1's
+# only if it is written once, from an A[g][p] that no earlier window has rewritten.
+writes, stale = {}, set()
+for chain in H36M.chains:
+    for g, p_, j_ in zip(chain[:-2], chain[1:-1], chain[2:]):
+        if (g, p_) in writes:
+            stale |= {(p_, j_), (j_, p_)}
+        for e in ((p_, j_), (j_, p_)):
+            writes[e] = writes.get(e, 0) + 1
+same_by_hand = {e for e, n in writes.items() if n == 1 and e not in stale}
+assert set(writes) == set(edited) and len(edited) == 2 * len(H36M.triplets) == 26, "the 26 entries written"
+assert same_by_hand == {(1, 2), (2, 1), (4, 5), (5, 4)}, "the first window of each leg"
+assert differs == sorted(set(edited) - same_by_hand), "the entries that differ"
+# Spine ↔ Thorax: one average, (A + b)/2; three in a row, ((((A + b)/2 + b)/2) + b)/2 = A/8 + 7b/8
+assert abs(algorithm_1[7, 8].item() - (a78 + a07) / 2) < 1e-12, "Algorithm 1: one average"
+for r, c in ((7, 8), (8, 7)):
+    assert abs(official[r, c].item() - (toy[r, c].item() / 8 + 7 * a07 / 8)) < 1e-12, f"in place: A[{r}][{c}]"
 
 # %% [markdown]
 # 22 of the 26 entries differ: only the first window of each leg (Pelvis → hip → knee) gives
@@ -510,6 +527,11 @@ for clip_frames in (27, 17):
         verdict = "ok" if official_branch(length).startswith(kind) else "WRONG"
         print(f"{clip_frames} frames, our {kind:<8} block attends over {length:>2} tokens; "
               f"the size rule would run {official_branch(length):<15} {verdict}")
+        # by hand: a spatial row has one token per joint, a temporal row one per frame; the size rule
+        # goes wrong exactly when the frames number 17, in the temporal block
+        assert length == (17 if kind == "spatial" else clip_frames), f"{clip_frames} frames, {kind}: tokens"
+        fails = kind == "temporal" and clip_frames == 17
+        assert (verdict == "WRONG") == fails, f"{clip_frames} frames, {kind}: the size rule"
 
 # %% [markdown]
 # ## 7 · How big is the denoiser?
@@ -526,8 +548,28 @@ configs = {
     "  without level embedding": DenoiserConfig(frames=27, width=64, depth=4, heads=4, hierarchical_embedding=False),
     "paper (243 frames, width 512, depth 8)": DenoiserConfig(frames=243, width=512, depth=8, heads=8),
 }
+counts, projections = {}, {}
 for label, config in configs.items():
-    print(f"{label:<40} {count_parameters(HSTDenoiser(config)):>12,}")
+    denoiser = HSTDenoiser(config)
+    counts[label] = count_parameters(denoiser)
+    projections[label] = sum(p.numel() for name, p in denoiser.blocks.named_parameters() if "norm" not in name)
+    print(f"{label:<40} {counts[label]:>12,}")
+# By hand. The switches (section 9's table): HRTT's child keys are (depth − 1)(w² + w), the level embedding
+# 6 levels × w, HRST nothing. The blocks' projections (the formula below): per layer
+# 2 (3w² + 3w + w² + w + 2·2w² + 3w), plus the child key w² + w from layer 1 on.
+small, paper = counts["small (27 frames, width 64, depth 4)"], counts["paper (243 frames, width 512, depth 8)"]
+assert small - counts["  without HRTT (no child keys)"] == (4 - 1) * (64 * 64 + 64), "HRTT's child keys"
+assert small - counts["  without level embedding"] == 6 * 64, "the level embedding"
+assert counts["  without HRST (no parameters)"] == small, "HRST has no parameters"
+for label, w, depth in (("small (27 frames, width 64, depth 4)", 64, 4),
+                        ("paper (243 frames, width 512, depth 8)", 512, 8)):
+    by_hand = 2 * depth * (3 * w * w + 3 * w + w * w + w + 2 * 2 * w * w + 3 * w) + (depth - 1) * (w * w + w)
+    assert projections[label] == by_hand and by_hand > 0.9 * counts[label], f"{label}: the blocks' projections"
+# the totals against exercise 3's closed form (not printed here: it is your exercise below)
+from ddhpose_lite.lessons.solutions import denoiser_parameters
+
+assert small == denoiser_parameters(27, 64, 4), "small: total"
+assert paper == denoiser_parameters(243, 512, 8), "paper: total"
 
 # %% [markdown]
 # Nearly all of it sits in the blocks' projections: per layer a spatial and a temporal block,
@@ -652,9 +694,14 @@ for flag in ("hrst", "hrtt", "hierarchical_embedding"):
 attention = model.blocks[2].attention  # layer 1, spatial, as in section 2
 q, k, _ = rearrange(attention.qkv(inputs[2]), "n j (three h d) -> three n h j d", three=3, h=attention.heads)
 recorded = maps.spatial_logits[1]
+gaps = {}
 for name, size in (("one head's dimension d", q.shape[-1]), ("the width d_m", model.config.width)):
-    gap = (q @ k.transpose(-1, -2) / math.sqrt(size) - recorded).abs().max().item()
+    gap = gaps[size] = (q @ k.transpose(-1, -2) / math.sqrt(size) - recorded).abs().max().item()
     print(f"logits scaled by 1/√({name} = {size}) match the model's: {gap < 1e-4}")
+# by hand: d = 64 / 4 heads = 16, and 1/√64 = ½ · 1/√16, so scaling by the width gives half the model's
+# logits: its gap is half the largest |logit|
+assert q.shape[-1] == model.config.width // model.config.heads == 16 and gaps[16] < 1e-4, "scale 1/√d, d = 16"
+assert abs(gaps[64] - recorded.abs().max().item() / 2) < 1e-4, "scale 1/√64 halves the logits"
 
 # %% [markdown]
 # ## Summary

@@ -219,6 +219,7 @@ for k in (0, 25, 50, 100, 200, 400, 599):
 
 # %%
 # NBVAL_CHECK_OUTPUT
+linear = lambda a, b: a * b + b  # noqa: E731  the weights and biases of nn.Linear(a, b)
 print(f"{'profile':<7} {'frames':>6} {'width':>5} {'depth':>5} {'heads':>5} {'batch':>5} {'epochs':>6} {'lr':>7} "
       f"{'parameters':>11} {'loss':>9} {'data':>5}")
 for name, profile in PROFILES.items():
@@ -227,6 +228,18 @@ for name, profile in PROFILES.items():
         parameters = count_parameters(HSTDenoiser(m))
     print(f"{name:<7} {m.frames:>6} {m.width:>5} {m.depth:>5} {m.heads:>5} {profile.batch_size:>5} {profile.epochs:>6} "
           f"{profile.lr:>7.0e} {parameters:>11,} {profile.loss.form:>9} {profile.data:>5}")
+    # By hand from the layer shapes (lesson 04, exercise 3): nn.Linear(a, b) has ab + b, nn.LayerNorm(w) 2w.
+    w, keypoints = m.width, 4 if m.relative_2d else 2  # 2D per token (with relative_2d also its offset from the pelvis)
+    embeddings = linear(keypoints + 4, w) + (17 + 6 + m.frames) * w + linear(w, 2 * w) + linear(2 * w, w)
+    if m.whole_pose_2d:  # one Linear from the frame's whole 2D pose (whole_pose_hidden = 0 in every profile)
+        embeddings += linear(17 * keypoints, w)
+    block = 2 * 2 * w + linear(w, 3 * w) + linear(w, w) + linear(w, 2 * w) + linear(2 * w, w)  # norms, QKV, proj, MLP
+    by_hand = embeddings + 2 * m.depth * block + (m.depth - 1) * linear(w, w) + 3 * 2 * w + linear(w, 3)
+    assert m.mlp_ratio == 2 and not m.whole_pose_hidden and parameters == by_hand, f"{name}: {parameters} parameters"
+# the paper row against the set-up the paper describes (the text above)
+paper = PROFILES["paper"]
+assert (paper.model.frames, paper.model.width, paper.model.depth, paper.epochs) == (243, 512, 8, 400), "paper: size"
+assert (paper.lr, paper.loss.form, paper.data) == (1e-4, "official", "h36m"), "paper: lr, loss, data"
 
 # %% [markdown]
 # The shipped checkpoint was trained by `tools/train_checkpoint.py` on the data mix, in two stages
@@ -301,6 +314,10 @@ resumed.load(run_dir / "resume" / "last.pt")
 resumed.fit(2)  # the second epoch after a restart
 same = all(torch.equal(a, b) for a, b in zip(straight.model.parameters(), resumed.model.parameters()))
 print("resumed at epoch", 1, "-> weights identical to the uninterrupted run:", same)
+# the resumed run is the uninterrupted one: the same weights, and the same two epochs with the same mean losses
+assert same, "the resumed weights"
+assert [(h["epoch"], h["loss"]) for h in resumed.history] == [(h["epoch"], h["loss"]) for h in straight.history], "losses"
+assert [h["epoch"] for h in resumed.history] == [1, 2], "two epochs, the second after the restart"
 
 # %% [markdown]
 # **Think!** Why must each epoch's data order come from (seed, epoch), and not from one random
@@ -462,6 +479,9 @@ else:
 # NBVAL_CHECK_OUTPUT
 print("Human3.6M train subjects:", H36M_TRAIN_SUBJECTS, "| test subjects:", H36M_TEST_SUBJECTS,
       "| in both:", sorted(set(H36M_TRAIN_SUBJECTS) & set(H36M_TEST_SUBJECTS)) or "none")
+# the standard protocol, written out: five subjects to train, S9 and S11 to test, seven in all, none in both
+assert set(H36M_TRAIN_SUBJECTS) == {"S1", "S5", "S6", "S7", "S8"} and set(H36M_TEST_SUBJECTS) == {"S9", "S11"}, "split"
+assert len(set(H36M_TRAIN_SUBJECTS) | set(H36M_TEST_SUBJECTS)) == 7, "no subject in both"
 
 # %% [markdown]
 # ## Summary
