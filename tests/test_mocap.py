@@ -252,7 +252,7 @@ def test_a_missing_mapped_joint_is_named_with_the_variant(variant, message):
                  r"expected lengths of shape \[16, 1\] or \[16\], got \[15\]", id="retarget-15-lengths"),
     pytest.param(lambda: mocap.resample(torch.zeros(4, 17, 3), 0), "expected fps_in as a positive number, got 0",
                  id="resample-zero-fps"),
-    pytest.param(lambda: mocap.load_clips("val"), "expected split among train, test, all, got 'val'", id="split-val"),
+    pytest.param(lambda: mocap.load_clips("val"), "expected split among train, test, all, fit, holdout, got 'val'", id="split-val"),
     pytest.param(lambda: mocap.variant_of("x/02_01.bvh"),
                  r"expected a file in one of the folders .*, got 'x/02_01\.bvh'", id="unknown-folder"),
 ])
