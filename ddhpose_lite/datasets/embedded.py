@@ -159,7 +159,8 @@ def mocap_sequences(split: str = "train", seed: int = 0, *, frames: int | None =
     with single_thread():
         while filmed < total:
             for index in rng.permutation(len(clips)):
-                clip, poses = clips[int(index)], clips[int(index)].poses_world
+                clip = clips[int(index)]
+                poses = clip.poses_world
                 if speed_jitter:
                     poses = resample(poses, FPS * rng.uniform(1 - speed_jitter, 1 + speed_jitter), FPS)
                 take = min(len(poses), total - filmed)
